@@ -1,0 +1,19 @@
+# The commands a newcomer needs; each one installs what it needs first (scripts/bootstrap).
+PORT ?= 5055
+
+.PHONY: demo test lab-start lab-stop bootstrap
+
+demo:  ## run respond.yml against a compromised instance in the local lab
+	scripts/demo
+
+test:  ## run every test
+	scripts/test
+
+bootstrap:  ## create .venv with the pinned tooling
+	scripts/bootstrap
+
+lab-start: bootstrap  ## start the local AWS lab on PORT (default 5055)
+	.venv/bin/python -m lab start --port $(PORT)
+
+lab-stop:  ## stop the local AWS lab on PORT
+	.venv/bin/python -m lab stop --port $(PORT)

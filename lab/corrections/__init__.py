@@ -1,0 +1,35 @@
+"""Where moto departs from documented AWS behaviour that the collection relies on, the lab answers as AWS does.
+
+A correction sees a request before moto and either returns None (moto answers) or a complete
+(status, headers, body) answer; an "after" hook runs once moto has answered successfully. Every
+correction is listed, with the AWS documentation it follows, in lab/README.md.
+"""
+from lab.corrections import autoscaling, ec2, elbv2, s3
+from lab.moto_state import account_for
+
+BEFORE = {
+    ("ec2", "ModifyInstanceAttribute"): ec2.modify_instance_attribute,
+    ("ec2", "ModifyNetworkInterfaceAttribute"): ec2.modify_network_interface_attribute,
+    ("ec2", "CreateTags"): ec2.create_tags,
+    ("autoscaling", "DetachInstances"): autoscaling.detach_instances,
+    ("elbv2", "DeregisterTargets"): elbv2.deregister_targets,
+    ("s3", "GetObjectRetention"): s3.get_object_retention,
+}
+AFTER = {
+    ("ec2", "ModifyInstanceAttribute"): ec2.after_modify_instance_attribute,
+    ("ec2", "ModifyNetworkInterfaceAttribute"): ec2.after_modify_network_interface_attribute,
+    ("autoscaling", "DetachInstances"): autoscaling.after_detach_instances,
+}
+
+
+def before(call):
+    """A corrected answer for this request, or None to let moto answer."""
+    correction = BEFORE.get((call.service, call.action))
+    return correction(call, account_for(call.access_key)) if correction else None
+
+
+def after(call, status):
+    """Apply what AWS does on top of moto's successful answer."""
+    hook = AFTER.get((call.service, call.action))
+    if hook and status < 300:
+        hook(call, account_for(call.access_key))

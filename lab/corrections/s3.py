@@ -1,0 +1,26 @@
+"""GetObjectRetention, which moto does not implement (it answers as if GetObject had been called)."""
+import uuid
+from xml.sax.saxutils import escape
+
+from moto.core.exceptions import ServiceException
+
+from lab import moto_state
+from lab.wire import error_response
+
+_RETENTION = ('<?xml version="1.0" encoding="UTF-8"?>\n<Retention xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
+              "<Mode>{mode}</Mode><RetainUntilDate>{until}</RetainUntilDate></Retention>")
+
+
+def get_object_retention(call, account):
+    """The object's Object Lock mode and retain-until date, or NoSuchObjectLockConfiguration."""
+    del account
+    try:
+        key = moto_state.s3_object(call.params["bucket"], call.params["key"], call.query.get("versionId"))
+    except ServiceException:
+        return None  # no such bucket or version: moto reports it in its own words
+    if key is None:
+        return None
+    if not key.lock_mode:
+        return error_response("rest-xml", "NoSuchObjectLockConfiguration", "The specified object does not have a ObjectLock configuration", 404)
+    body = _RETENTION.format(mode=escape(key.lock_mode), until=escape(str(key.lock_until))).encode("utf-8")
+    return 200, [("Content-Type", "application/xml"), ("Content-Length", str(len(body))), ("x-amz-request-id", str(uuid.uuid4()))], body

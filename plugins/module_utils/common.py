@@ -1,0 +1,27 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the secops.aws_ir project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Names and values every part of secops.aws_ir agrees on."""
+
+AWS_IR_COLLECTION_NAME = "secops.aws_ir"
+AWS_IR_COLLECTION_VERSION = "1.0.0"
+
+# Tag keys written on instances, volumes, snapshots and our security groups.
+TICKET_TAG_KEY = "IncidentTicket"
+EVIDENCE_TAG_KEY = "Evidence"
+EVIDENCE_TAG_VALUE = "Yes"
+ROLE_TAG_KEY = "IncidentResponseRole"
+
+# Stages of the workflow, in the order DESIGN.md gives; each module reports one.
+STAGE_PREFLIGHT = "preflight"
+STAGE_CONTAINMENT = "containment"
+STAGE_VOLATILE = "volatile_capture"
+STAGE_SNAPSHOT = "snapshot"
+STAGE_MANIFEST = "manifest"
+STAGES = (STAGE_PREFLIGHT, STAGE_CONTAINMENT, STAGE_VOLATILE, STAGE_SNAPSHOT, STAGE_MANIFEST)
+
+
+class AwsIrError(Exception):
+    """A failure the responder can act on; its message names the field, value or resource at fault."""

@@ -1,0 +1,100 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the secops.aws_ir project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Take the instance out of its Auto Scaling group before it is isolated.
+
+Termination protection does not stop scale-in or health replacement, and an
+isolated instance fails its load balancer health check: left in its group it
+would be terminated with its evidence. DetachInstances fails for an instance
+that is not InService or Standby, and with ShouldDecrementDesiredCapacity when
+the desired capacity would fall below the group's minimum; both are checked
+first. MinSize is never changed.
+"""
+
+from ansible_collections.secops.aws_ir.plugins.module_utils.retry import paginate
+
+DETACHABLE_STATES = ("InService", "Standby")
+# DescribeAutoScalingInstances and DetachInstances limits.
+_DESCRIBE_MAX = 50
+_DETACH_MAX = 20
+
+
+def _chunks(items, size):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def read_memberships(client, instance_ids):
+    """{instance_id: {"group_name", "lifecycle_state"}} for the instances that are in a group."""
+    memberships = {}
+    for chunk in _chunks(list(instance_ids), _DESCRIBE_MAX):
+        for item in paginate(client, "describe_auto_scaling_instances", InstanceIds=chunk)["AutoScalingInstances"]:
+            memberships[item["InstanceId"]] = {"group_name": item["AutoScalingGroupName"], "lifecycle_state": item["LifecycleState"]}
+    return memberships
+
+
+def read_groups(client, group_names):
+    """{group name: {"min_size", "max_size", "desired_capacity"}}."""
+    groups = {}
+    names = sorted(set(group_names))
+    for chunk in _chunks(names, _DESCRIBE_MAX):
+        for group in paginate(client, "describe_auto_scaling_groups", AutoScalingGroupNames=chunk)["AutoScalingGroups"]:
+            groups[group["AutoScalingGroupName"]] = {
+                "min_size": group["MinSize"],
+                "max_size": group["MaxSize"],
+                "desired_capacity": group["DesiredCapacity"],
+            }
+    return groups
+
+
+def state_before(memberships, groups, instance_id):
+    """The instance's Auto Scaling membership as recorded for a release (dict), or None."""
+    membership = memberships.get(instance_id)
+    if membership is None:
+        return None
+    return dict(membership, **groups[membership["group_name"]])
+
+
+def plan_detach(memberships, groups):
+    """Decide, per group, which instances to detach and whether to decrement.
+
+    Returns (plans, notes): plans is a list of {"group_name", "instance_ids",
+    "decrement"}; notes is {instance_id: text} for every instance in a group,
+    saying what will happen to it and why.
+    """
+    plans, notes = [], {}
+    by_group = {}
+    for instance_id, membership in sorted(memberships.items()):
+        state = membership["lifecycle_state"]
+        if state in DETACHABLE_STATES:
+            by_group.setdefault(membership["group_name"], []).append(instance_id)
+        elif state in ("Detaching", "Detached"):
+            notes[instance_id] = f"already leaving Auto Scaling group {membership['group_name']} ({state})"
+        else:
+            notes[instance_id] = f"left in Auto Scaling group {membership['group_name']}: lifecycle state {state} cannot be detached"
+    for name, instance_ids in sorted(by_group.items()):
+        group = groups[name]
+        decrement = group["desired_capacity"] - len(instance_ids) >= group["min_size"]
+        plans.append({"group_name": name, "instance_ids": instance_ids, "decrement": decrement})
+        for instance_id in instance_ids:
+            notes[instance_id] = _detach_note(name, group, decrement)
+    return plans, notes
+
+
+def _detach_note(name, group, decrement):
+    if decrement:
+        return f"detached from Auto Scaling group {name}, desired capacity decremented"
+    return (f"detached from Auto Scaling group {name} WITHOUT decrementing: desired capacity {group['desired_capacity']} "
+            f"would fall below MinSize {group['min_size']}; the group launches a replacement")
+
+
+def detach(log, client, plans):
+    """DetachInstances for each plan, at most 20 instances per call."""
+    for plan in plans:
+        for chunk in _chunks(plan["instance_ids"], _DETACH_MAX):
+            parameters = {"AutoScalingGroupName": plan["group_name"], "InstanceIds": chunk,
+                          "ShouldDecrementDesiredCapacity": plan["decrement"]}
+            log.call(client, "autoscaling", "DetachInstances", plan["group_name"], parameters, instance_ids=chunk,
+                     before={"group_name": plan["group_name"]}, after={"group_name": None})

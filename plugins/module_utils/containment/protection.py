@@ -1,0 +1,81 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the secops.aws_ir project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Protect: keep the instance and its disks from being terminated, stopped or deleted.
+
+DisableApiTermination=True turns termination protection ON; DisableApiStop=True
+turns stop protection on. A shutdown from inside the instance with the behaviour
+"terminate" bypasses termination protection, so the behaviour is set to "stop".
+DeleteOnTermination=False keeps every EBS volume if the instance is terminated
+anyway. One attribute per ModifyInstanceAttribute call, as the API requires.
+"""
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+
+from ansible_collections.secops.aws_ir.plugins.module_utils.instances import ebs_volumes
+
+# (DescribeInstanceAttribute name, key in its answer, protected value), in the order applied.
+PROTECTED_ATTRIBUTES = (
+    ("disableApiTermination", "DisableApiTermination", True),
+    ("disableApiStop", "DisableApiStop", True),
+    ("instanceInitiatedShutdownBehavior", "InstanceInitiatedShutdownBehavior", "stop"),
+)
+
+
+def read_attributes(client, instance_id):
+    """{DisableApiTermination: bool, DisableApiStop: bool, InstanceInitiatedShutdownBehavior: str} now."""
+    values = {}
+    for attribute, key, _protected in PROTECTED_ATTRIBUTES:
+        answer = client.describe_instance_attribute(aws_retry=True, InstanceId=instance_id, Attribute=attribute)
+        values[key] = answer[key]["Value"]
+    return values
+
+
+def delete_on_termination(instance):
+    """{device name: DeleteOnTermination} for the instance's EBS volumes."""
+    return {v["device_name"]: v["delete_on_termination"] for v in ebs_volumes(instance)}
+
+
+def _modify_parameters(instance_id, key, value):
+    if key == "InstanceInitiatedShutdownBehavior":
+        # The Attribute/Value form is valid on AWS; the {"Value": ...} form for this attribute is not honoured by every implementation.
+        return {"InstanceId": instance_id, "Attribute": "instanceInitiatedShutdownBehavior", "Value": value}
+    return {"InstanceId": instance_id, key: {"Value": value}}
+
+
+def protect_instance(log, client, instance_id, attributes, devices, spot):
+    """Apply every protection the instance lacks; returns (after attributes, after devices, warnings).
+
+    attributes: the current values from read_attributes. devices: the current
+    {device: DeleteOnTermination}. spot: Spot instances refuse termination
+    protection (UnsupportedOperation), so it is skipped and reported.
+    """
+    after = dict(attributes)
+    warnings = []
+    for _attribute, key, protected in PROTECTED_ATTRIBUTES:
+        if attributes[key] == protected:
+            continue
+        if key == "DisableApiTermination" and spot:
+            warnings.append(f"{instance_id}: Spot instance, termination protection cannot be enabled (AWS refuses it); the other protections apply")
+            continue
+        try:
+            log.call(client, "ec2", "ModifyInstanceAttribute", instance_id, _modify_parameters(instance_id, key, protected),
+                     instance_ids=[instance_id], before={key: attributes[key]}, after={key: protected})
+        except is_boto3_error_code("UnsupportedOperation"):
+            warnings.append(f"{instance_id}: {key} cannot be changed on this instance (UnsupportedOperation); the other protections apply")
+            continue
+        after[key] = protected
+    return after, _keep_volumes(log, client, instance_id, devices), warnings
+
+
+def _keep_volumes(log, client, instance_id, devices):
+    to_keep = sorted(d for d, delete in devices.items() if delete)
+    if not to_keep:
+        return dict(devices)
+    mappings = [{"DeviceName": d, "Ebs": {"DeleteOnTermination": False}} for d in to_keep]
+    log.call(client, "ec2", "ModifyInstanceAttribute", instance_id, {"InstanceId": instance_id, "BlockDeviceMappings": mappings},
+             instance_ids=[instance_id], before={"DeleteOnTermination": {d: True for d in to_keep}},
+             after={"DeleteOnTermination": {d: False for d in to_keep}})
+    return {d: False for d in devices}

@@ -1,0 +1,116 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the secops.aws_ir project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Finding and reading the target instances, in as few DescribeInstances calls as possible."""
+
+import re
+
+from ansible_collections.secops.aws_ir.plugins.module_utils.common import AwsIrError
+from ansible_collections.secops.aws_ir.plugins.module_utils.common import TICKET_TAG_KEY
+from ansible_collections.secops.aws_ir.plugins.module_utils.retry import paginate
+
+# EC2 instance ids: "i-" and 8 (older) or 17 lowercase hexadecimal digits.
+_INSTANCE_ID = re.compile(r"^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
+# A DescribeInstances filter takes at most 200 values.
+_FILTER_VALUES_MAX = 200
+GONE_STATES = ("shutting-down", "terminated")
+
+
+class TargetError(AwsIrError, ValueError):
+    """A target that cannot be responded to; the message names the field and the value."""
+
+
+def validate_instance_ids(instance_ids, field="instance_ids"):
+    """Raise TargetError for an empty list, a malformed id or a repeated id; return the list."""
+    if not instance_ids:
+        raise TargetError(f"{field} must name at least one instance (got {instance_ids!r})")
+    seen = set()
+    for instance_id in instance_ids:
+        if not isinstance(instance_id, str) or not _INSTANCE_ID.match(instance_id):
+            raise TargetError(f"{field}: {instance_id!r} is not an EC2 instance id (i- followed by 8 or 17 hexadecimal digits)")
+        if instance_id in seen:
+            raise TargetError(f"{field}: {instance_id!r} is listed twice")
+        seen.add(instance_id)
+    return instance_ids
+
+
+def _chunks(items, size):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _describe(client, filters):
+    reservations = paginate(client, "describe_instances", Filters=filters)["Reservations"]
+    return [instance for reservation in reservations for instance in reservation["Instances"]]
+
+
+def describe_instances(client, instance_ids):
+    """Describe instances by id; {instance_id: instance (boto3 shape)}, in the order given.
+
+    Uses an instance-id filter (200 ids per call) so that unknown ids do not fail
+    the whole call; raises TargetError naming every id that does not exist.
+    """
+    found = {}
+    for chunk in _chunks(list(instance_ids), _FILTER_VALUES_MAX):
+        for instance in _describe(client, [{"Name": "instance-id", "Values": chunk}]):
+            found[instance["InstanceId"]] = instance
+    missing = [i for i in instance_ids if i not in found]
+    if missing:
+        raise TargetError(f"instance_ids: {', '.join(missing)} not found in this account and Region")
+    return {i: found[i] for i in instance_ids}
+
+
+def find_instances_by_ticket(client, ticket):
+    """{instance_id: instance} of instances tagged IncidentTicket=<ticket> that are not terminated."""
+    filters = [
+        {"Name": f"tag:{TICKET_TAG_KEY}", "Values": [ticket]},
+        {"Name": "instance-state-name", "Values": ["pending", "running", "stopping", "stopped"]},
+    ]
+    instances = _describe(client, filters)
+    return {i["InstanceId"]: i for i in sorted(instances, key=lambda i: i["InstanceId"])}
+
+
+def refuse_gone(instances, field="instance_ids"):
+    """Raise TargetError naming every instance that is terminated or shutting down."""
+    gone = [f"{i} ({inst['State']['Name']})" for i, inst in instances.items() if inst["State"]["Name"] in GONE_STATES]
+    if gone:
+        raise TargetError(f"{field}: {', '.join(gone)} cannot be responded to: the instance is gone or going")
+
+
+def network_interfaces(instance):
+    """The instance's network interfaces, by device index.
+
+    Returns a list of dicts: network_interface_id, device_index, vpc_id,
+    subnet_id, groups (security group ids, in order), private_ips (IPv4 and
+    IPv6 addresses as strings).
+    """
+    interfaces = []
+    for eni in sorted(instance.get("NetworkInterfaces", []), key=lambda n: n.get("Attachment", {}).get("DeviceIndex", 0)):
+        ips = [p["PrivateIpAddress"] for p in eni.get("PrivateIpAddresses", []) if p.get("PrivateIpAddress")]
+        ips += [p["Ipv6Address"] for p in eni.get("Ipv6Addresses", []) if p.get("Ipv6Address")]
+        interfaces.append({
+            "network_interface_id": eni["NetworkInterfaceId"],
+            "device_index": eni.get("Attachment", {}).get("DeviceIndex", 0),
+            "vpc_id": eni.get("VpcId") or instance.get("VpcId"),
+            "subnet_id": eni.get("SubnetId") or instance.get("SubnetId"),
+            "groups": [g["GroupId"] for g in eni.get("Groups", [])],
+            "private_ips": ips or ([eni["PrivateIpAddress"]] if eni.get("PrivateIpAddress") else []),
+        })
+    return interfaces
+
+
+def ebs_volumes(instance):
+    """The instance's EBS volumes: list of dicts device_name, volume_id, delete_on_termination, boot."""
+    root = instance.get("RootDeviceName")
+    return [
+        {
+            "device_name": m["DeviceName"],
+            "volume_id": m["Ebs"]["VolumeId"],
+            "delete_on_termination": bool(m["Ebs"].get("DeleteOnTermination")),
+            "boot": m["DeviceName"] == root,
+        }
+        for m in instance.get("BlockDeviceMappings", [])
+        if "Ebs" in m
+    ]

@@ -1,0 +1,129 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the secops.aws_ir project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""JSON Schema (draft 2020-12) of the evidence manifest, version 1.
+
+Kept as Python so that modules, which run without the collection's other
+files, carry it with them.
+"""
+
+SCHEMA_ID = "https://github.com/secops/aws_ir/schemas/evidence-manifest-v1.json"
+SCHEMA_VERSION = 1
+
+_TIME = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$"}
+_SHA256 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+_NULLABLE_STR = {"type": ["string", "null"]}
+
+_ACTION = {
+    "type": "object",
+    "required": ["time", "stage", "service", "action", "target", "instance_ids", "parameters", "outcome", "error_code", "request_id"],
+    "properties": {
+        "time": _TIME,
+        "stage": {"type": "string"},
+        "service": {"type": "string"},
+        "action": {"type": "string", "pattern": "^[A-Z][A-Za-z0-9]+$"},
+        "target": {"type": "string"},
+        "instance_ids": {"type": "array", "items": {"type": "string"}},
+        "parameters": {"type": "object"},
+        "before": {},
+        "after": {},
+        "outcome": {"enum": ["ok", "planned", "error"]},
+        "error_code": _NULLABLE_STR,
+        "request_id": _NULLABLE_STR,
+    },
+}
+
+_ARTIFACT = {
+    "type": "object",
+    "required": ["kind", "bucket", "key", "s3_uri", "size_bytes", "sha256"],
+    "properties": {
+        "kind": {"type": "string"},
+        "bucket": {"type": "string"},
+        "key": {"type": "string"},
+        "s3_uri": {"type": "string", "pattern": "^s3://"},
+        "version_id": _NULLABLE_STR,
+        "size_bytes": {"type": "integer", "minimum": 0},
+        "sha256": _SHA256,
+    },
+}
+
+_SNAPSHOT = {
+    "type": "object",
+    "required": ["snapshot_id", "volume_id", "device_name", "state"],
+    "properties": {
+        "snapshot_id": {"type": "string"},
+        "volume_id": {"type": "string"},
+        "device_name": {"type": "string"},
+        "state": {"type": "string"},
+        "tags": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+}
+
+_INSTANCE = {
+    "type": "object",
+    "required": ["preflight", "state_before", "artifacts", "snapshots", "outcome", "warnings"],
+    "properties": {
+        "preflight": {"type": ["object", "null"]},
+        "state_before": {"type": ["object", "null"]},
+        "artifacts": {"type": "array", "items": _ARTIFACT},
+        "snapshots": {"type": "array", "items": _SNAPSHOT},
+        "outcome": {"type": "object"},
+        "warnings": {"type": "array", "items": {"type": "string"}},
+    },
+}
+
+_RUN = {
+    "type": "object",
+    "required": ["run_id", "playbook", "started_at", "ended_at", "status", "check_mode", "actor", "controller"],
+    "properties": {
+        "run_id": {"type": "string"},
+        "playbook": {"type": "string"},
+        "started_at": _TIME,
+        "ended_at": _TIME,
+        "status": {"enum": ["complete", "failed"]},
+        "failed_stage": _NULLABLE_STR,
+        "failure": _NULLABLE_STR,
+        "check_mode": {"type": "boolean"},
+        "actor": {
+            "type": "object",
+            "required": ["arn", "account"],
+            "properties": {"arn": {"type": "string"}, "account": {"type": "string", "pattern": r"^\d{12}$"}},
+        },
+        "controller": {"type": "object", "required": ["host"], "properties": {"host": {"type": "string"}}},
+    },
+}
+
+SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": SCHEMA_ID,
+    "title": "secops.aws_ir evidence manifest",
+    "type": "object",
+    "required": ["schema_version", "ticket", "collection", "region", "bucket", "key", "created_at", "updated_at",
+                 "previous_version", "runs", "actions", "instances"],
+    "properties": {
+        "schema_version": {"const": SCHEMA_VERSION},
+        "ticket": {
+            "type": "object",
+            "required": ["raw", "normalized"],
+            "properties": {"raw": {"type": "string", "minLength": 1}, "normalized": {"type": "string", "pattern": "^[A-Za-z0-9._-]+$"}},
+        },
+        "collection": {"type": "object", "required": ["name", "version"]},
+        "region": {"type": "string"},
+        "bucket": {"type": "string"},
+        "key": {"type": "string"},
+        "created_at": _TIME,
+        "updated_at": _TIME,
+        "previous_version": {
+            "oneOf": [
+                {"type": "null"},
+                {"type": "object", "required": ["version_id", "sha256"],
+                 "properties": {"version_id": _NULLABLE_STR, "sha256": _SHA256}},
+            ],
+        },
+        "runs": {"type": "array", "minItems": 1, "items": _RUN},
+        "actions": {"type": "array", "items": _ACTION},
+        "instances": {"type": "object", "patternProperties": {"^i-[0-9a-f]+$": _INSTANCE}, "additionalProperties": False},
+    },
+}

@@ -1,0 +1,79 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the secops.aws_ir project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""AnsibleAWSModule for secops.aws_ir: retries by default, and a result that survives failure.
+
+A module that fails after its first change must still tell the playbook what it
+changed, so that the evidence manifest (written in an ``always:`` section) records
+it. AwsIrModule therefore adds ``actions`` (every mutating call, see actions.py)
+and whatever the module put in ``partial`` (for example the state before the
+change) to the result of exit_json and of every fail_json, including the ones
+AnsibleAWSModule raises from an AWS error.
+"""
+
+from ansible_collections.amazon.aws.plugins.module_utils.common import set_collection_info
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+
+try:
+    from botocore.exceptions import BotoCoreError
+    from botocore.exceptions import ClientError
+except ImportError:
+    pass  # AnsibleAWSModule reports the missing SDK.
+
+from ansible_collections.secops.aws_ir.plugins.module_utils.actions import ActionLog
+from ansible_collections.secops.aws_ir.plugins.module_utils.common import AwsIrError
+from ansible_collections.secops.aws_ir.plugins.module_utils.common import AWS_IR_COLLECTION_NAME
+from ansible_collections.secops.aws_ir.plugins.module_utils.common import AWS_IR_COLLECTION_VERSION
+from ansible_collections.secops.aws_ir.plugins.module_utils.retry import DEFAULT_RETRY
+
+
+class AwsIrModule(AnsibleAWSModule):
+    """AnsibleAWSModule that records mutating calls and reports them even when it fails.
+
+    stage: the workflow stage this module reports (see common.STAGES).
+    """
+
+    def __init__(self, stage, **kwargs):
+        # Set before AnsibleAWSModule.__init__, which may already call fail_json.
+        self.stage = stage
+        self.partial = {}
+        self.actions = ActionLog(stage=stage, check_mode=False)
+        super().__init__(**kwargs)
+        self.actions.check_mode = self.check_mode
+        set_collection_info(collection_name=AWS_IR_COLLECTION_NAME, collection_version=AWS_IR_COLLECTION_VERSION)
+
+    def client(self, service, retry_decorator=None, **extra_params):
+        """A boto3 client whose calls retry throttling when passed aws_retry=True."""
+        return super().client(service, retry_decorator=retry_decorator or DEFAULT_RETRY, **extra_params)
+
+    def _with_evidence(self, kwargs):
+        result = dict(self.partial, stage=self.stage, actions=self.actions.records)
+        result.update(kwargs)
+        return result
+
+    def _result(self, kwargs):
+        # AnsibleAWSModule also passes warnings= to exit_json, which ansible-core 2.19 deprecates
+        # (warn() already reports them), so the result is finished here and handed to AnsibleModule.
+        if self.params.get("debug_botocore_endpoint_logs"):
+            kwargs["resource_actions"] = self._get_resource_action_list()
+        return self._with_evidence(kwargs)
+
+    def exit_json(self, *args, **kwargs):
+        self._module.exit_json(*args, **self._result(kwargs))
+
+    def fail_json(self, *args, **kwargs):
+        self._module.fail_json(*args, **self._result(kwargs))
+
+    def run(self, do, aws_failure):
+        """Call do(self); turn our errors and AWS errors into fail_json (with the actions made so far).
+
+        aws_failure: the first words of the message when AWS refuses a call.
+        """
+        try:
+            do(self)
+        except AwsIrError as e:
+            self.fail_json(msg=str(e))
+        except (ClientError, BotoCoreError) as e:
+            self.fail_json_aws(e, msg=aws_failure)

@@ -1,0 +1,67 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the secops.aws_ir project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Tag rules of EC2 (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Using_Tags.html#tag-restrictions).
+
+At most 50 tags per resource, keys of 1 to 128 and values of at most 256
+characters, and keys beginning with ``aws:`` are reserved for AWS.
+"""
+
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
+
+from ansible_collections.secops.aws_ir.plugins.module_utils.common import AwsIrError
+from ansible_collections.secops.aws_ir.plugins.module_utils.common import TICKET_TAG_KEY
+
+MAX_TAGS = 50
+MAX_KEY_LENGTH = 128
+MAX_VALUE_LENGTH = 256
+RESERVED_PREFIX = "aws:"
+
+
+class TagError(AwsIrError, ValueError):
+    """A tag that AWS would refuse; the message names the key and the value."""
+
+
+def validate_tags(tags, field="tags"):
+    """Raise TagError for any tag AWS would refuse; return tags (dict str -> str)."""
+    for key, value in (tags or {}).items():
+        if not key or len(key) > MAX_KEY_LENGTH:
+            raise TagError(f"{field}: key {key!r} must be 1 to {MAX_KEY_LENGTH} characters long")
+        if key.lower().startswith(RESERVED_PREFIX):
+            raise TagError(f"{field}: key {key!r} begins with the reserved prefix {RESERVED_PREFIX!r}")
+        if len(str(value)) > MAX_VALUE_LENGTH:
+            raise TagError(f"{field}: value of {key!r} is {len(str(value))} characters long; at most {MAX_VALUE_LENGTH} are allowed")
+    if len(tags or {}) > MAX_TAGS:
+        raise TagError(f"{field}: {len(tags)} tags given; a resource holds at most {MAX_TAGS}")
+    return tags
+
+
+def incident_tags(ticket, extra=None):
+    """The tags that mark a resource as part of the incident (dict).
+
+    ticket: the normalised ticket. extra: the user's own tags, which never
+    replace the ticket tag.
+    """
+    tags = dict(extra or {})
+    tags[TICKET_TAG_KEY] = ticket
+    return tags
+
+
+def missing_tags(current, wanted):
+    """The entries of wanted that current (dict) lacks or holds with another value."""
+    return {k: v for k, v in wanted.items() if current.get(k) != v}
+
+
+def ensure_tags(log, client, current, wanted, instance_ids=None):
+    """One CreateTags for every EC2 resource that lacks a wanted tag; never removes a tag.
+
+    current: {resource id: its tags (dict)}. instance_ids: the target instances
+    the resources belong to, for the action record. Returns the ids tagged.
+    """
+    lacking = sorted(r for r, tags in current.items() if missing_tags(tags, wanted))
+    if lacking:
+        log.call(client, "ec2", "CreateTags", ",".join(lacking), {"Resources": lacking, "Tags": ansible_dict_to_boto3_tag_list(wanted)},
+                 instance_ids=instance_ids, after={"tags": wanted})
+    return lacking

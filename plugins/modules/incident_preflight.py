@@ -1,0 +1,306 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the secops.aws_ir project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: incident_preflight
+version_added: 1.0.0
+short_description: Check everything an incident response needs before its first change
+description:
+  - Read-only first stage of the response. It validates the ticket,
+    resolves the target instances (the ids given, else the instances tagged
+    C(IncidentTicket=<ticket>)), checks the evidence bucket and the caller's
+    credentials, and asks Systems Manager which targets SSM Run Command can reach.
+  - Any problem that would stop the response fails here, naming the field and the
+    value, before anything is changed. The module never changes anything and
+    supports check mode.
+  - AWS APIs called, all read-only; STS C(GetCallerIdentity), EC2 C(DescribeInstances),
+    S3 C(GetBucketLocation), C(GetBucketVersioning), C(GetObjectLockConfiguration),
+    C(GetBucketEncryption), SSM C(DescribeInstanceInformation).
+author:
+  - secops.aws_ir developers
+options:
+  ticket:
+    description:
+      - The incident ticket, for example V(INC-123456).
+      - At most 64 characters, only characters AWS accepts in tag values, and a
+        full match of O(ticket_pattern).
+    type: str
+    required: true
+  ticket_pattern:
+    description:
+      - Python regular expression the whole ticket must match.
+    type: str
+    default: '^[A-Za-z][A-Za-z0-9]*-[0-9]+$'
+  instance_ids:
+    description:
+      - The instances to respond to.
+      - When omitted, the targets are the instances tagged C(IncidentTicket) with the
+        normalised ticket that are not terminated; finding none is an error.
+    type: list
+    elements: str
+  bucket:
+    description:
+      - The evidence bucket. It must exist in O(region) and have versioning enabled.
+      - Defaults to C(aws-ir-evidence-<account id>-<region>).
+    type: str
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Check the response to INC-123456 can run
+  secops.aws_ir.incident_preflight:
+    ticket: INC-123456
+    region: eu-west-1
+  register: preflight
+
+- name: Check explicit targets and a named evidence bucket
+  secops.aws_ir.incident_preflight:
+    ticket: INC-123456
+    instance_ids:
+      - i-0123456789abcdef0
+    bucket: acme-forensics-evidence
+"""
+
+RETURN = r"""
+ticket:
+  description: The ticket as given and in its normalised form (used in tags and S3 keys).
+  returned: always
+  type: dict
+  contains:
+    raw:
+      description: The ticket as given.
+      type: str
+      sample: INC-123456
+    normalized:
+      description: The ticket with every run of characters other than letters, digits, C(.), C(_) and C(-) replaced by C(-).
+      type: str
+      sample: INC-123456
+checked_at:
+  description: When the preflight started (UTC, ISO 8601 with milliseconds); the start of the response.
+  returned: always
+  type: str
+  sample: "2026-11-29T20:15:01.123Z"
+region:
+  description: The Region checked.
+  returned: success
+  type: str
+  sample: us-east-1
+caller:
+  description: Who is responding, from STS C(GetCallerIdentity).
+  returned: success
+  type: dict
+  contains:
+    arn:
+      description: ARN of the caller.
+      type: str
+      sample: arn:aws:sts::123456789012:assumed-role/IncidentResponder/alice
+    account:
+      description: The 12-digit account id.
+      type: str
+      sample: "123456789012"
+    user_id:
+      description: The unique id of the caller.
+      type: str
+bucket:
+  description: The evidence bucket and how well it keeps evidence.
+  returned: success
+  type: dict
+  contains:
+    name:
+      description: Bucket name.
+      type: str
+      sample: aws-ir-evidence-123456789012-us-east-1
+    region:
+      description: Region of the bucket (C(GetBucketLocation)).
+      type: str
+    versioning:
+      description: Versioning status (C(GetBucketVersioning)); always C(Enabled) on success.
+      type: str
+    object_lock:
+      description: Whether Object Lock is enabled on the bucket (C(GetObjectLockConfiguration)).
+      type: bool
+    default_retention:
+      description: The bucket's default Object Lock retention (mode, days, years), or null.
+      type: dict
+    encryption:
+      description: Default encryption algorithm (C(GetBucketEncryption)), for example C(aws:kms) or C(AES256), or null.
+      type: str
+instance_ids:
+  description: The ids of the target instances, in the order given or sorted when found by tag.
+  returned: success
+  type: list
+  elements: str
+  sample: [i-0123456789abcdef0]
+instances:
+  description: One entry per target instance, in the order of RV(instance_ids).
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    instance_id:
+      description: Instance id.
+      type: str
+    state:
+      description: EC2 instance state name (C(running), C(stopped), ...).
+      type: str
+    platform:
+      description: C(windows) or C(linux), from the instance's C(Platform).
+      type: str
+    spot:
+      description: Whether the instance is a Spot instance (C(InstanceLifecycle)); Spot instances cannot get termination protection.
+      type: bool
+    vpc_ids:
+      description: The VPCs of the instance's network interfaces.
+      type: list
+      elements: str
+    ssm:
+      description: SSM reachability from C(DescribeInstanceInformation).
+      type: dict
+      contains:
+        ping_status:
+          description: C(Online), C(ConnectionLost), C(Inactive), or C(unmanaged) when SSM does not know the instance.
+          type: str
+        platform_type:
+          description: C(Linux), C(Windows) or C(MacOS) as SSM reports it, or null.
+          type: str
+        reachable:
+          description: Whether SSM Run Command can reach the instance now (C(PingStatus=Online)).
+          type: bool
+        likely_cause:
+          description: For an unreachable instance, what usually causes this status.
+          type: str
+    volatile_capture:
+      description: Whether volatile data can be collected (C(possible)) or why not.
+      type: str
+      sample: possible
+"""
+
+from ansible_collections.secops.aws_ir.plugins.module_utils.actions import utc_now
+from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_PREFLIGHT
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence_bucket import default_bucket_name
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence_bucket import inspect_bucket
+from ansible_collections.secops.aws_ir.plugins.module_utils.instances import TargetError
+from ansible_collections.secops.aws_ir.plugins.module_utils.instances import describe_instances
+from ansible_collections.secops.aws_ir.plugins.module_utils.instances import find_instances_by_ticket
+from ansible_collections.secops.aws_ir.plugins.module_utils.instances import network_interfaces
+from ansible_collections.secops.aws_ir.plugins.module_utils.instances import refuse_gone
+from ansible_collections.secops.aws_ir.plugins.module_utils.instances import validate_instance_ids
+from ansible_collections.secops.aws_ir.plugins.module_utils.modules import AwsIrModule
+from ansible_collections.secops.aws_ir.plugins.module_utils.ssm_reachability import describe_reachability
+from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import DEFAULT_TICKET_PATTERN
+from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import normalize_ticket
+from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import validate_ticket
+
+try:
+    import boto3
+    import botocore
+except ImportError:
+    pass  # AnsibleAWSModule reports the missing SDK.
+
+
+def validate_region(region):
+    """Raise TargetError unless region is a Region botocore knows in any partition."""
+    if not region:
+        raise TargetError("region is required (set it, or AWS_REGION)")
+    session = boto3.session.Session()
+    known = set()
+    for partition in session.get_available_partitions():
+        known.update(session.get_available_regions("ec2", partition_name=partition))
+    if region not in known:
+        raise TargetError(f"region {region!r} is not a known AWS Region")
+    return region
+
+
+def caller_identity(client):
+    """{arn, account, user_id} of the credentials in use; TargetError if STS refuses them."""
+    try:
+        identity = client.get_caller_identity(aws_retry=True)
+    except (botocore.exceptions.ClientError, botocore.exceptions.NoCredentialsError) as e:
+        raise TargetError(f"the AWS credentials were refused by STS GetCallerIdentity: {e}") from None
+    return {"arn": identity["Arn"], "account": identity["Account"], "user_id": identity["UserId"]}
+
+
+def resolve_targets(client, instance_ids, ticket):
+    """{instance_id: instance} of the targets; TargetError when none can be used."""
+    if instance_ids is not None:
+        instances = describe_instances(client, validate_instance_ids(instance_ids))
+    else:
+        instances = find_instances_by_ticket(client, ticket)
+        if not instances:
+            raise TargetError(f"no instance found tagged IncidentTicket={ticket}: tag the instance or give instance_ids")
+    refuse_gone(instances)
+    return instances
+
+
+def volatile_capture(instance, ssm):
+    """"possible", or the reason volatile data cannot be collected from this instance."""
+    if instance["State"]["Name"] != "running":
+        return f"impossible: the instance is {instance['State']['Name']}, its memory is gone or frozen"
+    if not ssm["reachable"]:
+        return f"impossible: SSM PingStatus is {ssm['ping_status']} ({ssm['likely_cause']})"
+    return "possible"
+
+
+def describe_target(instance, ssm):
+    return {
+        "instance_id": instance["InstanceId"],
+        "state": instance["State"]["Name"],
+        "platform": "windows" if instance.get("Platform") == "windows" else "linux",
+        "spot": instance.get("InstanceLifecycle") == "spot",
+        "vpc_ids": sorted({eni["vpc_id"] for eni in network_interfaces(instance) if eni["vpc_id"]}),
+        "ssm": ssm,
+        "volatile_capture": volatile_capture(instance, ssm),
+    }
+
+
+def do(module):
+    params = module.params
+    checked_at = utc_now()
+    ticket = validate_ticket(params["ticket"], params["ticket_pattern"])
+    normalized = normalize_ticket(ticket)
+    module.partial["ticket"] = {"raw": ticket, "normalized": normalized}
+    region = validate_region(module.region)
+
+    caller = caller_identity(module.client("sts"))
+    instances = resolve_targets(module.client("ec2"), params["instance_ids"], normalized)
+    bucket_name = params["bucket"] or default_bucket_name(caller["account"], region)
+    bucket, warnings = inspect_bucket(module.client("s3"), bucket_name, region)
+    reachability = describe_reachability(module.client("ssm"), list(instances))
+
+    targets = [describe_target(instance, reachability[i]) for i, instance in instances.items()]
+    for target in targets:
+        if target["volatile_capture"] != "possible":
+            warnings.append(f"{target['instance_id']}: volatile capture {target['volatile_capture']}")
+    for warning in warnings:
+        module.warn(warning)
+    module.exit_json(
+        changed=False,
+        checked_at=checked_at,
+        region=region,
+        caller=caller,
+        bucket=bucket,
+        instance_ids=list(instances),
+        instances=targets,
+    )
+
+
+def main():
+    argument_spec = dict(
+        ticket=dict(type="str", required=True),
+        ticket_pattern=dict(type="str", default=DEFAULT_TICKET_PATTERN),
+        instance_ids=dict(type="list", elements="str"),
+        bucket=dict(type="str"),
+    )
+    module = AwsIrModule(stage=STAGE_PREFLIGHT, argument_spec=argument_spec, supports_check_mode=True)
+    module.run(do, "preflight could not read the account")
+
+
+if __name__ == "__main__":
+    main()

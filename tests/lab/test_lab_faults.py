@@ -1,0 +1,104 @@
+"""Throttling and injected faults: the right code in each wire format, parsed by botocore, nothing forwarded."""
+import pytest
+from botocore.exceptions import ClientError
+
+
+def _error(call):
+    with pytest.raises(ClientError) as caught:
+        call()
+    return caught.value.response
+
+
+@pytest.mark.parametrize("service, call, code, status", [
+    ("ec2", lambda aws: aws("ec2").describe_instances(), "RequestLimitExceeded", 503),
+    ("autoscaling", lambda aws: aws("autoscaling").describe_auto_scaling_groups(), "Throttling", 400),
+    ("elbv2", lambda aws: aws("elbv2").describe_target_groups(), "Throttling", 400),
+    ("sts", lambda aws: aws("sts").get_caller_identity(), "Throttling", 400),
+    ("ssm", lambda aws: aws("ssm").describe_instance_information(), "ThrottlingException", 400),
+    ("kms", lambda aws: aws("kms").list_keys(), "ThrottlingException", 400),
+    ("s3", lambda aws: aws("s3").list_buckets(), "SlowDown", 503),
+])
+def test_full_throttle_in_each_protocol(lab, aws, service, call, code, status):
+    lab.configure(throttle={"fraction": 1.0})
+    response = _error(lambda: call(aws))
+    assert response["Error"]["Code"] == code
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == status
+    entry = lab.requests()[-1]
+    assert (entry["service"], entry["status"], entry["error_code"]) == (service, status, code)
+
+
+def test_throttled_head_request_has_no_body(lab, aws):
+    aws("s3").create_bucket(Bucket="lab-bucket")
+    lab.configure(throttle={"fraction": 1.0})
+    response = _error(lambda: aws("s3").head_bucket(Bucket="lab-bucket"))
+    # Like real S3: a HEAD error carries no body, so botocore only sees the status.
+    assert response["Error"]["Code"] == "503"
+    assert lab.requests()[-1]["error_code"] == "SlowDown"
+
+
+def test_throttled_request_changes_nothing(lab, aws):
+    lab.configure(throttle={"fraction": 1.0})
+    _error(lambda: aws("ec2").create_vpc(CidrBlock="10.9.0.0/16"))
+    lab.configure(throttle={"fraction": 0.0})
+    cidrs = [vpc["CidrBlock"] for vpc in aws("ec2").describe_vpcs()["Vpcs"]]
+    assert "10.9.0.0/16" not in cidrs
+
+
+def _pattern(lab, aws, seed):
+    lab.configure(throttle={"fraction": 0.33, "seed": seed})
+    outcome = []
+    for _ in range(60):
+        try:
+            aws("sts").get_caller_identity()
+            outcome.append(False)
+        except ClientError as error:
+            assert error.response["Error"]["Code"] == "Throttling"
+            outcome.append(True)
+    return outcome
+
+
+def test_partial_throttle_is_seeded_and_about_a_third(lab, aws):
+    first = _pattern(lab, aws, seed=7)
+    assert 10 <= sum(first) <= 30
+    assert _pattern(lab, aws, seed=7) == first
+
+
+def test_fault_with_count(lab, aws, launch):
+    instance_id = launch()[0]
+    lab.configure(faults=[{"service": "ec2", "action": "CreateSnapshots", "code": "InternalError", "status": 500,
+                           "message": "An internal error has occurred", "count": 2}])
+    ec2 = aws("ec2")
+    for _ in range(2):
+        response = _error(lambda: ec2.create_snapshots(InstanceSpecification={"InstanceId": instance_id}))
+        assert (response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]) == ("InternalError", 500)
+    assert ec2.create_snapshots(InstanceSpecification={"InstanceId": instance_id})["Snapshots"]
+    assert lab.config()["faults"][0]["count"] == 0
+
+
+def test_fault_without_count_always_fails(lab, aws):
+    lab.configure(faults=[{"service": "ssm", "action": "SendCommand", "code": "InvalidInstanceId", "count": None},
+                          {"service": "s3", "action": "PutObject", "code": "AccessDenied", "status": 403}])
+    for _ in range(3):
+        assert _error(lambda: aws("ssm").send_command(InstanceIds=["i-0123456789abcdef0"], DocumentName="AWS-RunShellScript",
+                                                      Parameters={"commands": ["date"]}))["Error"]["Code"] == "InvalidInstanceId"
+    aws("s3").create_bucket(Bucket="lab-bucket")
+    assert _error(lambda: aws("s3").put_object(Bucket="lab-bucket", Key="k", Body=b"x"))["Error"]["Code"] == "AccessDenied"
+
+
+def test_bad_config_is_refused(lab):
+    with pytest.raises(RuntimeError, match="400"):
+        lab.configure(throttle={"fraction": 2})
+    with pytest.raises(RuntimeError, match="400"):
+        lab.configure(faults=[{"service": "ec2"}])
+    assert lab.config()["throttle"] == {"fraction": 0.0, "seed": None}
+
+
+def test_reset_restores_everything(lab, aws):
+    aws("ec2").create_vpc(CidrBlock="10.9.0.0/16")
+    lab.configure(throttle={"fraction": 1.0}, faults=[{"code": "X"}], ssm={"pending_seconds": 3})
+    lab.reset()
+    config = lab.config()
+    assert config["throttle"] == {"fraction": 0.0, "seed": None} and config["faults"] == []
+    assert config["ssm"]["pending_seconds"] == 0.05  # the value this lab was started with
+    assert "10.9.0.0/16" not in [vpc["CidrBlock"] for vpc in aws("ec2").describe_vpcs()["Vpcs"]]
+    assert lab.requests()[-1]["action"] == "DescribeVpcs" and len(lab.requests()) == 1

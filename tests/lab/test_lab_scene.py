@@ -1,0 +1,67 @@
+"""The scenes hold what they promise, read back through the AWS API."""
+import json
+import time
+
+from lab.scene import build_demo_scene, build_fleet_scene
+
+
+def test_demo_scene(lab, aws):
+    scene = build_demo_scene(lab.endpoint_url, ticket="INC-123456")
+    assert lab.requests() == []
+    ec2, asg = aws("ec2"), aws("autoscaling")
+    assert ec2.describe_vpcs(VpcIds=[scene["vpc_id"]])["Vpcs"][0]["CidrBlock"] == "10.20.0.0/16"
+    zones = {subnet["AvailabilityZone"] for subnet in ec2.describe_subnets(SubnetIds=scene["subnet_ids"])["Subnets"]}
+    assert zones == {"us-east-1a", "us-east-1b"}
+    group = ec2.describe_security_groups(GroupIds=[scene["web_sg_id"]])["SecurityGroups"][0]
+    assert sorted(rule["FromPort"] for rule in group["IpPermissions"]) == [22, 80, 443]
+    assert all(rule["IpRanges"] == [{"CidrIp": "0.0.0.0/0"}] for rule in group["IpPermissions"])
+    assert group["IpPermissionsEgress"][0]["IpProtocol"] == "-1"
+    trust = aws("iam").get_role(RoleName=scene["role_name"])["Role"]["AssumeRolePolicyDocument"]
+    trust = json.loads(trust) if isinstance(trust, str) else trust
+    assert trust["Statement"][0]["Principal"] == {"Service": "ec2.amazonaws.com"}
+    profile = aws("iam").get_instance_profile(InstanceProfileName="web-server-profile")["InstanceProfile"]
+    assert profile["Arn"] == scene["instance_profile_arn"] and profile["Roles"][0]["RoleName"] == scene["role_name"]
+
+    auto = asg.describe_auto_scaling_groups(AutoScalingGroupNames=["web-asg"])["AutoScalingGroups"][0]
+    assert (auto["MinSize"], auto["MaxSize"], auto["DesiredCapacity"]) == (1, 4, 2)
+    assert sorted(i["InstanceId"] for i in auto["Instances"]) == sorted(scene["instance_ids"])
+    assert {i["LifecycleState"] for i in auto["Instances"]} == {"InService"}
+    assert auto["LoadBalancerNames"] == ["web-clb"] and auto["TargetGroupARNs"] == [scene["target_group_arn"]]
+
+    clb = aws("elb").describe_load_balancers(LoadBalancerNames=["web-clb"])["LoadBalancerDescriptions"][0]
+    assert clb["ListenerDescriptions"][0]["Listener"]["LoadBalancerPort"] == 80
+    assert sorted(i["InstanceId"] for i in clb["Instances"]) == sorted(scene["instance_ids"])
+    targets = aws("elbv2").describe_target_health(TargetGroupArn=scene["target_group_arn"])["TargetHealthDescriptions"]
+    assert sorted((t["Target"]["Id"], t["Target"]["Port"]) for t in targets) == sorted((i, 80) for i in scene["instance_ids"])
+    assert aws("elbv2").describe_load_balancers(LoadBalancerArns=[scene["alb_arn"]])["LoadBalancers"][0]["Type"] == "application"
+
+    instances = {i["InstanceId"]: i for r in ec2.describe_instances(InstanceIds=scene["instance_ids"])["Reservations"] for i in r["Instances"]}
+    assert {i["SubnetId"] for i in instances.values()} == set(scene["subnet_ids"])
+    compromised = instances[scene["compromised_instance_id"]]
+    tags = {t["Key"]: t["Value"] for t in compromised["Tags"]}
+    assert tags["Name"] == "web-1" and tags["IncidentTicket"] == "INC-123456" and tags["aws:autoscaling:groupName"] == "web-asg"
+    assert compromised["InstanceType"] == "t3.micro" and compromised["IamInstanceProfile"]["Arn"] == scene["instance_profile_arn"]
+    for instance_id, volume_ids in scene["volume_ids"].items():
+        volumes = ec2.describe_volumes(VolumeIds=volume_ids)["Volumes"]
+        assert sorted((v["Attachments"][0]["Device"], v["Size"]) for v in volumes) == [("/dev/sdf", 20), ("/dev/xvda", 8)]
+        assert all(v["Attachments"][0]["InstanceId"] == instance_id for v in volumes)
+
+    s3 = aws("s3")
+    assert s3.get_object_lock_configuration(Bucket=scene["bucket"])["ObjectLockConfiguration"]["ObjectLockEnabled"] == "Enabled"
+    assert s3.get_bucket_versioning(Bucket=scene["bucket"])["Status"] == "Enabled"
+    rule = s3.get_bucket_encryption(Bucket=scene["bucket"])["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    assert scene["bucket"] == "aws-ir-evidence-123456789012-us-east-1"
+
+
+def test_fleet_scene_of_50_is_quick(lab, aws):
+    started = time.monotonic()
+    scene = build_fleet_scene(lab.endpoint_url, 50)
+    elapsed = time.monotonic() - started
+    assert elapsed < 20, elapsed
+    auto = aws("autoscaling").describe_auto_scaling_groups(AutoScalingGroupNames=["web-asg"])["AutoScalingGroups"][0]
+    assert (auto["MinSize"], auto["DesiredCapacity"], len(auto["Instances"])) == (1, 51, 51)
+    tagged = aws("ec2").describe_instances(Filters=[{"Name": "tag:IncidentTicket", "Values": ["INC-123456"]}])["Reservations"]
+    assert sorted(i["InstanceId"] for r in tagged for i in r["Instances"]) == sorted(scene["compromised_instance_ids"])
+    assert len(scene["compromised_instance_ids"]) == 50 and all(len(v) == 2 for v in scene["volume_ids"].values())
+    assert len(aws("ssm").describe_instance_information(MaxResults=50)["InstanceInformationList"]) == 50

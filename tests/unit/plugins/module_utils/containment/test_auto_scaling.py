@@ -1,0 +1,44 @@
+from ansible_collections.secops.aws_ir.plugins.module_utils.actions import ActionLog
+from ansible_collections.secops.aws_ir.plugins.module_utils.containment import auto_scaling
+
+
+def group(min_size, desired):
+    return {"min_size": min_size, "max_size": 10, "desired_capacity": desired}
+
+
+def test_decrement_when_desired_stays_at_or_above_min():
+    plans, notes = auto_scaling.plan_detach({"i-1": {"group_name": "web", "lifecycle_state": "InService"}}, {"web": group(1, 2)})
+    assert plans == [{"group_name": "web", "instance_ids": ["i-1"], "decrement": True}]
+    assert "desired capacity decremented" in notes["i-1"]
+
+
+def test_no_decrement_when_it_would_fall_below_min_and_the_note_says_a_replacement_comes():
+    plans, notes = auto_scaling.plan_detach({"i-1": {"group_name": "web", "lifecycle_state": "InService"}}, {"web": group(1, 1)})
+    assert plans == [{"group_name": "web", "instance_ids": ["i-1"], "decrement": False}]
+    assert "WITHOUT decrementing" in notes["i-1"] and "replacement" in notes["i-1"]
+
+
+def test_several_instances_of_one_group_count_together_against_min():
+    memberships = {i: {"group_name": "web", "lifecycle_state": "InService"} for i in ("i-1", "i-2")}
+    plans, _notes = auto_scaling.plan_detach(memberships, {"web": group(2, 3)})
+    assert plans[0]["decrement"] is False
+
+
+def test_only_inservice_and_standby_are_detached_others_are_reported():
+    memberships = {
+        "i-1": {"group_name": "web", "lifecycle_state": "Standby"},
+        "i-2": {"group_name": "web", "lifecycle_state": "Pending"},
+        "i-3": {"group_name": "web", "lifecycle_state": "Detaching"},
+    }
+    plans, notes = auto_scaling.plan_detach(memberships, {"web": group(0, 3)})
+    assert plans == [{"group_name": "web", "instance_ids": ["i-1"], "decrement": True}]
+    assert "lifecycle state Pending cannot be detached" in notes["i-2"]
+    assert "already leaving" in notes["i-3"]
+
+
+def test_detach_sends_at_most_20_instances_per_call(fake_client):
+    client = fake_client(detach_instances={"ResponseMetadata": {"RequestId": "r"}})
+    ids = [f"i-{n}" for n in range(21)]
+    auto_scaling.detach(ActionLog("containment", False), client, [{"group_name": "web", "instance_ids": ids, "decrement": True}])
+    assert [len(p["InstanceIds"]) for _n, p in client.calls] == [20, 1]
+    assert all(p["ShouldDecrementDesiredCapacity"] is True for _n, p in client.calls)

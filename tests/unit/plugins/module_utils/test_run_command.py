@@ -1,0 +1,93 @@
+from ansible_collections.secops.aws_ir.plugins.module_utils import run_command
+from ansible_collections.secops.aws_ir.plugins.module_utils.actions import ActionLog
+
+
+def invocation(instance_id, status, details=None, command_id="c-1"):
+    return {"CommandId": command_id, "InstanceId": instance_id, "Status": status, "StatusDetails": details or status}
+
+
+class Clock:
+    def __init__(self):
+        self.now = 0.0
+        self.sleeps = []
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    def __call__(self):
+        return self.now
+
+
+def test_missing_invocation_right_after_send_is_pending_not_failure(fake_client):
+    client = fake_client(list_command_invocations=[
+        {"CommandInvocations": []},
+        {"CommandInvocations": [invocation("i-1", "InProgress")]},
+        {"CommandInvocations": [invocation("i-1", "Success")]},
+    ])
+    clock = Clock()
+    latest = run_command.wait_for(client, {"i-1": "c-1"}, wait_timeout=60, sleep=clock.sleep, clock=clock)
+    assert latest["i-1"]["Status"] == "Success"
+    assert clock.sleeps == [0.5, 0.75]
+
+
+def test_wait_that_runs_out_returns_the_running_invocation_and_never_sends(fake_client):
+    client = fake_client(list_command_invocations={"CommandInvocations": [invocation("i-1", "InProgress")]})
+    clock = Clock()
+    latest = run_command.wait_for(client, {"i-1": "c-1"}, wait_timeout=10, sleep=clock.sleep, clock=clock)
+    assert not run_command.is_terminal(latest["i-1"])
+    assert set(client.names()) == {"list_command_invocations"}
+    assert sum(clock.sleeps) <= 10
+
+
+def test_one_listing_per_command_per_poll_covers_all_its_instances(fake_client):
+    client = fake_client(list_command_invocations={"CommandInvocations": [invocation("i-1", "Success"), invocation("i-2", "Failed")]})
+    latest = run_command.wait_for(client, {"i-1": "c-1", "i-2": "c-1"}, wait_timeout=10, sleep=None, clock=Clock())
+    assert len(client.calls) == 1
+    assert client.calls[0][1] == {"CommandId": "c-1", "Details": True}
+    assert run_command.outcome_of(latest["i-2"]) == "failed"
+
+
+def test_each_terminal_status_has_its_own_outcome():
+    # Status / StatusDetails pairs as SSM documents them for command invocations.
+    cases = {
+        ("Success", "Success"): "success",
+        ("Failed", "Failed"): "failed",
+        ("Cancelled", "Cancelled"): "cancelled",
+        ("TimedOut", "DeliveryTimedOut"): "delivery_timed_out",
+        ("TimedOut", "ExecutionTimedOut"): "execution_timed_out",
+        ("Failed", "Undeliverable"): "undeliverable",
+        ("Failed", "Terminated"): "terminated",
+        ("Failed", "InvalidPlatform"): "invalid_platform",
+        ("Failed", "AccessDenied"): "access_denied",
+    }
+    for (status, details), outcome in cases.items():
+        assert run_command.outcome_of({"Status": status, "StatusDetails": details}) == outcome
+    assert not run_command.is_terminal({"Status": "Delayed"})
+
+
+def test_previous_command_with_same_comment_is_reused_unless_it_failed(fake_client):
+    comment = run_command.comment_for("INC-1", "triage")
+    commands = {"i-1": [{"CommandId": "old", "Comment": comment, "Status": "Success", "RequestedDateTime": 1},
+                        {"CommandId": "new", "Comment": comment, "Status": "InProgress", "RequestedDateTime": 2},
+                        {"CommandId": "other", "Comment": "aws-ir INC-2 triage", "Status": "Success", "RequestedDateTime": 3}],
+                "i-2": [{"CommandId": "failed", "Comment": comment, "Status": "Failed", "RequestedDateTime": 1}]}
+    client = fake_client(list_commands=lambda params: {"Commands": commands[params["InstanceId"]]})
+    assert run_command.find_previous(client, ["i-1", "i-2"], comment) == {"i-1": "new"}
+
+
+def test_send_batches_fifty_instances_per_command(fake_client):
+    answers = iter(["c-1", "c-2"])
+    client = fake_client(send_command=lambda params: {"Command": {"CommandId": next(answers)}, "ResponseMetadata": {"RequestId": "r"}})
+    ids = [f"i-{n}" for n in range(51)]
+    sent = run_command.send(ActionLog("volatile_capture", False), client, ids, "AWS-RunShellScript", ["uptime"], "aws-ir INC-1 triage",
+                            {"bucket": "b", "prefix": "INC-1/volatile"}, {"delivery": 600, "execution": 900})
+    assert [len(p["InstanceIds"]) for _n, p in client.calls] == [50, 1]
+    assert (sent["i-0"], sent["i-50"]) == ("c-1", "c-2")
+    params = client.calls[0][1]
+    assert params["Parameters"] == {"commands": ["uptime"], "executionTimeout": ["900"]}
+    assert (params["TimeoutSeconds"], params["OutputS3KeyPrefix"], params["Comment"]) == (600, "INC-1/volatile", "aws-ir INC-1 triage")
+
+
+def test_comment_fits_the_100_characters_ssm_allows():
+    assert len(run_command.comment_for("X" * 200, "triage")) == 100

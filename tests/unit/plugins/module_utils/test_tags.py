@@ -1,0 +1,40 @@
+import pytest
+
+from ansible_collections.secops.aws_ir.plugins.module_utils.actions import ActionLog
+from ansible_collections.secops.aws_ir.plugins.module_utils.tags import TagError
+from ansible_collections.secops.aws_ir.plugins.module_utils.tags import ensure_tags
+from ansible_collections.secops.aws_ir.plugins.module_utils.tags import incident_tags
+from ansible_collections.secops.aws_ir.plugins.module_utils.tags import validate_tags
+
+
+@pytest.mark.parametrize("tags, message", [
+    ({"aws:cloudformation:stack-name": "x"}, "reserved prefix 'aws:'"),
+    ({"AWS:Owner": "x"}, "reserved prefix"),
+    ({"k" * 129: "x"}, "1 to 128 characters"),
+    ({"Owner": "v" * 257}, "257 characters long; at most 256"),
+    ({f"k{i}": "v" for i in range(51)}, "51 tags given; a resource holds at most 50"),
+])
+def test_tags_aws_refuses_are_refused_before_any_call(tags, message):
+    with pytest.raises(TagError, match=message):
+        validate_tags(tags)
+
+
+def test_limits_themselves_are_accepted():
+    tags = {f"k{i}": "v" for i in range(49)}
+    tags["k" * 128] = "v" * 256
+    assert validate_tags(tags) == tags
+
+
+def test_user_tags_never_replace_the_ticket_tag():
+    assert incident_tags("INC-1", {"IncidentTicket": "other", "Team": "blue"}) == {"IncidentTicket": "INC-1", "Team": "blue"}
+
+
+def test_ensure_tags_tags_only_resources_lacking_a_tag_in_one_call(fake_client):
+    client = fake_client(create_tags={"ResponseMetadata": {"RequestId": "r1"}})
+    log = ActionLog("containment", check_mode=False)
+    current = {"i-1": {"IncidentTicket": "INC-1"}, "vol-2": {}, "vol-3": {"IncidentTicket": "INC-0"}}
+    tagged = ensure_tags(log, client, current, {"IncidentTicket": "INC-1"})
+    assert tagged == ["vol-2", "vol-3"]
+    assert client.calls == [("create_tags", {"Resources": ["vol-2", "vol-3"], "Tags": [{"Key": "IncidentTicket", "Value": "INC-1"}]})]
+    assert ensure_tags(log, client, {"i-1": {"IncidentTicket": "INC-1"}}, {"IncidentTicket": "INC-1"}) == []
+    assert len(client.calls) == 1
