@@ -27,7 +27,7 @@ class ControlApi:
         request = Request(environ)
         handler = self.routes.get((request.method, request.path.rstrip("/")))
         if handler is None:
-            known = {path for _, path in self.routes}
+            known = {path for _method, path in self.routes}
             status = 405 if request.path.rstrip("/") in known else 404
             response = _json({"ok": False, "error": f"no {request.method} {request.path}"}, status)
         else:

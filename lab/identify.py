@@ -70,7 +70,7 @@ def redact(value):
 
 def _json_call(environ, body, base):
     target = environ.get("HTTP_X_AMZ_TARGET", "")
-    prefix, _, action = target.partition(".")
+    prefix, _dot, action = target.partition(".")
     try:
         params = json.loads(body or b"{}")
     except ValueError:

@@ -52,7 +52,7 @@ def s3_bucket_and_key(environ):
     host_bucket = _virtual_host_bucket(environ.get("HTTP_HOST", ""))
     if host_bucket:
         return host_bucket, path.lstrip("/") or None
-    bucket, _, key = path.lstrip("/").partition("/")
+    bucket, _slash, key = path.lstrip("/").partition("/")
     return bucket or None, key or None
 
 

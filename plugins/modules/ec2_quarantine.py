@@ -32,7 +32,7 @@ description:
   - Idempotent; check mode makes no call and returns the planned actions; diff mode shows
     each instance's state before and after.
 author:
-  - secops.aws_ir developers
+  - secops.aws_ir developers (@secops)
 options:
   tags:
     description:
@@ -99,7 +99,7 @@ instances:
           C(target_type), C(id), C(port), C(availability_zone) and C(state) of each registration.
       type: dict
     state_after:
-      description: The same shape as O(instances[].state_before), after containment (planned in check mode).
+      description: The same shape as RV(instances[].state_before), after containment (planned in check mode).
       type: dict
     outcome:
       description: C(status) (C(contained), or C(planned) in check mode) and C(notes), one sentence per step.

@@ -24,7 +24,7 @@ description:
   - Writes nothing when the runs add nothing new (changed=false). Check mode writes nothing
     and returns the manifest that would be written, with the planned actions.
 author:
-  - secops.aws_ir developers
+  - secops.aws_ir developers (@secops)
 requirements:
   - jsonschema
 options:

@@ -25,7 +25,7 @@ description:
     snapshots as C(pending) with their C(Progress).
   - Check mode creates nothing and lists the snapshots that would be created.
 author:
-  - secops.aws_ir developers
+  - secops.aws_ir developers (@secops)
 options:
   description:
     description: Snapshot description. Defaults to C(aws-ir <ticket> evidence of <instance id>).

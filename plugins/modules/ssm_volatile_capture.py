@@ -31,7 +31,7 @@ description:
   - Idempotent. A command already sent for this ticket (same comment) that did not fail is
     reused, never sent again. Check mode sends nothing and lists the planned commands.
 author:
-  - secops.aws_ir developers
+  - secops.aws_ir developers (@secops)
 options:
   bucket:
     description: The evidence bucket (C(OutputS3BucketName)).
@@ -231,7 +231,7 @@ def main():
         instance_ids=dict(type="list", elements="str", required=True),
         ticket=dict(type="str", required=True),
         bucket=dict(type="str", required=True),
-        key_prefix=dict(type="str"),
+        key_prefix=dict(type="str", no_log=False),
         timeout_seconds=dict(type="int", default=600),
         execution_timeout=dict(type="int", default=900),
         wait=dict(type="bool", default=True),

@@ -47,7 +47,7 @@ def test_throttled_request_changes_nothing(lab, aws):
 def _pattern(lab, aws, seed):
     lab.configure(throttle={"fraction": 0.33, "seed": seed})
     outcome = []
-    for _ in range(60):
+    for _attempt in range(60):
         try:
             aws("sts").get_caller_identity()
             outcome.append(False)
@@ -68,7 +68,7 @@ def test_fault_with_count(lab, aws, launch):
     lab.configure(faults=[{"service": "ec2", "action": "CreateSnapshots", "code": "InternalError", "status": 500,
                            "message": "An internal error has occurred", "count": 2}])
     ec2 = aws("ec2")
-    for _ in range(2):
+    for _attempt in range(2):
         response = _error(lambda: ec2.create_snapshots(InstanceSpecification={"InstanceId": instance_id}))
         assert (response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]) == ("InternalError", 500)
     assert ec2.create_snapshots(InstanceSpecification={"InstanceId": instance_id})["Snapshots"]
@@ -78,7 +78,7 @@ def test_fault_with_count(lab, aws, launch):
 def test_fault_without_count_always_fails(lab, aws):
     lab.configure(faults=[{"service": "ssm", "action": "SendCommand", "code": "InvalidInstanceId", "count": None},
                           {"service": "s3", "action": "PutObject", "code": "AccessDenied", "status": 403}])
-    for _ in range(3):
+    for _attempt in range(3):
         assert _error(lambda: aws("ssm").send_command(InstanceIds=["i-0123456789abcdef0"], DocumentName="AWS-RunShellScript",
                                                       Parameters={"commands": ["date"]}))["Error"]["Code"] == "InvalidInstanceId"
     aws("s3").create_bucket(Bucket="lab-bucket")

@@ -80,7 +80,7 @@ def test_more_s3_bucket_actions(lab, aws):
     s3.get_public_access_block(Bucket="conf")
     s3.put_bucket_policy(Bucket="conf", Policy=json.dumps({"Version": "2012-10-17", "Statement": []}))
     s3.get_bucket_policy(Bucket="conf")
-    assert [action for _, action in entries(lab)] == [
+    assert [action for _service, action in entries(lab)] == [
         "CreateBucket", "PutBucketVersioning", "PutBucketTagging", "GetBucketTagging", "PutPublicAccessBlock",
         "GetPublicAccessBlock", "PutBucketPolicy", "GetBucketPolicy"]
 
@@ -106,7 +106,7 @@ def test_values_with_signatures_are_redacted(lab, aws, launch):
 
 
 def test_counts_and_clear(lab, aws):
-    for _ in range(3):
+    for _attempt in range(3):
         aws("ec2").describe_instances()
     aws("s3").list_buckets()
     assert lab.counts() == {"ec2": {"DescribeInstances": 3}, "s3": {"ListBuckets": 1}}

@@ -197,4 +197,4 @@ def test_deregister_targets_needs_the_registered_port(aws, scene):
     assert registered() == before
     elbv2.deregister_targets(TargetGroupArn=target_group, Targets=[{"Id": "i-0123456789abcdef0", "Port": 80}])  # unknown: success
     elbv2.deregister_targets(TargetGroupArn=target_group, Targets=[{"Id": compromised, "Port": 8080}])
-    assert compromised not in [target for target, _ in registered()]
+    assert compromised not in [target for target, _port in registered()]

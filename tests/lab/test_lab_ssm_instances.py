@@ -43,7 +43,7 @@ def test_stopped_and_terminated_instances(aws, launch):
 
 
 def test_filters(aws, launch):
-    first, second, _ = launch(count=3)
+    first, second, _third = launch(count=3)
     assert set(_info(aws, Filters=[{"Key": "InstanceIds", "Values": [first, second]}])) == {first, second}
     assert set(_info(aws, InstanceInformationFilterList=[{"key": "InstanceIds", "valueSet": [first]}])) == {first}
     assert set(_info(aws, Filters=[{"Key": "PingStatus", "Values": ["Inactive"]}])) == set()

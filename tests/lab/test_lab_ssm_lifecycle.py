@@ -107,7 +107,7 @@ def test_unknown_ids(aws, launch):
 def test_list_filters_and_pages(aws, launch):
     instance_id = launch()[0]
     ssm = aws("ssm")
-    ids = [_send(aws, [instance_id]) for _ in range(3)]
+    ids = [_send(aws, [instance_id]) for _attempt in range(3)]
     listed = ssm.list_commands(MaxResults=2)
     assert [item["CommandId"] for item in listed["Commands"]] == ids[::-1][:2] and "NextToken" in listed
     assert len(ssm.list_commands(NextToken=listed["NextToken"])["Commands"]) == 1

@@ -40,7 +40,7 @@ def test_steps_missing_tool_and_fallback(aws, launch):
     instance_id = launch()[0]
     commands = IR_FUNCTIONS + ["ir_step sockets netstat -tanp", "ir_fallback sockets ss -tanp", "ir_step procs ps auxww",
                                "ir_fallback procs top -b -n1", "ir_step memory cat /proc/meminfo", "ifconfig"]
-    _, answer = _run(aws, instance_id, commands)
+    _command_id, answer = _run(aws, instance_id, commands)
     out = answer["StandardOutputContent"]
     assert answer["ResponseCode"] == 0 and answer["Status"] == "Success"
     assert "##IR## step=sockets tool=netstat start=" in out and "##IR## end=sockets rc=127" in out
@@ -54,7 +54,7 @@ def test_windows_output(aws, launch):
     instance_id = launch(windows=True)[0]
     commands = ["function ir_step { param($n, $t) }", "ir_step tcp Get-NetTCPConnection", "ir_step procs Get-CimInstance Win32_Process",
                 "ir_step users query user", "ir_step nope Get-Nothing"]
-    _, answer = _run(aws, instance_id, commands, document="AWS-RunPowerShellScript")
+    _command_id, answer = _run(aws, instance_id, commands, document="AWS-RunPowerShellScript")
     out = answer["StandardOutputContent"]
     assert answer["Status"] == "Success" and "##IR## end=tcp rc=0" in out and "powershell.exe -nop -w hidden -enc" in out
     assert "svc_backup" in out and "##IR## end=nope rc=127" in out
@@ -76,7 +76,7 @@ def test_s3_layout_and_content(aws, launch, bucket, prefix, expected):
 
 def test_no_stderr_object_when_stderr_is_empty(aws, launch, bucket):
     instance_id = launch()[0]
-    command_id, _ = _run(aws, instance_id, ["date"], OutputS3BucketName=bucket)
+    command_id, _answer = _run(aws, instance_id, ["date"], OutputS3BucketName=bucket)
     assert _keys(aws) == [f"{command_id}/{instance_id}/awsrunShellScript/0.awsrunShellScript/stdout"]
 
 
@@ -91,14 +91,14 @@ def test_output_limits(aws, launch):
 
 def test_upload_denied_still_succeeds(aws, launch, bucket):
     instance_id = launch(tags={"lab:s3-upload": "denied"})[0]
-    _, answer = _run(aws, instance_id, ["date"], OutputS3BucketName=bucket)
+    _command_id, answer = _run(aws, instance_id, ["date"], OutputS3BucketName=bucket)
     assert answer["Status"] == "Success" and answer["StandardOutputUrl"].startswith("https://")
     assert _keys(aws) == []
 
 
 def test_missing_bucket_writes_nothing(aws, launch):
     instance_id = launch()[0]
-    _, answer = _run(aws, instance_id, ["date"], OutputS3BucketName="no-such-bucket-here")
+    _command_id, answer = _run(aws, instance_id, ["date"], OutputS3BucketName="no-such-bucket-here")
     assert answer["Status"] == "Success"
     assert "no-such-bucket-here" not in [item["Name"] for item in aws("s3").list_buckets()["Buckets"]]
 

@@ -47,8 +47,8 @@ def test_missing_groups_are_created_per_vpc_with_only_https_egress(fake_client):
         authorize_security_group_ingress={"ResponseMetadata": {"RequestId": "r"}},
         authorize_security_group_egress={"ResponseMetadata": {"RequestId": "r"}},
         revoke_security_group_egress={"ResponseMetadata": {"RequestId": "r"}},
-        describe_security_groups={"SecurityGroups": [{"IpPermissionsEgress": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}],
-                                                                                "Ipv6Ranges": [], "PrefixListIds": [], "UserIdGroupPairs": []}]}]},
+        describe_security_groups={"SecurityGroups": [{"IpPermissionsEgress": [
+            {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}], "Ipv6Ranges": [], "PrefixListIds": [], "UserIdGroupPairs": []}]}]},
     )
     log = ActionLog("containment", False)
     resolved = isolation.ensure_groups(log, client, ["vpc-1"], {"vpc-1": {"quarantine": None, "untrack": None}})
