@@ -18,7 +18,7 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.snapshots import chu
 # DescribeInstanceTypes takes at most 100 instance types per call.
 _TYPES_MAX = 100
 INSTANCE_STORE_REASON = ("instance-store volume: EBS snapshots cannot capture it, and its data is lost when the instance "
-          "stops, hibernates or terminates; image it from inside the running instance if it may hold evidence")
+                         "stops, hibernates or terminates; image it from inside the running instance if it may hold evidence")
 NON_NVME = " (non-NVMe: attached only if the AMI or the launch mapped it, which the EC2 API does not report)"
 STATUS = "not_captured"
 
@@ -38,15 +38,12 @@ def instance_store_disks(info):
         return []
     nvme = info.get("NvmeSupport")
     reason = INSTANCE_STORE_REASON + ("" if nvme == "required" else NON_NVME)
-    entries = []
-    for disk in info.get("Disks", []):
-        for _ in range(disk.get("Count", 0)):
-            entries.append({
-                "kind": "instance_store", "name": f"ephemeral{len(entries)}", "volume_id": None, "device_name": None,
-                "size_gb": disk.get("SizeInGB"), "disk_type": disk.get("Type"), "nvme_support": nvme,
-                "status": STATUS, "reason": reason,
-            })
-    return entries
+    disks = [disk for disk in info.get("Disks", []) for _copy in range(disk.get("Count", 0))]
+    return [
+        {"kind": "instance_store", "name": f"ephemeral{index}", "volume_id": None, "device_name": None, "size_gb": disk.get("SizeInGB"),
+         "disk_type": disk.get("Type"), "nvme_support": nvme, "status": STATUS, "reason": reason}
+        for index, disk in enumerate(disks)
+    ]
 
 
 def excluded_boot_volume(volume):

@@ -191,6 +191,7 @@ from ansible_collections.secops.aws_ir.plugins.module_utils import snapshot_copi
 from ansible_collections.secops.aws_ir.plugins.module_utils import snapshots as snaps
 from ansible_collections.secops.aws_ir.plugins.module_utils.actions import OUTCOME_ERROR
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_SNAPSHOT
+from ansible_collections.secops.aws_ir.plugins.module_utils.common import TICKET_TAG_KEY
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import describe_instances
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import ebs_volumes
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import refuse_gone
@@ -306,8 +307,15 @@ def snapshot_instance(run, result):
         if volume["boot"] and exclude_boot:
             result["not_captured"].append(not_captured.excluded_boot_volume(volume))
             continue
-        snapshot = created.get(volume_id) or {"SnapshotId": copies.PLANNED, "State": PLANNED_STATE,
-                                              "Tags": ansible_dict_to_boto3_tag_list(tag_plan[volume_id][0])}
+        if volume_id in created:
+            snapshot = created[volume_id]
+        elif run.module.check_mode:
+            snapshot = {"SnapshotId": copies.PLANNED, "State": PLANNED_STATE, "Tags": ansible_dict_to_boto3_tag_list(tag_plan[volume_id][0])}
+        else:
+            result["warnings"].append(f"CreateSnapshots gave no snapshot of {volume_id} ({volume['device_name']}): a later run takes it")
+            continue
+        # CreateSnapshots does not name the key; a snapshot is encrypted with its volume's.
+        snapshot.setdefault("KmsKeyId", run.source_volumes.get(volume_id, {}).get("KmsKeyId"))
         result["snapshots"].append(dict(snaps.describe(snapshot, volume), created=True))
         dropped = tag_plan[volume_id][1]
         if dropped:
@@ -323,7 +331,7 @@ def tag_source_volumes(run):
     roomy = {v: tags for v, tags in run.volume_tags.items() if has_room(tags, wanted)}
     ensure_tags(run.log, run.ec2, roomy, wanted, instance_ids=run.ids)
     for volume_id in sorted(set(run.volume_tags) - set(roomy)):
-        warning = f"volume {volume_id} already holds 50 tags: not tagged {wanted}"
+        warning = f"volume {volume_id} already holds 50 tags: not tagged {TICKET_TAG_KEY}={run.ticket}"
         next(r for r in run.results if r["instance_id"] == by_instance[volume_id])["warnings"].append(warning)
 
 
@@ -336,7 +344,10 @@ def wait_for(client, entries, wait_timeout):
 
 
 def copy_originals(run, result, state):
-    """Find or make the copy of each of the instance's originals, share the completed ones; state: {"limited": bool}."""
+    """Find or make the copy of each of the instance's originals.
+
+    state: {"found": existing copies by original id, "limited": whether AWS refused a copy for too many in progress}.
+    """
     destination, instance_id = run.destination, result["instance_id"]
     for original in result["snapshots"]:
         original["copies"] = []

@@ -92,6 +92,8 @@ def test_every_volume_in_one_set_tagged_copied_and_only_the_copies_shared(lab, s
     assert made[suspect["root"]]["Encrypted"] is False
     assert (made[suspect["customer"]]["KmsKeyId"], made[suspect["crowded"]]["KmsKeyId"]) == (suspect["customer_key"], default_key)
     assert any(w.startswith(f"volume {suspect['root']} (/dev/xvda) is not encrypted") for w in instance["warnings"])
+    keys = {s["volume_id"]: (s["encrypted"], s["kms_key_id"]) for s in instance["snapshots"]}
+    assert keys == {suspect["root"]: (False, None), suspect["customer"]: (True, suspect["customer_key"]), suspect["crowded"]: (True, default_key)}
 
     # The NVMe instance-store disk of an m5d.large (1 x 75 GB) is listed as not captured, with the reason.
     [disk] = instance["not_captured"]

@@ -6,19 +6,10 @@ import hashlib
 import boto3
 import pytest
 from botocore.config import Config
-from botocore.exceptions import ClientError
 
 from lab.scene import build_demo_scene
-
-
-def _code(call):
-    with pytest.raises(ClientError) as caught:
-        call()
-    return caught.value.response["Error"]["Code"]
-
-
-def _instance(ec2, instance_id):
-    return ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]
+from tests.lab.conftest import describe_instance as _instance
+from tests.lab.conftest import error_code as _code
 
 
 def _shutdown_behavior(ec2, instance_id):

@@ -1,21 +1,12 @@
 """EBS snapshots, KMS keys and a second (forensic) account in the lab: moto's facts and the lab's corrections (lab/README.md)."""
 import boto3
 import pytest
-from botocore.exceptions import ClientError
 
 from tests.lab.conftest import REGION
+from tests.lab.conftest import describe_instance
+from tests.lab.conftest import error_code
 
 FORENSIC_ACCOUNT = "111122223333"
-
-
-def _code(call):
-    with pytest.raises(ClientError) as caught:
-        call()
-    return caught.value.response["Error"]["Code"]
-
-
-def _instance(ec2, instance_id):
-    return ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]
 
 
 def _launch(ec2, instance_type="t3.micro"):
@@ -24,7 +15,7 @@ def _launch(ec2, instance_type="t3.micro"):
     image = sorted(images, key=lambda i: i["ImageId"])[0]
     reservation = ec2.run_instances(ImageId=image["ImageId"], MinCount=1, MaxCount=1, InstanceType=instance_type,
                                     BlockDeviceMappings=[{"DeviceName": image["RootDeviceName"], "Ebs": {"VolumeSize": 8}}])
-    return _instance(ec2, reservation["Instances"][0]["InstanceId"])
+    return describe_instance(ec2, reservation["Instances"][0]["InstanceId"])
 
 
 @pytest.fixture
@@ -99,7 +90,7 @@ def test_create_snapshots_honours_excluded_data_volumes_and_answers_with_state(a
 def test_create_snapshots_refuses_the_root_volume_among_excluded_data_volumes(aws, disks):
     ec2 = aws("ec2")
     instance_id, root, _data = disks
-    assert _code(lambda: ec2.create_snapshots(InstanceSpecification={"InstanceId": instance_id, "ExcludeDataVolumeIds": [root]})) == "InvalidParameterValue"
+    assert error_code(lambda: ec2.create_snapshots(InstanceSpecification={"InstanceId": instance_id, "ExcludeDataVolumeIds": [root]})) == "InvalidParameterValue"
     assert ec2.describe_snapshots(Filters=[{"Name": "volume-id", "Values": [root]}])["Snapshots"] == []
 
 
@@ -122,11 +113,11 @@ def test_tag_specifications_follow_the_tag_rules(aws, disks, tags, code):
     ec2 = aws("ec2")
     instance_id, root, _data = disks
     spec = [{"ResourceType": "snapshot", "Tags": tags}]
-    assert _code(lambda: ec2.create_snapshots(InstanceSpecification={"InstanceId": instance_id}, TagSpecifications=spec)) == code
+    assert error_code(lambda: ec2.create_snapshots(InstanceSpecification={"InstanceId": instance_id}, TagSpecifications=spec)) == code
     source = ec2.create_snapshot(VolumeId=root)["SnapshotId"]
-    assert _code(lambda: ec2.copy_snapshot(SourceSnapshotId=source, SourceRegion=REGION, TagSpecifications=spec)) == code
+    assert error_code(lambda: ec2.copy_snapshot(SourceSnapshotId=source, SourceRegion=REGION, TagSpecifications=spec)) == code
     volume_spec = [{"ResourceType": "volume", "Tags": tags}]
-    assert _code(lambda: ec2.create_volume(Size=1, AvailabilityZone="us-east-1a", TagSpecifications=volume_spec)) == code
+    assert error_code(lambda: ec2.create_volume(Size=1, AvailabilityZone="us-east-1a", TagSpecifications=volume_spec)) == code
 
 
 def test_the_aws_ebs_key_is_aws_managed_and_its_snapshots_cannot_be_shared(aws):
@@ -136,7 +127,7 @@ def test_the_aws_ebs_key_is_aws_managed_and_its_snapshots_cannot_be_shared(aws):
     assert kms.describe_key(KeyId=kms.create_key()["KeyMetadata"]["KeyId"])["KeyMetadata"]["KeyManager"] == "CUSTOMER"
     snapshot_id = ec2.create_snapshot(VolumeId=volume_id)["SnapshotId"]
     share = {"SnapshotId": snapshot_id, "Attribute": "createVolumePermission", "OperationType": "add", "UserIds": [FORENSIC_ACCOUNT]}
-    assert _code(lambda: ec2.modify_snapshot_attribute(**share)) == "OperationNotPermitted"
+    assert error_code(lambda: ec2.modify_snapshot_attribute(**share)) == "OperationNotPermitted"
     assert ec2.describe_snapshot_attribute(SnapshotId=snapshot_id, Attribute="createVolumePermission")["CreateVolumePermissions"] == []
 
 
@@ -146,11 +137,11 @@ def test_a_snapshot_shared_with_an_account_is_visible_to_it_without_its_tags(aws
     snapshot_id = ec2.create_snapshot(VolumeId=root, TagSpecifications=[
         {"ResourceType": "snapshot", "Tags": [{"Key": "IncidentTicket", "Value": "INC-1"}]}])["SnapshotId"]
     theirs = forensic("ec2")
-    assert _code(lambda: theirs.describe_snapshots(SnapshotIds=[snapshot_id])) == "InvalidSnapshot.NotFound"
+    assert error_code(lambda: theirs.describe_snapshots(SnapshotIds=[snapshot_id])) == "InvalidSnapshot.NotFound"
     ec2.modify_snapshot_attribute(SnapshotId=snapshot_id, Attribute="createVolumePermission", OperationType="add", UserIds=[FORENSIC_ACCOUNT])
     seen = theirs.describe_snapshots(SnapshotIds=[snapshot_id])["Snapshots"][0]
     assert (seen["OwnerId"], seen.get("Tags", [])) == ("123456789012", [])  # tags are not shared
     volume = theirs.create_volume(SnapshotId=snapshot_id, AvailabilityZone="us-east-1b")
     assert (volume["SnapshotId"], theirs.describe_volumes(VolumeIds=[volume["VolumeId"]])["Volumes"][0]["AvailabilityZone"]) == (snapshot_id, "us-east-1b")
     ec2.modify_snapshot_attribute(SnapshotId=snapshot_id, Attribute="createVolumePermission", OperationType="remove", UserIds=[FORENSIC_ACCOUNT])
-    assert _code(lambda: theirs.describe_snapshots(SnapshotIds=[snapshot_id])) == "InvalidSnapshot.NotFound"
+    assert error_code(lambda: theirs.describe_snapshots(SnapshotIds=[snapshot_id])) == "InvalidSnapshot.NotFound"

@@ -110,6 +110,6 @@ def test_sharing_adds_the_account_once(fake_client):
 
 
 def test_shared_with_lists_account_ids_only(fake_client):
-    client = fake_client(describe_snapshot_attribute={"CreateVolumePermissions": [{"UserId": "222233334444"}, {"Group": "all"},
-                                                                                 {"UserId": "111122223333"}]})
+    permissions = [{"UserId": "222233334444"}, {"Group": "all"}, {"UserId": "111122223333"}]
+    client = fake_client(describe_snapshot_attribute={"CreateVolumePermissions": permissions})
     assert copies.shared_with(client, "snap-0ccc") == ["111122223333", "222233334444"]
