@@ -171,6 +171,10 @@ def test_analyze_attaches_volumes_of_the_shared_copies_in_the_forensic_account_a
            "AWS_SESSION_TOKEN": credentials["SessionToken"], "AWS_REGION": COPY_REGION}
     extra_vars = {"ticket": TICKET, "analysis_instance_id": workstation, "snapshot_ids": copy_ids, "evidence_bucket": demo["bucket"]}
     lab.clear_requests()
+    planned = run_module(lab, "analysis_volume", {"snapshot_ids": copy_ids, "instance_id": workstation, "ticket": TICKET}, "--check", env=env)
+    assert [(a["volume_id"], a["device_name"], a["state"]) for a in planned["attachments"]] == [
+        ("(planned)", device, "planned") for device in ("/dev/sdf", "/dev/sdg", "/dev/sdh")]
+    assert mutating(lab.requests()) == []
     code, output = run_playbook(lab, "analyze.yml", extra_vars=extra_vars, env=env)
     assert code == 0, json.dumps(output["stats"])
 
@@ -195,3 +199,16 @@ def test_analyze_attaches_volumes_of_the_shared_copies_in_the_forensic_account_a
     code, output = run_playbook(lab, "analyze.yml", extra_vars=extra_vars, env=env)
     assert code == 0 and output["stats"]["localhost"]["changed"] == 0
     assert mutating(lab.requests()) == []
+
+
+def test_a_volume_snapshotted_moments_ago_is_retried_not_failed(lab, suspect):
+    # AWS refuses a new snapshot of a volume for a while after the last one.
+    lab.configure(faults=[{"service": "ec2", "action": "CreateSnapshots", "code": "SnapshotCreationPerVolumeRateExceeded", "count": 1},
+                          {"service": "ec2", "action": "CreateTags", "code": "RequestLimitExceeded", "status": 503, "count": 1}])
+    result = run_module(lab, "forensic_snapshot", {"instance_ids": [suspect["instance_id"]], "ticket": TICKET})
+    lab.configure(faults=[])
+    assert not result.get("failed"), result.get("msg")
+    attempts = [r["error_code"] for r in lab.requests() if r["action"] == "CreateSnapshots"]
+    assert attempts == ["SnapshotCreationPerVolumeRateExceeded", None]
+    assert len(originals(lab, suspect["instance_id"])) == 3
+    assert [(a["action"], a["outcome"]) for a in result["actions"]][0] == ("CreateSnapshots", "ok")
