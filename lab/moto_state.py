@@ -4,6 +4,7 @@ The lab runs moto in the same process, so reading EC2 state or writing SSM outpu
 straight to moto's models: no HTTP round trip, no boto3 client, and nothing in the request log.
 """
 from moto.backends import get_backend
+from moto.ec2.models.elastic_block_store import Snapshot
 from moto.iam.models import get_account_id_from
 from moto.moto_api._internal.models import moto_api_backend
 
@@ -72,3 +73,44 @@ def s3_object(bucket, key, version_id=None):
         return None
     partition, account = owner
     return backends[account][partition].get_object(bucket, key, version_id=version_id)
+
+
+def aws_managed_key(account, region, key_id):
+    """Whether key_id (id, ARN, alias or alias ARN) names an AWS managed KMS key (one aliased alias/aws/...), as aws/ebs is."""
+    try:
+        key = backend("kms", account, region).describe_key(key_id)
+    except (KeyError, AttributeError):  # moto fails on an unknown id or alias in either way
+        return False
+    return any(name.startswith("alias/aws/") for name in key.aliases)
+
+
+def show_shared_snapshots(account, region):
+    """Make the snapshots other accounts share with this account (createVolumePermission) visible in its own EC2 backend.
+
+    AWS lets an account describe, copy and create volumes from a snapshot shared with it; moto only
+    looks in the caller's own backend. A view is a Snapshot in the viewer's backend with the owner's
+    id, volume, encryption and owner id but the viewer's (empty) tags, as tags are not shared. Views
+    of snapshots no longer shared are removed.
+    """
+    backends = get_backend("ec2")
+    viewer = backends[account][region]
+    shared = {}
+    for owner, owner_region, owner_backend in list(backends.iter_backends()):
+        if owner == account or owner_region != region:
+            continue
+        for snapshot in list(owner_backend.snapshots.values()):
+            if account in snapshot.create_volume_permission_userids or "all" in snapshot.create_volume_permission_groups:
+                shared[snapshot.id] = snapshot
+    for snapshot_id, snapshot in list(viewer.snapshots.items()):
+        if getattr(snapshot, "lab_shared_view", False) and snapshot_id not in shared:
+            del viewer.snapshots[snapshot_id]
+    for snapshot_id, snapshot in shared.items():
+        if snapshot_id not in viewer.snapshots:
+            viewer.snapshots[snapshot_id] = _shared_view(viewer, snapshot)
+
+
+def _shared_view(viewer, snapshot):
+    view = Snapshot(viewer, snapshot.id, volume=snapshot.volume, description=snapshot.description, encrypted=snapshot.encrypted,
+                    kms_key_id=snapshot.kms_key_id, owner_id=snapshot.owner_id)
+    view.start_time, view.status, view.lab_shared_view = snapshot.start_time, snapshot.status, True
+    return view

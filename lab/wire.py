@@ -4,6 +4,9 @@ import re
 import uuid
 from xml.sax.saxutils import escape
 
+from moto.core.serialize import EC2Serializer, XFormedAttributePicker
+from moto.core.utils import get_service_model
+
 _XML_CODE = re.compile(rb"<Code>([^<]+)</Code>")
 # The default HTTP status of each kind of injected error, as AWS sends it.
 THROTTLE = {
@@ -61,6 +64,15 @@ def json_response(payload, status=200):
     data = json.dumps(payload).encode("utf-8")
     headers = [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-RequestId", str(uuid.uuid4()))]
     return status, headers + [("Content-Length", str(len(data)))], data
+
+
+def ec2_answer(action, result):
+    """(status, headers, body bytes) of a successful EC2 answer to action, serialized from result (boto3 shape) as moto does."""
+    serializer = EC2Serializer(operation_model=get_service_model("ec2").operation_model(action), value_picker=XFormedAttributePicker())
+    serialized = serializer.serialize(result)
+    data = serialized["body"].replace("<requestId>request-id</requestId>", f"<requestId>{uuid.uuid4()}</requestId>").encode("utf-8")
+    headers = [("Content-Type", "text/xml;charset=UTF-8"), ("Content-Length", str(len(data)))]
+    return serialized["status_code"], headers, data
 
 
 def error_code_of(status, body):

@@ -4,13 +4,20 @@ A correction sees a request before moto and either returns None (moto answers) o
 (status, headers, body) answer; an "after" hook runs once moto has answered successfully. Every
 correction is listed, with the AWS documentation it follows, in lab/README.md.
 """
-from lab.corrections import autoscaling, ec2, elbv2, s3
+from lab.corrections import autoscaling, ebs, ec2, elbv2, kms, s3
 from lab.moto_state import account_for
 
 BEFORE = {
     ("ec2", "ModifyInstanceAttribute"): ec2.modify_instance_attribute,
     ("ec2", "ModifyNetworkInterfaceAttribute"): ec2.modify_network_interface_attribute,
-    ("ec2", "CreateTags"): ec2.create_tags,
+    ("ec2", "CreateTags"): ec2.check_tags,
+    ("ec2", "CreateVolume"): ebs.with_shared_snapshots,
+    ("ec2", "CreateSnapshot"): ec2.check_tags,
+    ("ec2", "CreateSnapshots"): ebs.create_snapshots,
+    ("ec2", "CopySnapshot"): ebs.with_shared_snapshots,
+    ("ec2", "DescribeSnapshots"): ebs.with_shared_snapshots,
+    ("ec2", "ModifySnapshotAttribute"): ebs.modify_snapshot_attribute,
+    ("kms", "DescribeKey"): kms.describe_key,
     ("autoscaling", "DetachInstances"): autoscaling.detach_instances,
     ("elbv2", "DeregisterTargets"): elbv2.deregister_targets,
     ("s3", "GetObjectRetention"): s3.get_object_retention,

@@ -58,10 +58,15 @@ def modify_network_interface_attribute(call, account):
     return _group_error(call, backend, group_ids, interface.subnet.vpc_id)
 
 
-def create_tags(call, account):
-    """Reserved aws: keys and the 128/256 length limits (moto checks only the 50-tag limit)."""
-    del account
-    for tag in numbered_structs(call.params, "Tag"):
+def _tag_specifications(params):
+    """[[tag, ...] per TagSpecification.N] of a creating call (RunInstances, CreateSnapshots, CopySnapshot ...)."""
+    count = len(numbered_structs(params, "TagSpecification"))
+    return [numbered_structs(params, f"TagSpecification.{index}.Tag") for index in range(1, count + 1)]
+
+
+def _tag_error(call, tags):
+    """InvalidParameterValue for a reserved aws: key, a key > 128 or a value > 256 characters, else None."""
+    for tag in tags:
         key, value = tag.get("Key", ""), tag.get("Value", "")
         if key.lower().startswith("aws:"):
             return _error(call, "InvalidParameterValue",
@@ -71,6 +76,26 @@ def create_tags(call, account):
         if len(value) > 256:
             return _error(call, "InvalidParameterValue", f"Tag value exceeds the maximum length of 256 characters for key {key}")
     return None
+
+
+def tag_rules(call):
+    """The tag rules moto skips: aws: keys and lengths in CreateTags and in TagSpecifications, and 50 tags at creation.
+
+    (moto enforces the 50-tag limit itself in CreateTags.)
+    """
+    for tags in _tag_specifications(call.params):
+        if len(tags) > 50:
+            return _error(call, "TagLimitExceeded", "The maximum number of Tags for a resource has been reached.")
+        refused = _tag_error(call, tags)
+        if refused:
+            return refused
+    return _tag_error(call, numbered_structs(call.params, "Tag"))
+
+
+def check_tags(call, account):
+    """A correction that only applies the tag rules."""
+    del account
+    return tag_rules(call)
 
 
 def after_modify_instance_attribute(call, account):

@@ -20,7 +20,9 @@ STAGE_CONTAINMENT = "containment"
 STAGE_VOLATILE = "volatile_capture"
 STAGE_SNAPSHOT = "snapshot"
 STAGE_MANIFEST = "manifest"
-STAGES = (STAGE_PREFLIGHT, STAGE_CONTAINMENT, STAGE_VOLATILE, STAGE_SNAPSHOT, STAGE_MANIFEST)
+# After the response, in the forensic account (playbooks/analyze.yml).
+STAGE_ANALYSIS = "analysis"
+STAGES = (STAGE_PREFLIGHT, STAGE_CONTAINMENT, STAGE_VOLATILE, STAGE_SNAPSHOT, STAGE_MANIFEST, STAGE_ANALYSIS)
 
 
 class AwsIrError(Exception):

@@ -46,11 +46,11 @@ def _describe(client, filters):
     return [instance for reservation in reservations for instance in reservation["Instances"]]
 
 
-def describe_instances(client, instance_ids):
+def describe_instances(client, instance_ids, field="instance_ids"):
     """Describe instances by id; {instance_id: instance (boto3 shape)}, in the order given.
 
     Uses an instance-id filter (200 ids per call) so that unknown ids do not fail
-    the whole call; raises TargetError naming every id that does not exist.
+    the whole call; raises TargetError naming the field and every id that does not exist.
     """
     found = {}
     for chunk in _chunks(list(instance_ids), _FILTER_VALUES_MAX):
@@ -58,7 +58,7 @@ def describe_instances(client, instance_ids):
             found[instance["InstanceId"]] = instance
     missing = [i for i in instance_ids if i not in found]
     if missing:
-        raise TargetError(f"instance_ids: {', '.join(missing)} not found in this account and Region")
+        raise TargetError(f"{field}: {', '.join(missing)} not found in this account and Region")
     return {i: found[i] for i in instance_ids}
 
 

@@ -79,6 +79,9 @@ def _merge_instance(record, stage, entry):
     known = {(a["s3_uri"], a.get("version_id")) for a in record["artifacts"]}
     record["artifacts"].extend(a for a in entry.get("artifacts", []) if (a["s3_uri"], a.get("version_id")) not in known)
     _merge_snapshots(record["snapshots"], entry.get("snapshots", []))
+    if entry.get("not_captured"):
+        known = record.setdefault("not_captured", [])
+        known.extend(n for n in entry["not_captured"] if n not in known)
     outcome = entry.get("outcome")
     # The first description of a status is kept; a re-run only records a change of status.
     if outcome is not None and record["outcome"].get(stage, {}).get("status") != outcome.get("status"):
@@ -87,18 +90,25 @@ def _merge_instance(record, stage, entry):
 
 
 def _merge_snapshots(recorded, seen):
-    """Add new snapshots; for known ones only their state and progress move on."""
+    """Add new snapshots; for known ones only their state and progress move on, and their copies merge the same way.
+
+    A copy's accounts (shared_with) only grow.
+    """
     by_id = {s["snapshot_id"]: s for s in recorded}
     for snapshot in seen:
         if snapshot.get("state") == "planned":
             continue
         known = by_id.get(snapshot["snapshot_id"])
         if known is None:
-            entry = {k: v for k, v in snapshot.items() if k != "created"}
-            recorded.append(entry)
-            by_id[snapshot["snapshot_id"]] = entry
+            known = {k: v for k, v in snapshot.items() if k not in ("created", "copies")}
+            recorded.append(known)
+            by_id[snapshot["snapshot_id"]] = known
         else:
             known.update(state=snapshot.get("state"), progress=snapshot.get("progress"))
+            if "shared_with" in snapshot:
+                known["shared_with"] = sorted(set(known.get("shared_with", [])) | set(snapshot["shared_with"]))
+        if snapshot.get("copies"):
+            _merge_snapshots(known.setdefault("copies", []), snapshot["copies"])
 
 
 def merge(manifest, stage_results):

@@ -49,6 +49,23 @@ _ARTIFACT = {
     },
 }
 
+_TAGS = {"type": "object", "additionalProperties": {"type": "string"}}
+
+_COPY = {
+    "type": "object",
+    "required": ["snapshot_id", "source_snapshot_id", "region", "state", "kms_key_id", "tags", "shared_with"],
+    "properties": {
+        "snapshot_id": {"type": "string"},
+        "source_snapshot_id": {"type": "string"},
+        "region": {"type": "string"},
+        "state": {"type": "string"},
+        "encrypted": {"type": "boolean"},
+        "kms_key_id": {"type": "string"},
+        "tags": _TAGS,
+        "shared_with": {"type": "array", "items": {"type": "string", "pattern": r"^\d{12}$"}},
+    },
+}
+
 _SNAPSHOT = {
     "type": "object",
     "required": ["snapshot_id", "volume_id", "device_name", "state"],
@@ -57,7 +74,21 @@ _SNAPSHOT = {
         "volume_id": {"type": "string"},
         "device_name": {"type": "string"},
         "state": {"type": "string"},
-        "tags": {"type": "object", "additionalProperties": {"type": "string"}},
+        "tags": _TAGS,
+        "copies": {"type": "array", "items": _COPY},
+    },
+}
+
+_NOT_CAPTURED = {
+    "type": "object",
+    "required": ["kind", "name", "status", "reason"],
+    "properties": {
+        "kind": {"enum": ["instance_store", "ebs"]},
+        "name": {"type": "string"},
+        "volume_id": _NULLABLE_STR,
+        "device_name": _NULLABLE_STR,
+        "status": {"const": "not_captured"},
+        "reason": {"type": "string", "minLength": 1},
     },
 }
 
@@ -69,6 +100,7 @@ _INSTANCE = {
         "state_before": {"type": ["object", "null"]},
         "artifacts": {"type": "array", "items": _ARTIFACT},
         "snapshots": {"type": "array", "items": _SNAPSHOT},
+        "not_captured": {"type": "array", "items": _NOT_CAPTURED},
         "outcome": {"type": "object"},
         "warnings": {"type": "array", "items": {"type": "string"}},
     },

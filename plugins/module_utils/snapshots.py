@@ -17,9 +17,24 @@ import time
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AwsIrError
+from ansible_collections.secops.aws_ir.plugins.module_utils.common import EVIDENCE_TAG_KEY
+from ansible_collections.secops.aws_ir.plugins.module_utils.common import EVIDENCE_TAG_VALUE
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import TICKET_TAG_KEY
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import paginate
+from ansible_collections.secops.aws_ir.plugins.module_utils.tags import MAX_TAGS
+from ansible_collections.secops.aws_ir.plugins.module_utils.tags import TagError
+from ansible_collections.secops.aws_ir.plugins.module_utils.tags import copyable
+from ansible_collections.secops.aws_ir.plugins.module_utils.tags import validate_tags
+from ansible_collections.secops.aws_ir.plugins.module_utils.tags import within_limit
 
+SOURCE_INSTANCE_TAG = "SourceInstanceId"
+SOURCE_VOLUME_TAG = "SourceVolumeId"
+SOURCE_DEVICE_TAG = "SourceDeviceName"
+INCIDENT_TAG_KEYS = (TICKET_TAG_KEY, EVIDENCE_TAG_KEY, SOURCE_INSTANCE_TAG, SOURCE_VOLUME_TAG, SOURCE_DEVICE_TAG)
+# Carried by copies only: it names the original, and tells a copy from an original.
+SOURCE_SNAPSHOT_TAG = "SourceSnapshotId"
+# An original keeps one tag free so that its copy carries the same tags plus SourceSnapshotId.
+ORIGINAL_TAG_LIMIT = MAX_TAGS - 1
 # A filter takes at most 200 values.
 _FILTER_MAX = 200
 USABLE_STATES = ("pending", "completed")
@@ -29,7 +44,8 @@ class SnapshotError(AwsIrError, RuntimeError):
     """A snapshot that AWS reports in the error state; the message names it."""
 
 
-def _chunks(items, size):
+def chunks(items, size=_FILTER_MAX):
+    """Successive slices of items of at most size elements (AWS filters take at most 200 values)."""
     for start in range(0, len(items), size):
         yield items[start:start + size]
 
@@ -37,32 +53,86 @@ def _chunks(items, size):
 def describe_volumes(client, volume_ids):
     """{volume_id: volume (boto3 shape)} (DescribeVolumes, 200 ids per call)."""
     volumes = {}
-    for chunk in _chunks(sorted(volume_ids), _FILTER_MAX):
+    for chunk in chunks(sorted(volume_ids)):
         for volume in paginate(client, "describe_volumes", Filters=[{"Name": "volume-id", "Values": chunk}])["Volumes"]:
             volumes[volume["VolumeId"]] = volume
     return volumes
 
 
+def tags_of(resource):
+    """The tags of a boto3 resource description as a dict."""
+    return boto3_tag_list_to_ansible_dict(resource.get("Tags") or [])
+
+
+def newest_usable(snapshots, key):
+    """{key(snapshot): snapshot} of the newest pending or completed snapshot per key."""
+    newest = {}
+    for snapshot in snapshots:
+        if snapshot["State"] not in USABLE_STATES:
+            continue
+        known = newest.get(key(snapshot))
+        if known is None or snapshot["StartTime"] > known["StartTime"]:
+            newest[key(snapshot)] = snapshot
+    return newest
+
+
 def find_existing(client, ticket, volume_ids):
-    """{volume_id: snapshot} of this ticket's usable snapshots (pending or completed), newest per volume."""
-    existing = {}
-    for chunk in _chunks(sorted(volume_ids), _FILTER_MAX):
+    """{volume_id: snapshot} of this ticket's usable original snapshots (pending or completed), newest per volume.
+
+    Copies are left out: they carry SourceSnapshotId (and, in moto, the
+    original's VolumeId; on AWS a copy's VolumeId is arbitrary).
+    """
+    found = []
+    for chunk in chunks(sorted(volume_ids)):
         filters = [{"Name": f"tag:{TICKET_TAG_KEY}", "Values": [ticket]}, {"Name": "volume-id", "Values": chunk}]
-        for snapshot in paginate(client, "describe_snapshots", Filters=filters, OwnerIds=["self"])["Snapshots"]:
-            if snapshot["State"] not in USABLE_STATES:
-                continue
-            known = existing.get(snapshot["VolumeId"])
-            if known is None or snapshot["StartTime"] > known["StartTime"]:
-                existing[snapshot["VolumeId"]] = snapshot
-    return existing
+        found += paginate(client, "describe_snapshots", Filters=filters, OwnerIds=["self"])["Snapshots"]
+    originals = [s for s in found if SOURCE_SNAPSHOT_TAG not in tags_of(s)]
+    return newest_usable(originals, key=lambda s: s["VolumeId"])
 
 
-def instance_specification(instance_id, volumes, existing):
+def incident_snapshot_tags(ticket, instance_id, volume):
+    """The tags that make a snapshot evidence of this incident, this instance and this volume."""
+    return {
+        TICKET_TAG_KEY: ticket,
+        EVIDENCE_TAG_KEY: EVIDENCE_TAG_VALUE,
+        SOURCE_INSTANCE_TAG: instance_id,
+        SOURCE_VOLUME_TAG: volume["volume_id"],
+        SOURCE_DEVICE_TAG: volume["device_name"],
+    }
+
+
+def validate_extra_tags(tags, field="tags"):
+    """The responder's extra snapshot tags; TagError naming the field when AWS would refuse one or they leave the incident tags no room."""
+    validate_tags(tags, field)
+    room = ORIGINAL_TAG_LIMIT - len(INCIDENT_TAG_KEYS)
+    own = set(tags) - set(INCIDENT_TAG_KEYS)
+    if len(own) > room:
+        raise TagError(f"{field}: {len(own)} tags given; beside the {len(INCIDENT_TAG_KEYS)} incident tags a snapshot has room for {room}")
+    return tags
+
+
+def snapshot_tags(incident, extra, volume_tags, instance_tags):
+    """The tags of one original snapshot and the copied keys that did not fit (tags, dropped).
+
+    Priority: the incident's tags, then the responder's extra tags, then the
+    volume's own tags, then the instance's own tags; aws: keys are never
+    copied; at most ORIGINAL_TAG_LIMIT tags.
+    """
+    return within_limit([incident, extra, copyable(volume_tags), copyable(instance_tags)], limit=ORIGINAL_TAG_LIMIT)
+
+
+def common_tags(tag_sets):
+    """The tags (key and value) that every dict of tag_sets holds: what CreateSnapshots can set at creation."""
+    first, *others = tag_sets
+    return {k: v for k, v in first.items() if all(other.get(k) == v for other in others)}
+
+
+def instance_specification(instance_id, volumes, existing, exclude_boot_volume=False):
     """The CreateSnapshots InstanceSpecification covering only the volumes without a snapshot, or None if none lacks one.
 
     volumes: the instance's EBS volumes (instances.ebs_volumes).
     """
-    missing = [v for v in volumes if v["volume_id"] not in existing]
+    missing = [v for v in volumes if v["volume_id"] not in existing and not (v["boot"] and exclude_boot_volume)]
     if not missing:
         return None
     spec = {"InstanceId": instance_id, "ExcludeBootVolume": not any(v["boot"] for v in missing)}
@@ -70,6 +140,15 @@ def instance_specification(instance_id, volumes, existing):
     if done_data:
         spec["ExcludeDataVolumeIds"] = done_data
     return spec
+
+
+def describe_by_id(client, snapshot_ids):
+    """{snapshot_id: snapshot} (DescribeSnapshots by id, 200 per call)."""
+    latest = {}
+    for chunk in chunks(sorted(snapshot_ids)):
+        for snapshot in paginate(client, "describe_snapshots", SnapshotIds=chunk)["Snapshots"]:
+            latest[snapshot["SnapshotId"]] = snapshot
+    return latest
 
 
 def wait_completed(client, snapshot_ids, wait_timeout, sleep=time.sleep, clock=time.monotonic):
@@ -81,11 +160,8 @@ def wait_completed(client, snapshot_ids, wait_timeout, sleep=time.sleep, clock=t
     deadline = clock() + wait_timeout
     delay = 1.0
     while True:
-        latest = {}
-        for chunk in _chunks(sorted(snapshot_ids), _FILTER_MAX):
-            for snapshot in paginate(client, "describe_snapshots", SnapshotIds=chunk)["Snapshots"]:
-                latest[snapshot["SnapshotId"]] = snapshot
-        failed = [f"{s['SnapshotId']} (volume {s['VolumeId']}): {s.get('StateMessage', 'no message')}"
+        latest = describe_by_id(client, snapshot_ids)
+        failed = [f"{s['SnapshotId']} ({_origin(s)}): {s.get('StateMessage') or 'no message'}"
                   for s in latest.values() if s["State"] == "error"]
         if failed:
             raise SnapshotError(f"snapshot in the error state: {'; '.join(failed)}")
@@ -95,9 +171,21 @@ def wait_completed(client, snapshot_ids, wait_timeout, sleep=time.sleep, clock=t
         delay = min(delay * 2, 15.0)
 
 
+def _origin(snapshot):
+    """What a snapshot was taken from, for messages: its volume, or the original it copies."""
+    tags = tags_of(snapshot)
+    if SOURCE_SNAPSHOT_TAG in tags:
+        return f"copy of {tags[SOURCE_SNAPSHOT_TAG]}"
+    return f"volume {snapshot.get('VolumeId')}"
+
+
+def iso_time(value):
+    """A boto3 timestamp as ISO 8601 text (other values unchanged)."""
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
 def describe(snapshot, volume):
-    """A snapshot as recorded in the evidence (dict)."""
-    start = snapshot.get("StartTime")
+    """An original snapshot as recorded in the evidence (dict)."""
     return {
         "snapshot_id": snapshot["SnapshotId"],
         "volume_id": volume["volume_id"],
@@ -105,9 +193,14 @@ def describe(snapshot, volume):
         "boot": volume["boot"],
         "state": snapshot.get("State"),
         "progress": snapshot.get("Progress"),
-        "start_time": start.isoformat() if hasattr(start, "isoformat") else start,
+        "start_time": iso_time(snapshot.get("StartTime")),
         "volume_size_gib": snapshot.get("VolumeSize"),
         "encrypted": bool(snapshot.get("Encrypted")),
         "kms_key_id": snapshot.get("KmsKeyId"),
-        "tags": boto3_tag_list_to_ansible_dict(snapshot.get("Tags", [])),
+        "tags": tags_of(snapshot),
     }
+
+
+def refresh(entry, snapshot):
+    """Move an entry's state, progress and start time on to what DescribeSnapshots says now."""
+    entry.update(state=snapshot["State"], progress=snapshot.get("Progress"), start_time=iso_time(snapshot.get("StartTime")))

@@ -49,6 +49,35 @@ def incident_tags(ticket, extra=None):
     return tags
 
 
+def copyable(tags):
+    """A resource's own tags that another resource may carry: all but AWS's reserved aws: keys."""
+    return {k: v for k, v in (tags or {}).items() if not k.lower().startswith(RESERVED_PREFIX)}
+
+
+def within_limit(layers, limit=MAX_TAGS):
+    """Merge tag dicts, an earlier layer winning on a shared key, keeping at most limit tags.
+
+    layers: dicts in priority order (the incident's own tags first). A later
+    layer's keys are taken in sorted order until the limit is reached.
+    Returns (tags, dropped): dropped lists the keys left out, in order.
+    """
+    merged, dropped = {}, []
+    for layer in layers:
+        for key in sorted(layer):
+            if key in merged:
+                continue
+            if len(merged) < limit:
+                merged[key] = layer[key]
+            else:
+                dropped.append(key)
+    return merged, dropped
+
+
+def has_room(current, wanted, limit=MAX_TAGS):
+    """Whether a resource holding current (dict) can take wanted (dict) without going over limit."""
+    return len(set(current) | set(wanted)) <= limit
+
+
 def missing_tags(current, wanted):
     """The entries of wanted that current (dict) lacks or holds with another value."""
     return {k: v for k, v in wanted.items() if current.get(k) != v}

@@ -8,22 +8,39 @@ DOCUMENTATION = r"""
 ---
 module: forensic_snapshot
 version_added: 1.0.0
-short_description: Crash-consistent, tagged snapshots of every EBS volume of compromised instances
+short_description: Crash-consistent, tagged snapshots of every EBS volume, and forensic copies another account can use
 description:
-  - Preserves the disks of each instance with one C(CreateSnapshots) call
-    per instance (instance specification), so all its EBS volumes, root included, are
-    captured at the same point in time.
-  - Snapshots are tagged at creation with C(IncidentTicket=<ticket>), C(Evidence=Yes) and
-    C(SourceInstanceId); right after creation each snapshot also gets C(SourceVolumeId) and
-    C(SourceDeviceName). The source volumes are tagged C(IncidentTicket=<ticket>).
-  - Idempotent. Existing snapshots of this ticket are found by the C(IncidentTicket) tag and
-    their C(VolumeId); only volumes without one are snapshotted (a re-run after a partial run
-    completes the missing ones). C(SnapshotCreationPerVolumeRateExceeded) and throttling are
-    retried with jittered backoff.
-  - With O(wait), polls C(DescribeSnapshots) until every snapshot is C(completed); a snapshot
-    in the C(error) state fails the module, naming it; a wait that runs out reports the
-    snapshots as C(pending) with their C(Progress).
-  - Check mode creates nothing and lists the snapshots that would be created.
+  - Preserves the disks of each instance with one C(CreateSnapshots) call per instance (instance
+    specification), so all its EBS volumes, root included, are captured at the same point in time.
+    O(exclude_boot_volume) leaves the root volume out.
+  - Instance-store volumes cannot be snapshotted. They are listed in RV(instances[].not_captured)
+    with the reason, from the instance type's C(InstanceStorageInfo) (C(DescribeInstanceTypes));
+    C(DescribeInstances) does not list them.
+  - B(Tags.) Every snapshot carries C(IncidentTicket=<ticket>), C(Evidence=Yes), C(SourceInstanceId),
+    C(SourceVolumeId) and C(SourceDeviceName), then O(tags), then the volume's own tags, then the
+    instance's own tags. Keys beginning with C(aws:) are never copied. A snapshot holds at most 49
+    tags (one of the 50 EC2 allows is kept for its copy's C(SourceSnapshotId)); the incident tags
+    always win, and the copied keys that do not fit are named in a warning. The tags every
+    snapshot of the instance shares are set at creation (C(TagSpecifications)), the rest by one
+    C(CreateTags) per snapshot. Afterwards the source volumes are tagged C(IncidentTicket=<ticket>)
+    (a volume that already holds 50 tags is left alone, with a warning).
+  - B(Idempotent.) Existing snapshots of this ticket are found by the C(IncidentTicket) tag and
+    their C(VolumeId); only volumes without one are snapshotted (C(ExcludeBootVolume) /
+    C(ExcludeDataVolumeIds)), so a re-run after a partial run completes the missing ones and a
+    second run creates nothing. A snapshot of an earlier run that lacks an incident tag gets it.
+    C(SnapshotCreationPerVolumeRateExceeded) and throttling are retried with jittered backoff.
+  - B(Waiting.) With O(wait), polls C(DescribeSnapshots) until every snapshot (and copy) is
+    C(completed); a snapshot in the C(error) state fails the module, naming it and its volume;
+    a wait that runs out reports the snapshots as C(pending) with their C(Progress).
+  - B(Forensic copy.) With O(copy_to), each completed snapshot is copied (C(CopySnapshot) with
+    C(Encrypted=true) and C(KmsKeyId), by a client in the destination Region) under a customer
+    managed KMS key, and the copy, never the original, is shared with O(copy_to.account_id)
+    (C(ModifySnapshotAttribute), C(createVolumePermission)). Copies carry the original's tags plus
+    C(SourceSnapshotId), by which a re-run finds them. A snapshot still pending is copied, and a
+    copy still pending is shared, by a later run.
+  - Unencrypted source volumes are reported in RV(instances[].warnings).
+  - Check mode creates nothing and lists the snapshots and copies that would be created; diff mode
+    shows each volume's snapshot and copies before and after.
 author:
   - secops.aws_ir developers (@secops)
 options:
@@ -31,22 +48,54 @@ options:
     description: Snapshot description. Defaults to C(aws-ir <ticket> evidence of <instance id>).
     type: str
   tags:
-    description: Additional tags for the snapshots; never replace the incident tags.
+    description: Additional tags for the snapshots and copies; never replace the incident tags.
     type: dict
     default: {}
+  exclude_boot_volume:
+    description: Whether to leave the root volume out (it is then listed in RV(instances[].not_captured)).
+    type: bool
+    default: false
   wait:
-    description: Whether to wait for the snapshots to complete.
+    description: Whether to wait for the snapshots (and copies) to complete.
     type: bool
     default: true
   wait_timeout:
-    description: How long to wait, in seconds. A first snapshot of a large volume can take hours.
+    description:
+      - How long to wait for the snapshots, and again for the copies, in seconds. A first snapshot
+        of a large volume, or a copy to another Region, can take hours.
     type: int
     default: 3600
+  copy_to:
+    description:
+      - Where to make forensic copies. Without it no copy is made.
+      - The key must be an enabled, symmetric, customer managed key in the destination Region. For
+        the forensic account to use a copy, the key policy must let that account use the key
+        (C(kms:Decrypt), C(kms:CreateGrant), C(kms:DescribeKey), C(kms:ReEncrypt*), C(kms:GenerateDataKey*)).
+    type: dict
+    suboptions:
+      region:
+        description: Destination Region of the copies. Defaults to the instances' Region.
+        type: str
+      account_id:
+        description: The forensic account (12 digits) each copy is shared with. Without it the copies are not shared.
+        type: str
+      kms_key_id:
+        description: Key id, key ARN, alias name or alias ARN of the customer managed key the copies are encrypted with.
+        type: str
+        required: true
 extends_documentation_fragment:
   - secops.aws_ir.targets
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+notes:
+  - Sharing lets the forensic account create volumes from the copy, but the copy still belongs to
+    this account. To keep the evidence if this account is lost, copy the shared snapshot again
+    from the forensic account.
+  - Needs C(ec2:DescribeInstances), C(ec2:DescribeInstanceTypes), C(ec2:DescribeVolumes),
+    C(ec2:DescribeSnapshots), C(ec2:CreateSnapshots), C(ec2:CreateTags); with O(copy_to) also
+    C(kms:DescribeKey), C(ec2:CopySnapshot), C(ec2:DescribeSnapshotAttribute),
+    C(ec2:ModifySnapshotAttribute) and the KMS permissions EBS needs on both keys.
 """
 
 EXAMPLES = r"""
@@ -56,6 +105,24 @@ EXAMPLES = r"""
       - i-0123456789abcdef0
     ticket: INC-123456
   register: snapshots
+
+- name: Snapshot, copy to eu-west-1 under a customer managed key and share the copies with the forensic account
+  secops.aws_ir.forensic_snapshot:
+    instance_ids: "{{ preflight.instance_ids }}"
+    ticket: INC-123456
+    copy_to:
+      region: eu-west-1
+      account_id: "111122223333"
+      kms_key_id: arn:aws:kms:eu-west-1:123456789012:alias/forensics
+  register: snapshots
+
+- name: List the snapshots and copies that would be made, making none
+  secops.aws_ir.forensic_snapshot:
+    instance_ids: ["i-0123456789abcdef0"]
+    ticket: INC-123456
+    copy_to: {account_id: "111122223333", kms_key_id: alias/forensics}
+  check_mode: true
+  diff: true
 """
 
 RETURN = r"""
@@ -68,18 +135,39 @@ instances:
     instance_id:
       description: Instance id.
       type: str
+      sample: i-0123456789abcdef0
     snapshots:
       description:
-        - One per EBS volume, with C(snapshot_id), C(volume_id), C(device_name), C(boot) (bool),
-          C(state), C(progress), C(start_time), C(volume_size_gib) (GiB), C(encrypted) (bool),
-          C(kms_key_id), C(tags) (dict) and C(created) (true when this run created it).
+        - One per EBS volume snapshotted (from C(CreateSnapshots) and C(DescribeSnapshots)).
+        - C(snapshot_id) (C((planned)) in check mode), C(volume_id), C(device_name), C(boot) (bool),
+          C(state) (C(pending), C(completed) or C(planned)), C(progress) (for example C(40%)),
+          C(start_time) (ISO 8601), C(volume_size_gib) (GiB), C(encrypted) (bool), C(kms_key_id),
+          C(tags) (dict) and C(created) (true when this run created it).
+        - With O(copy_to), C(copies) lists the snapshot's copies, each with C(snapshot_id),
+          C(source_snapshot_id), C(region), C(state), C(progress), C(start_time), C(encrypted),
+          C(kms_key_id) (key ARN), C(tags), C(shared_with) (account ids with C(createVolumePermission))
+          and C(created).
+      type: list
+      elements: dict
+    not_captured:
+      description:
+        - What the snapshots do not hold, each with C(kind) (C(instance_store) or C(ebs)), C(name)
+          (C(ephemeralN) or the device name), C(volume_id), C(device_name), C(status)
+          (C(not_captured)) and C(reason); instance-store disks also have C(size_gb) (GB),
+          C(disk_type) (C(ssd) or C(hdd)) and C(nvme_support), from C(DescribeInstanceTypes).
       type: list
       elements: dict
     outcome:
-      description: C(status) (C(snapshotted), C(pending) or C(planned)) and C(detail).
+      description: C(status) (C(snapshotted), C(pending) or C(planned)) and C(detail), one sentence.
       type: dict
+    warnings:
+      description: Unencrypted volumes, tags not copied, volumes not tagged, copies or shares left for a later run.
+      type: list
+      elements: str
 actions:
-  description: Every C(CreateTags) and C(CreateSnapshots) made or planned, as in M(secops.aws_ir.ec2_quarantine).
+  description: >-
+    Every C(CreateSnapshots), C(CreateTags), C(CopySnapshot) and C(ModifySnapshotAttribute) made or
+    planned, as in M(secops.aws_ir.ec2_quarantine).
   returned: always
   type: list
   elements: dict
@@ -87,112 +175,286 @@ stage:
   description: The workflow stage, C(snapshot).
   returned: always
   type: str
+diff:
+  description: Per instance and volume, the snapshot id and copy ids before and after (diff mode).
+  returned: when diff mode is on
+  type: dict
 """
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_specifications
 
+from ansible_collections.secops.aws_ir.plugins.module_utils import not_captured
+from ansible_collections.secops.aws_ir.plugins.module_utils import snapshot_copies as copies
 from ansible_collections.secops.aws_ir.plugins.module_utils import snapshots as snaps
-from ansible_collections.secops.aws_ir.plugins.module_utils.common import EVIDENCE_TAG_KEY
-from ansible_collections.secops.aws_ir.plugins.module_utils.common import EVIDENCE_TAG_VALUE
+from ansible_collections.secops.aws_ir.plugins.module_utils.actions import OUTCOME_ERROR
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_SNAPSHOT
+from ansible_collections.secops.aws_ir.plugins.module_utils.common import TICKET_TAG_KEY
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import describe_instances
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import ebs_volumes
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import refuse_gone
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import validate_instance_ids
 from ansible_collections.secops.aws_ir.plugins.module_utils.modules import AwsIrModule
-from ansible_collections.secops.aws_ir.plugins.module_utils.tags import incident_tags
 from ansible_collections.secops.aws_ir.plugins.module_utils.tags import ensure_tags
-from ansible_collections.secops.aws_ir.plugins.module_utils.tags import validate_tags
+from ansible_collections.secops.aws_ir.plugins.module_utils.tags import has_room
+from ansible_collections.secops.aws_ir.plugins.module_utils.tags import incident_tags
+from ansible_collections.secops.aws_ir.plugins.module_utils.tags import missing_tags
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import validate_ticket
 
 # A volume snapshotted moments ago refuses another snapshot for a while; wait and retry.
 SNAPSHOT_RETRY = AWSRetry.jittered_backoff(retries=12, delay=1.0, backoff=2.0, max_delay=30,
                                            catch_extra_error_codes=["SnapshotCreationPerVolumeRateExceeded"])
+PLANNED_STATE = "planned"
 
 
-def snapshot_instance(module, client, instance_id, volumes, existing, tags):
-    """Create the missing snapshots of one instance; returns its snapshot descriptions (list)."""
-    spec = snaps.instance_specification(instance_id, volumes, existing)
-    by_volume = {v["volume_id"]: v for v in volumes}
+class Run:
+    """One run of the module: parameters and clients, the estate as read before any change, and the results."""
+
+    def __init__(self, module):
+        params = module.params
+        self.module = module
+        self.log = module.actions
+        self.ids = validate_instance_ids(params["instance_ids"])
+        self.ticket = validate_ticket(params["ticket"], pattern=r".+")
+        self.extra_tags = snaps.validate_extra_tags(params["tags"])
+        self.destination = copies.validate_copy_to(params["copy_to"], module.region) if params["copy_to"] else None
+        self.ec2 = module.client("ec2", retry_decorator=SNAPSHOT_RETRY)
+        # Everything below is read before the first change, so that bad input changes nothing.
+        self.instances = describe_instances(self.ec2, self.ids)
+        refuse_gone(self.instances)
+        self.volumes = {i: ebs_volumes(inst) for i, inst in self.instances.items()}
+        volume_ids = [v["volume_id"] for vols in self.volumes.values() for v in vols]
+        self.source_volumes = snaps.describe_volumes(self.ec2, volume_ids)
+        self.volume_tags = {v: snaps.tags_of(vol) for v, vol in self.source_volumes.items()}
+        self.existing = snaps.find_existing(self.ec2, self.ticket, volume_ids)
+        self.storage = not_captured.instance_storage(self.ec2, [inst["InstanceType"] for inst in self.instances.values()])
+        self.copy_client = self._destination_client() if self.destination else None
+        self.results = [{"instance_id": i, "snapshots": [], "not_captured": [], "warnings": []} for i in self.ids]
+
+    def _destination_client(self):
+        """An EC2 client in the destination Region, once the copies' key is known to be usable."""
+        region = self.destination["region"]
+        kms = self.module.client("kms", region=region)
+        self.destination.update(source_region=self.module.region,
+                                kms_key_arn=copies.customer_key_arn(kms, self.destination["kms_key_id"], region))
+        return self.module.client("ec2", retry_decorator=SNAPSHOT_RETRY, region=region)
+
+
+def planned_tags(run, instance_id):
+    """{volume_id: (tags, dropped keys)} of the instance's snapshots."""
+    instance_tags = snaps.tags_of(run.instances[instance_id])
+    return {
+        v["volume_id"]: snaps.snapshot_tags(snaps.incident_snapshot_tags(run.ticket, instance_id, v), run.extra_tags,
+                                            run.volume_tags.get(v["volume_id"], {}), instance_tags)
+        for v in run.volumes[instance_id]
+    }
+
+
+def _create_tags(log, client, resource_id, tags, instance_id):
+    log.call(client, "ec2", "CreateTags", resource_id, {"Resources": [resource_id], "Tags": ansible_dict_to_boto3_tag_list(tags)},
+             instance_ids=[instance_id], after={"tags": tags})
+
+
+def create_snapshots(run, instance_id, spec, wanted):
+    """One CreateSnapshots for the volumes spec covers, then one CreateTags per snapshot for what creation could not set.
+
+    wanted: {volume_id: tags}. Returns {volume_id: snapshot (boto3 shape)}; empty in check mode.
+    """
+    missing = [v["volume_id"] for v in run.volumes[instance_id]
+               if v["volume_id"] not in run.existing and not (v["boot"] and spec["ExcludeBootVolume"])]
+    at_creation = snaps.common_tags([wanted[v] for v in missing])
+    parameters = {
+        "InstanceSpecification": spec,
+        "Description": run.module.params["description"] or f"aws-ir {run.ticket} evidence of {instance_id}",
+        "TagSpecifications": boto3_tag_specifications(at_creation, types=["snapshot"]),
+    }
+    response = run.log.call(run.ec2, "ec2", "CreateSnapshots", instance_id, parameters, instance_ids=[instance_id],
+                            after_from=lambda r: {"snapshots": {s["VolumeId"]: s["SnapshotId"] for s in r["Snapshots"]}})
     created = {}
-    if spec is not None:
-        snapshot_tags = dict(tags, SourceInstanceId=instance_id)
-        parameters = {
-            "InstanceSpecification": spec,
-            "Description": module.params["description"] or f"aws-ir {module.params['ticket']} evidence of {instance_id}",
-            "TagSpecifications": boto3_tag_specifications(snapshot_tags, types=["snapshot"]),
-        }
-        response = module.actions.call(client, "ec2", "CreateSnapshots", instance_id, parameters, instance_ids=[instance_id],
-                                       after_from=lambda r: {"snapshots": {s["VolumeId"]: s["SnapshotId"] for s in r["Snapshots"]}})
-        for snapshot in (response or {}).get("Snapshots", []):
-            created[snapshot["VolumeId"]] = dict(snapshot, Tags=snapshot.get("Tags") or ansible_dict_to_boto3_tag_list(snapshot_tags))
-        for volume_id, snapshot in created.items():
-            _tag_source(module.actions, client, instance_id, snapshot, by_volume[volume_id])
-    return _describe_all(volumes, existing, created, module.check_mode)
+    for snapshot in (response or {}).get("Snapshots", []):
+        volume_id = snapshot["VolumeId"]
+        rest = {k: v for k, v in wanted[volume_id].items() if at_creation.get(k) != v}
+        if rest:
+            _create_tags(run.log, run.ec2, snapshot["SnapshotId"], rest, instance_id)
+        created[volume_id] = dict(snapshot, Tags=ansible_dict_to_boto3_tag_list(wanted[volume_id]))
+    return created
 
 
-def _tag_source(log, client, instance_id, snapshot, volume):
-    source = {"SourceVolumeId": volume["volume_id"], "SourceDeviceName": volume["device_name"]}
-    tag_list = ansible_dict_to_boto3_tag_list(source)
-    log.call(client, "ec2", "CreateTags", snapshot["SnapshotId"], {"Resources": [snapshot["SnapshotId"]], "Tags": tag_list},
-             instance_ids=[instance_id], after={"tags": source})
-    snapshot["Tags"] = list(snapshot["Tags"]) + tag_list
+def complete_incident_tags(run, instance_id, volume):
+    """Give a snapshot of an earlier run the incident tags it lacks (a run stopped between creation and tagging)."""
+    snapshot = run.existing[volume["volume_id"]]
+    lacking = missing_tags(snaps.tags_of(snapshot), snaps.incident_snapshot_tags(run.ticket, instance_id, volume))
+    if lacking:
+        _create_tags(run.log, run.ec2, snapshot["SnapshotId"], lacking, instance_id)
+        snapshot["Tags"] = ansible_dict_to_boto3_tag_list(dict(snaps.tags_of(snapshot), **lacking))
 
 
-def _describe_all(volumes, existing, created, check_mode):
-    described = []
-    for volume in volumes:
-        if volume["volume_id"] in existing:
-            described.append(dict(snaps.describe(existing[volume["volume_id"]], volume), created=False))
-        elif volume["volume_id"] in created:
-            described.append(dict(snaps.describe(created[volume["volume_id"]], volume), created=True))
-        elif check_mode:
-            described.append({"snapshot_id": "(planned)", "volume_id": volume["volume_id"], "device_name": volume["device_name"],
-                              "boot": volume["boot"], "state": "planned", "created": True})
-    return described
+def snapshot_instance(run, result):
+    """Create the instance's missing snapshots; fill result's snapshots, not_captured and warnings."""
+    instance_id = result["instance_id"]
+    exclude_boot = run.module.params["exclude_boot_volume"]
+    tag_plan = planned_tags(run, instance_id)
+    spec = snaps.instance_specification(instance_id, run.volumes[instance_id], run.existing, exclude_boot)
+    created = create_snapshots(run, instance_id, spec, {v: tags for v, (tags, _dropped) in tag_plan.items()}) if spec else {}
+    for volume in run.volumes[instance_id]:
+        volume_id = volume["volume_id"]
+        if volume_id in run.existing:
+            complete_incident_tags(run, instance_id, volume)
+            result["snapshots"].append(dict(snaps.describe(run.existing[volume_id], volume), created=False))
+            continue
+        if volume["boot"] and exclude_boot:
+            result["not_captured"].append(not_captured.excluded_boot_volume(volume))
+            continue
+        if volume_id in created:
+            snapshot = created[volume_id]
+        elif run.module.check_mode:
+            snapshot = {"SnapshotId": copies.PLANNED, "State": PLANNED_STATE, "Tags": ansible_dict_to_boto3_tag_list(tag_plan[volume_id][0])}
+        else:
+            result["warnings"].append(f"CreateSnapshots gave no snapshot of {volume_id} ({volume['device_name']}): a later run takes it")
+            continue
+        # CreateSnapshots does not name the key; a snapshot is encrypted with its volume's.
+        snapshot.setdefault("KmsKeyId", run.source_volumes.get(volume_id, {}).get("KmsKeyId"))
+        result["snapshots"].append(dict(snaps.describe(snapshot, volume), created=True))
+        dropped = tag_plan[volume_id][1]
+        if dropped:
+            result["warnings"].append(f"snapshot of {volume_id} ({volume['device_name']}): {len(dropped)} tag(s) of the volume or "
+                                      f"instance not copied, to stay within the 50-tag limit: {', '.join(dropped)}")
+    result["not_captured"] += not_captured.instance_store_disks(run.storage.get(run.instances[instance_id]["InstanceType"]))
 
 
-def wait(module, client, results):
-    """Refresh state and progress of every snapshot; outcome pending when the wait ran out."""
-    ids = [s["snapshot_id"] for r in results for s in r["snapshots"] if s["state"] not in ("completed", "planned")]
-    latest = snaps.wait_completed(client, ids, module.params["wait_timeout"]) if ids else {}
-    for result in results:
+def tag_source_volumes(run):
+    """IncidentTicket on every source volume that lacks it and has room for it."""
+    wanted = incident_tags(run.ticket)
+    by_instance = {v["volume_id"]: i for i, vols in run.volumes.items() for v in vols}
+    roomy = {v: tags for v, tags in run.volume_tags.items() if has_room(tags, wanted)}
+    ensure_tags(run.log, run.ec2, roomy, wanted, instance_ids=run.ids)
+    for volume_id in sorted(set(run.volume_tags) - set(roomy)):
+        warning = f"volume {volume_id} already holds 50 tags: not tagged {TICKET_TAG_KEY}={run.ticket}"
+        next(r for r in run.results if r["instance_id"] == by_instance[volume_id])["warnings"].append(warning)
+
+
+def wait_for(client, entries, wait_timeout):
+    """Wait until the entries' snapshots complete (or the timeout runs out); move their state and progress on."""
+    waiting = {e["snapshot_id"]: e for e in entries if e["state"] not in ("completed", PLANNED_STATE)}
+    if waiting:
+        for snapshot_id, snapshot in snaps.wait_completed(client, list(waiting), wait_timeout).items():
+            snaps.refresh(waiting[snapshot_id], snapshot)
+
+
+def copy_originals(run, result, state):
+    """Find or make the copy of each of the instance's originals.
+
+    state: {"found": existing copies by original id, "limited": whether AWS refused a copy for too many in progress}.
+    """
+    destination, instance_id = run.destination, result["instance_id"]
+    for original in result["snapshots"]:
+        original["copies"] = []
+        known = state["found"].get(original["snapshot_id"])
+        if known is not None:
+            shared = copies.shared_with(run.copy_client, known["SnapshotId"]) if destination["account_id"] else []
+            original["copies"].append(copies.describe_copy(known, destination["region"], created=False, shared=shared))
+        elif original["state"] not in ("completed", PLANNED_STATE):
+            result["warnings"].append(f"{original['snapshot_id']} is still {original['state']}: it is copied by a run after it completes")
+        elif not state["limited"]:
+            _copy(run, result, original, state)
+
+
+def _copy(run, result, original, state):
+    description = f"aws-ir {run.ticket} copy of {original['snapshot_id']} from {run.destination['source_region']}"
+    try:
+        copy, dropped = copies.copy_snapshot(run.log, run.copy_client, original, run.destination, description, result["instance_id"])
+    except is_boto3_error_code(copies.COPY_LIMIT_CODE):
+        state["limited"] = True
+        result["warnings"].append(f"too many snapshot copies in progress to {run.destination['region']} ({copies.COPY_LIMIT_CODE}): "
+                                  f"{original['snapshot_id']} and the snapshots after it are copied by a later run")
+        return
+    original["copies"].append(copy)
+    if dropped:
+        result["warnings"].append(f"copy of {original['snapshot_id']}: {len(dropped)} tag(s) not copied (50-tag limit): {', '.join(dropped)}")
+
+
+def share_copies(run, result):
+    """Share each completed (or planned) copy with the forensic account; a pending copy waits for a later run."""
+    account_id = run.destination["account_id"]
+    for copy in [c for s in result["snapshots"] for c in s.get("copies", [])]:
+        if copy["state"] in ("completed", PLANNED_STATE):
+            copies.share(run.log, run.copy_client, copy, account_id, result["instance_id"])
+        else:
+            result["warnings"].append(f"copy {copy['snapshot_id']} is still {copy['state']}: it is shared with {account_id} by a later run")
+
+
+def make_copies(run):
+    originals = [s["snapshot_id"] for r in run.results for s in r["snapshots"] if s["state"] != PLANNED_STATE]
+    state = {"limited": False,
+             "found": copies.find_copies(run.copy_client, run.ticket, originals, run.destination["kms_key_arn"]) if originals else {}}
+    for result in run.results:
+        copy_originals(run, result, state)
+    if run.module.params["wait"] and not run.module.check_mode:
+        wait_for(run.copy_client, [c for r in run.results for s in r["snapshots"] for c in s["copies"]], run.module.params["wait_timeout"])
+    if run.destination["account_id"]:
+        for result in run.results:
+            share_copies(run, result)
+
+
+def warn_unencrypted(run):
+    for result in run.results:
         for snapshot in result["snapshots"]:
-            if snapshot["snapshot_id"] in latest:
-                snapshot.update(state=latest[snapshot["snapshot_id"]]["State"], progress=latest[snapshot["snapshot_id"]].get("Progress"))
-        pending = [s["snapshot_id"] for s in result["snapshots"] if s["state"] == "pending"]
-        if pending:
-            result["outcome"] = {"status": "pending", "detail": f"still pending when wait_timeout ran out: {', '.join(pending)}"}
+            if not run.source_volumes.get(snapshot["volume_id"], {}).get("Encrypted"):
+                copied = f"; its copies are encrypted under {run.destination['kms_key_arn']}" if run.destination else ""
+                result["warnings"].append(f"volume {snapshot['volume_id']} ({snapshot['device_name']}) is not encrypted: "
+                                          f"its snapshot is unencrypted{copied}")
+
+
+def outcome(run, result):
+    """The instance's outcome: status and one sentence."""
+    entries = result["snapshots"] + [c for s in result["snapshots"] for c in s.get("copies", [])]
+    if run.module.check_mode:
+        status = PLANNED_STATE
+    elif any(e["state"] == "pending" for e in entries):
+        status = "pending"
+    else:
+        status = "snapshotted"
+    made = sum(s["created"] for s in result["snapshots"])
+    detail = f"{len(result['snapshots'])} EBS snapshot(s), {made} by this run"
+    if run.destination:
+        copied = [c for s in result["snapshots"] for c in s.get("copies", [])]
+        shared = f", shared with {run.destination['account_id']}" if run.destination["account_id"] else ""
+        detail += f"; {len(copied)} copy(ies) in {run.destination['region']} under {run.destination['kms_key_arn']}{shared}"
+    if result["not_captured"]:
+        detail += f"; {len(result['not_captured'])} volume(s) not captured"
+    return {"status": status, "detail": detail}
+
+
+def diff(results):
+    """Per instance and volume, the snapshot and copy ids before this run and after it."""
+    def view(keep):
+        return {r["instance_id"]: {s["volume_id"]: {"snapshot_id": s["snapshot_id"] if keep(s) else None,
+                                                    "copies": [c["snapshot_id"] for c in s.get("copies", []) if keep(c)]}
+                                   for s in r["snapshots"]}
+                for r in results}
+    return {"before": view(lambda e: not e["created"]), "after": view(lambda e: True)}
 
 
 def do(module):
-    params = module.params
-    ids = validate_instance_ids(params["instance_ids"])
-    ticket = validate_ticket(params["ticket"], pattern=r".+")
-    tags = incident_tags(ticket, validate_tags(params["tags"]))
-    tags[EVIDENCE_TAG_KEY] = EVIDENCE_TAG_VALUE
-    client = module.client("ec2", retry_decorator=SNAPSHOT_RETRY)
-
-    instances = describe_instances(client, ids)
-    refuse_gone(instances)
-    volumes = {i: ebs_volumes(inst) for i, inst in instances.items()}
-    all_volume_ids = [v["volume_id"] for vols in volumes.values() for v in vols]
-    existing = snaps.find_existing(client, ticket, all_volume_ids)
-    volume_tags = {v: boto3_tag_list_to_ansible_dict(vol.get("Tags", [])) for v, vol in snaps.describe_volumes(client, all_volume_ids).items()}
-    ensure_tags(module.actions, client, volume_tags, incident_tags(ticket), instance_ids=ids)
-
-    status = "planned" if module.check_mode else "snapshotted"
-    results = []
-    module.partial["instances"] = results  # a failure part-way still reports the snapshots made
-    for instance_id in ids:
-        described = snapshot_instance(module, client, instance_id, volumes[instance_id], existing, tags)
-        results.append({"instance_id": instance_id, "snapshots": described, "outcome": {"status": status, "detail": None}})
-    if params["wait"] and not module.check_mode:
-        wait(module, client, results)
-    module.exit_json(changed=bool(module.actions.records), instances=results)
+    run = Run(module)
+    module.partial["instances"] = run.results  # a failure part-way still reports the snapshots made
+    for result in run.results:
+        snapshot_instance(run, result)
+    tag_source_volumes(run)
+    if module.params["wait"] and not module.check_mode:
+        wait_for(run.ec2, [s for r in run.results for s in r["snapshots"]], module.params["wait_timeout"])
+    if run.destination:
+        make_copies(run)
+    warn_unencrypted(run)
+    for result in run.results:
+        result["outcome"] = outcome(run, result)
+        for warning in result["warnings"]:
+            module.warn(f"{result['instance_id']}: {warning}")
+    extra = {"diff": diff(run.results)} if module._diff else {}  # pylint: disable=protected-access
+    changed = any(a["outcome"] != OUTCOME_ERROR for a in module.actions.records)
+    module.exit_json(changed=changed, instances=run.results, **extra)
 
 
 def main():
@@ -201,8 +463,14 @@ def main():
         ticket=dict(type="str", required=True),
         description=dict(type="str"),
         tags=dict(type="dict", default={}),
+        exclude_boot_volume=dict(type="bool", default=False),
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=3600),
+        copy_to=dict(type="dict", options=dict(
+            region=dict(type="str"),
+            account_id=dict(type="str"),
+            kms_key_id=dict(type="str", required=True),
+        )),
     )
     module = AwsIrModule(stage=STAGE_SNAPSHOT, argument_spec=argument_spec, supports_check_mode=True)
     module.run(do, "snapshots stopped; the actions list says which were created")

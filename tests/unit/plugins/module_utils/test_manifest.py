@@ -70,6 +70,53 @@ def test_snapshots_are_added_by_id_and_only_state_and_progress_move_on():
     assert (snapshot["state"], snapshot["progress"], "created" in snapshot) == ("completed", "100%", False)
 
 
+def snapshot_stage(snapshot, not_captured=()):
+    return {"stage": "snapshot", "actions": [], "instances": [
+        {"instance_id": "i-0123456789abcdef0", "snapshots": [snapshot], "not_captured": list(not_captured)}]}
+
+
+COPY = {"snapshot_id": "snap-c1", "source_snapshot_id": "snap-1", "region": "eu-west-1", "state": "pending", "progress": "0%",
+        "encrypted": True, "kms_key_id": "arn:aws:kms:eu-west-1:123456789012:key/k", "tags": {"IncidentTicket": "INC-1"},
+        "shared_with": [], "created": True}
+ORIGINAL = {"snapshot_id": "snap-1", "volume_id": "vol-1", "device_name": "/dev/xvda", "state": "completed", "created": True}
+
+
+def test_copies_made_by_a_later_run_join_their_original_and_their_sharing_only_grows():
+    first = model.merge(fresh(), [snapshot_stage(dict(ORIGINAL, copies=[]))])
+    second = model.merge(first, [snapshot_stage(dict(ORIGINAL, created=False, copies=[COPY]))])
+    done = dict(COPY, state="completed", progress="100%", shared_with=["111122223333"], created=False)
+    third = model.merge(second, [snapshot_stage(dict(ORIGINAL, created=False, copies=[done]))])
+    fourth = model.merge(third, [snapshot_stage(dict(ORIGINAL, created=False, copies=[dict(done, shared_with=[])]))])
+    [snapshot] = fourth["instances"]["i-0123456789abcdef0"]["snapshots"]
+    [copy] = snapshot["copies"]
+    assert (copy["state"], copy["progress"], copy["shared_with"], "created" in copy) == ("completed", "100%", ["111122223333"], False)
+    assert copy["kms_key_id"] == COPY["kms_key_id"] and copy["tags"] == COPY["tags"]
+
+
+def test_planned_copies_are_not_recorded():
+    merged = model.merge(fresh(), [snapshot_stage(dict(ORIGINAL, copies=[dict(COPY, snapshot_id="(planned)", state="planned")]))])
+    assert merged["instances"]["i-0123456789abcdef0"]["snapshots"][0]["copies"] == []
+
+
+def test_what_was_not_captured_is_recorded_once():
+    disk = {"kind": "instance_store", "name": "ephemeral0", "volume_id": None, "device_name": None, "size_gb": 75, "disk_type": "ssd",
+            "nvme_support": "required", "status": "not_captured", "reason": "instance-store volume"}
+    twice = model.merge(model.merge(fresh(), [snapshot_stage(ORIGINAL, [disk])]), [snapshot_stage(ORIGINAL, [disk])])
+    assert twice["instances"]["i-0123456789abcdef0"]["not_captured"] == [disk]
+    twice["runs"].append(run())
+    model.validate(twice)
+    twice["instances"]["i-0123456789abcdef0"]["not_captured"][0]["reason"] = ""
+    with pytest.raises(model.ManifestError, match="not_captured/0/reason"):
+        model.validate(twice)
+
+
+def test_a_copy_must_name_its_key_and_accounts():
+    merged = model.merge(fresh(), [snapshot_stage(dict(ORIGINAL, copies=[dict(COPY, shared_with=["not-an-account"])]))])
+    merged["runs"].append(run())
+    with pytest.raises(model.ManifestError, match="copies/0/shared_with/0"):
+        model.validate(merged)
+
+
 def test_preflight_facts_are_kept_from_the_first_run():
     pre = {"stage": "preflight", "actions": [], "instances": [{"instance_id": "i-0123456789abcdef0", "state": "running"}]}
     later = {"stage": "preflight", "actions": [], "instances": [{"instance_id": "i-0123456789abcdef0", "state": "stopped"}]}

@@ -2,9 +2,12 @@ import pytest
 
 from ansible_collections.secops.aws_ir.plugins.module_utils.actions import ActionLog
 from ansible_collections.secops.aws_ir.plugins.module_utils.tags import TagError
+from ansible_collections.secops.aws_ir.plugins.module_utils.tags import copyable
 from ansible_collections.secops.aws_ir.plugins.module_utils.tags import ensure_tags
+from ansible_collections.secops.aws_ir.plugins.module_utils.tags import has_room
 from ansible_collections.secops.aws_ir.plugins.module_utils.tags import incident_tags
 from ansible_collections.secops.aws_ir.plugins.module_utils.tags import validate_tags
+from ansible_collections.secops.aws_ir.plugins.module_utils.tags import within_limit
 
 
 @pytest.mark.parametrize("tags, message", [
@@ -38,3 +41,19 @@ def test_ensure_tags_tags_only_resources_lacking_a_tag_in_one_call(fake_client):
     assert client.calls == [("create_tags", {"Resources": ["vol-2", "vol-3"], "Tags": [{"Key": "IncidentTicket", "Value": "INC-1"}]})]
     assert ensure_tags(log, client, {"i-1": {"IncidentTicket": "INC-1"}}, {"IncidentTicket": "INC-1"}) == []
     assert len(client.calls) == 1
+
+
+def test_copyable_drops_every_aws_reserved_key_whatever_its_case():
+    assert copyable({"aws:autoscaling:groupName": "g", "AWS:x": "y", "Name": "web", "awsome": "z"}) == {"Name": "web", "awsome": "z"}
+
+
+def test_within_limit_first_layer_wins_and_later_keys_are_dropped_in_sorted_order():
+    tags, dropped = within_limit([{"IncidentTicket": "INC-1"}, {"IncidentTicket": "other", "b": "1", "a": "1"}, {"c": "1"}], limit=2)
+    assert tags == {"IncidentTicket": "INC-1", "a": "1"}
+    assert dropped == ["b", "c"]
+
+
+def test_has_room_counts_keys_already_there_once():
+    full = {f"k{i}": "v" for i in range(50)}
+    assert has_room(full, {"k0": "new value"})
+    assert not has_room(full, {"IncidentTicket": "INC-1"})
