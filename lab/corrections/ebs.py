@@ -79,6 +79,6 @@ def with_shared_snapshots(call, account):
     refused = tag_rules(call)
     if refused:
         return refused
-    for region in {call.region, call.params.get("SourceRegion") or call.region}:
+    for region in sorted({call.region, call.params.get("SourceRegion") or call.region}):
         moto_state.show_shared_snapshots(account, region)
     return None

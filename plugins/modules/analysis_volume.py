@@ -26,7 +26,7 @@ description:
   - The volume is attached read-write at the block level, as EBS has no read-only attachment;
     mount its file systems read-only (see the collection README) so the analysis changes nothing.
 author:
-  - secops.aws_ir developers
+  - secops.aws_ir developers (@secops)
 options:
   snapshot_ids:
     description:

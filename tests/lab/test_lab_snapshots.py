@@ -90,7 +90,8 @@ def test_create_snapshots_honours_excluded_data_volumes_and_answers_with_state(a
 def test_create_snapshots_refuses_the_root_volume_among_excluded_data_volumes(aws, disks):
     ec2 = aws("ec2")
     instance_id, root, _data = disks
-    assert error_code(lambda: ec2.create_snapshots(InstanceSpecification={"InstanceId": instance_id, "ExcludeDataVolumeIds": [root]})) == "InvalidParameterValue"
+    specification = {"InstanceId": instance_id, "ExcludeDataVolumeIds": [root]}
+    assert error_code(lambda: ec2.create_snapshots(InstanceSpecification=specification)) == "InvalidParameterValue"
     assert ec2.describe_snapshots(Filters=[{"Name": "volume-id", "Values": [root]}])["Snapshots"] == []
 
 
