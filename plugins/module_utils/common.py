@@ -21,6 +21,8 @@ STAGE_VOLATILE = "volatile_capture"
 STAGE_SNAPSHOT = "snapshot"
 STAGE_MANIFEST = "manifest"
 STAGES = (STAGE_PREFLIGHT, STAGE_CONTAINMENT, STAGE_VOLATILE, STAGE_SNAPSHOT, STAGE_MANIFEST)
+# Not a stage of the response: the auditor's check afterwards (read-only).
+STAGE_VERIFY = "verify"
 
 
 class AwsIrError(Exception):

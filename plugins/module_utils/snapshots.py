@@ -43,6 +43,15 @@ def describe_volumes(client, volume_ids):
     return volumes
 
 
+def describe_snapshots(client, snapshot_ids):
+    """{snapshot_id: snapshot (boto3 shape)} of those that exist (a snapshot-id filter, 200 ids per call: a missing id is no error)."""
+    found = {}
+    for chunk in _chunks(sorted(snapshot_ids), _FILTER_MAX):
+        for snapshot in paginate(client, "describe_snapshots", Filters=[{"Name": "snapshot-id", "Values": chunk}])["Snapshots"]:
+            found[snapshot["SnapshotId"]] = snapshot
+    return found
+
+
 def find_existing(client, ticket, volume_ids):
     """{volume_id: snapshot} of this ticket's usable snapshots (pending or completed), newest per volume."""
     existing = {}

@@ -86,7 +86,6 @@ def test_a_complete_manifest_follows_the_schema_and_a_wrong_one_does_not():
         model.validate(manifest)
 
 
-def test_serialisation_is_canonical_and_hash_is_of_those_bytes():
+def test_serialisation_is_canonical():
     body = model.serialize({"b": 1, "a": "é"})
     assert body == '{\n  "a": "é",\n  "b": 1\n}\n'.encode("utf-8")
-    assert model.sha256_hex(b"abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
