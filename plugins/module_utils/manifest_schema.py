@@ -11,6 +11,8 @@ files, carry it with them. This is the only copy written by hand:
 (``scripts/write_schema.py``) and a unit test checks that the two agree.
 """
 
+import json
+
 SCHEMA_VERSION = 1
 SCHEMA_FILE = f"evidence-manifest-v{SCHEMA_VERSION}.json"
 SCHEMA_ID = f"https://github.com/secops/aws_ir/schemas/{SCHEMA_FILE}"
@@ -147,3 +149,8 @@ SCHEMA = {
         "instances": {"type": "object", "patternProperties": {"^i-[0-9a-f]+$": _INSTANCE}, "additionalProperties": False},
     },
 }
+
+
+def schema_json():
+    """The schema as the JSON text shipped in schemas/ (sorted keys, two-space indent, final newline)."""
+    return json.dumps(SCHEMA, sort_keys=True, indent=2) + "\n"
