@@ -15,6 +15,8 @@ Markdown.
 
 import json
 
+from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_MANIFEST
+from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_PREFLIGHT
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGES
 from ansible_collections.secops.aws_ir.plugins.module_utils.report_format import Code
 from ansible_collections.secops.aws_ir.plugins.module_utils.report_format import to_html
@@ -69,13 +71,14 @@ def _banner(run):
 
 
 def _stages(manifest):
-    seen = [s for i in manifest["instances"].values() for s in i["outcome"] if s not in STAGES]
-    return [s for s in STAGES if any(s in i["outcome"] for i in manifest["instances"].values())] + sorted(set(seen))
+    """The stages that change instances, in workflow order, then any other stage recorded (a release)."""
+    seen = {s for i in manifest["instances"].values() for s in i["outcome"] if s not in STAGES}
+    return [s for s in STAGES if s not in (STAGE_PREFLIGHT, STAGE_MANIFEST)] + sorted(seen)
 
 
 def _summary(manifest):
     stages = _stages(manifest)
-    rows = [[Code(i)] + [inst["outcome"].get(s, {}).get("status", "not reached") for s in stages]
+    rows = [[Code(i)] + [inst["outcome"].get(s, {}).get("status", "no outcome") for s in stages]
             + [len(inst["artifacts"]), len(inst["snapshots"]), len(inst["warnings"])]
             for i, inst in manifest["instances"].items()]
     return [("heading", "Summary", "summary"),
