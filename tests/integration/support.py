@@ -10,6 +10,8 @@ from pathlib import Path
 import boto3
 import pytest
 
+from ansible_collections.secops.aws_ir.plugins.module_utils.manifest import validate
+
 REPO = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
 TICKET = "INC-123456"
@@ -56,3 +58,22 @@ def task_result(output, name):
 def mutating(requests):
     """The AWS calls in a lab request log that can change something."""
     return [r for r in requests if not r["action"].startswith(_READ_ONLY_PREFIXES)]
+
+
+def role_task(output, role, name):
+    """The localhost result of a task of one of our roles (None when it did not run)."""
+    return task_result(output, f"secops.aws_ir.{role} : {name}")
+
+
+def manifest_versions(lab, bucket, ticket=TICKET):
+    """Every version of a ticket's manifest, newest first: [{"version_id", "body", "manifest"}], each validated against the schema."""
+    s3 = aws(lab, "s3")
+    key = f"{ticket}/manifest.json"
+    listing = s3.list_object_versions(Bucket=bucket, Prefix=key).get("Versions", [])
+    versions = []
+    for entry in sorted((v for v in listing if v["Key"] == key), key=lambda v: not v["IsLatest"]):
+        body = s3.get_object(Bucket=bucket, Key=key, VersionId=entry["VersionId"])["Body"].read()
+        manifest = json.loads(body)
+        validate(manifest)
+        versions.append({"version_id": entry["VersionId"], "body": body, "manifest": manifest})
+    return versions
