@@ -3,6 +3,7 @@ client (not the modules' own return values) reads back what they did."""
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -32,12 +33,18 @@ def lab_environment(lab):
     return env
 
 
-def run_playbook(lab, playbook, *args, extra_vars=None):
-    """ansible-playbook with the JSON callback; returns (exit code, parsed output)."""
+def run_playbook_raw(lab, playbook, *args, extra_vars=None, env=None):
+    """ansible-playbook with the JSON callback and the lab's environment (plus env); returns the CompletedProcess."""
     command = [str(Path(sys.executable).parent / "ansible-playbook"), str(REPO / "playbooks" / playbook), *args]
     for key, value in (extra_vars or {"ticket": TICKET}).items():
         command += ["-e", json.dumps({key: value})]
-    done = subprocess.run(command, cwd=REPO, env=lab_environment(lab), capture_output=True, text=True, timeout=600, check=False)
+    environment = dict(lab_environment(lab), **(env or {}))
+    return subprocess.run(command, cwd=REPO, env=environment, capture_output=True, text=True, timeout=600, check=False)
+
+
+def run_playbook(lab, playbook, *args, extra_vars=None, env=None):
+    """ansible-playbook with the JSON callback; returns (exit code, parsed output)."""
+    done = run_playbook_raw(lab, playbook, *args, extra_vars=extra_vars, env=env)
     try:
         output = json.loads(done.stdout)
     except json.JSONDecodeError:
@@ -77,3 +84,18 @@ def manifest_versions(lab, bucket, ticket=TICKET):
         validate(manifest)
         versions.append({"version_id": entry["VersionId"], "body": body, "manifest": manifest})
     return versions
+
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--hide-scrollbars"]
+
+
+def screenshot(page, png, tmp_path, width=1280, height=1400):
+    """A screenshot of a local HTML file in headless Chromium (scripts/ensure-chromium installs it); returns the PNG bytes."""
+    chromium = shutil.which("chromium")
+    assert chromium, "Chromium is missing: run scripts/ensure-chromium (scripts/test does)"
+    command = [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'chromium-profile'}", f"--window-size={width},{height}",
+               f"--screenshot={png}", Path(page).as_uri()]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0 and Path(png).exists(), done.stderr[-2000:]
+    return Path(png).read_bytes()
