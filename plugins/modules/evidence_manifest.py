@@ -32,7 +32,7 @@ description:
   - With O(local_dir), C(manifest.json), C(report.html) and C(report.md) are also written to
     C(<local_dir>/<ticket>/) on the host that runs the module.
   - Writes nothing to S3 when the runs add nothing new (changed=false), except a report that is
-    missing or was not rendered from the current version. Check mode writes nothing to S3: it
+    missing or was not rendered from the current version. Check mode writes nothing to S3; it
     returns the manifest that would be written, whose new run has C(check_mode=true) and whose
     new actions have the outcome C(planned). With O(local_dir), that plan is written locally as
     C(manifest.planned.json), C(report.planned.html) and C(report.planned.md), the output the

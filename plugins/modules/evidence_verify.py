@@ -26,7 +26,7 @@ description:
     delete marker).
   - B(Snapshots.) Every snapshot any version recorded must still exist (C(DescribeSnapshots)), of
     the same volume, not in the C(error) state, with every tag it was recorded with.
-  - Verification does not rely on Object Lock: a GOVERNANCE retention can be bypassed and a bucket
+  - Verification does not rely on Object Lock; a GOVERNANCE retention can be bypassed and a bucket
     may have none; the retention of each manifest version is reported, not trusted.
   - The newest version can only be checked against what came before it. Give
     O(manifest_version_id) and O(manifest_sha256), as respond.yml printed them at the end of the
