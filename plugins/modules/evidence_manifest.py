@@ -48,14 +48,6 @@ options:
     description: The evidence bucket.
     type: str
     required: true
-  ticket:
-    description: The incident ticket as given by the responder (the raw ticket).
-    type: str
-    required: true
-  ticket_pattern:
-    description: Python regular expression the whole ticket must match.
-    type: str
-    default: '^[A-Za-z][A-Za-z0-9]*-[0-9]+$'
   stage_results:
     description:
       - The registered results of the stage modules (M(secops.aws_ir.incident_preflight),
@@ -107,6 +99,7 @@ options:
         C(<ticket>/manifest.json) and the report are also written. Omitted, nothing is written locally.
     type: path
 extends_documentation_fragment:
+  - secops.aws_ir.ticket
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

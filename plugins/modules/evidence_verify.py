@@ -36,14 +36,6 @@ description:
 author:
   - secops.aws_ir developers
 options:
-  ticket:
-    description: The incident ticket, as given to the response.
-    type: str
-    required: true
-  ticket_pattern:
-    description: Python regular expression the whole ticket must match.
-    type: str
-    default: '^[A-Za-z][A-Za-z0-9]*-[0-9]+$'
   bucket:
     description: The evidence bucket. Defaults to C(aws-ir-evidence-<account id>-<region>).
     type: str
@@ -54,6 +46,7 @@ options:
     description: The SHA-256 (hex) of that manifest version.
     type: str
 extends_documentation_fragment:
+  - secops.aws_ir.ticket
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

@@ -23,18 +23,6 @@ description:
 author:
   - secops.aws_ir developers
 options:
-  ticket:
-    description:
-      - The incident ticket, for example V(INC-123456).
-      - At most 64 characters, only characters AWS accepts in tag values, and a
-        full match of O(ticket_pattern).
-    type: str
-    required: true
-  ticket_pattern:
-    description:
-      - Python regular expression the whole ticket must match.
-    type: str
-    default: '^[A-Za-z][A-Za-z0-9]*-[0-9]+$'
   instance_ids:
     description:
       - The instances to respond to.
@@ -48,6 +36,7 @@ options:
       - Defaults to C(aws-ir-evidence-<account id>-<region>).
     type: str
 extends_documentation_fragment:
+  - secops.aws_ir.ticket
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
