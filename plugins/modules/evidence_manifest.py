@@ -302,16 +302,17 @@ def write_reports(writer, manifest, source, refresh_only):
 
     refresh_only: write to S3 only the report files not already rendered from source's version.
     """
+    if not writer.module.params["report"]:
+        return False
     html_report, markdown = render(manifest, source)
     changed = False
     for name, text in ((REPORT_HTML, html_report), (REPORT_MARKDOWN, markdown)):
         body = text.encode("utf-8")
         key = report_key(writer.ticket, name)
-        if writer.module.params["report"]:
-            if not (refresh_only and report_is_current(writer.client, writer.bucket, key, source["version_id"])):
-                writer.put(key, body, _CONTENT_TYPES[name], {REPORT_SOURCE_METADATA: source["version_id"] or "null"})
-                changed = True
-            changed = writer.write_local(name, body) or changed
+        if not (refresh_only and report_is_current(writer.client, writer.bucket, key, source["version_id"])):
+            writer.put(key, body, _CONTENT_TYPES[name], {REPORT_SOURCE_METADATA: source["version_id"] or "null"})
+            changed = True
+        changed = writer.write_local(name, body) or changed
     return changed
 
 

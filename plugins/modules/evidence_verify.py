@@ -126,6 +126,15 @@ snapshots_checked:
   description: How many snapshots were looked up.
   returned: always
   type: int
+actions:
+  description: Always empty; verification changes nothing.
+  returned: always
+  type: list
+  elements: dict
+stage:
+  description: C(verify).
+  returned: always
+  type: str
 """
 
 import re
