@@ -17,6 +17,9 @@ Each check returns findings: {"object": what is at fault (an s3:// URI with its
 version, or a snapshot id), "problem": what is wrong with it}.
 """
 
+# An EC2 filter takes at most 200 values.
+_FILTER_MAX = 200
+
 import json
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
@@ -27,7 +30,7 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.artifacts import rea
 from ansible_collections.secops.aws_ir.plugins.module_utils.artifacts import s3_uri
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence_store import checksum_sha256
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence_store import sha256_hex
-from ansible_collections.secops.aws_ir.plugins.module_utils.snapshots import describe_snapshots
+from ansible_collections.secops.aws_ir.plugins.module_utils.retry import paginate
 
 
 def finding(obj, problem):
@@ -140,7 +143,11 @@ def check_pin(versions, uri, version_id, sha256):
 
 
 def recorded_evidence(versions):
-    """(artifacts, snapshots) recorded by any readable version, each once (by identity), in first-recorded order."""
+    """(artifacts, snapshots) recorded by any readable version, each once (by identity), in first-recorded order.
+
+    Snapshots include their copies (snapshots.copies), each as {"snapshot_id", "region", "volume_id"
+    (None for a copy, which AWS describes with a placeholder volume), "tags"}.
+    """
     artifacts, snapshots = {}, {}
     for version in sorted(versions, key=lambda v: v["last_modified"]):
         manifest = version["manifest"]
@@ -150,7 +157,11 @@ def recorded_evidence(versions):
             for artifact in instance.get("artifacts", []):
                 artifacts.setdefault((artifact["s3_uri"], artifact.get("version_id")), artifact)
             for snapshot in instance.get("snapshots", []):
-                snapshots.setdefault(snapshot["snapshot_id"], snapshot)
+                snapshots.setdefault(snapshot["snapshot_id"], {"snapshot_id": snapshot["snapshot_id"], "region": manifest.get("region"),
+                                                               "volume_id": snapshot.get("volume_id"), "tags": snapshot.get("tags") or {}})
+                for copy in snapshot.get("copies", []):
+                    snapshots.setdefault(copy["snapshot_id"], {"snapshot_id": copy["snapshot_id"], "region": copy.get("region"),
+                                                               "volume_id": None, "tags": copy.get("tags") or {}})
     return list(artifacts.values()), list(snapshots.values())
 
 
@@ -178,26 +189,42 @@ def check_artifact(client, artifact):
     return findings
 
 
-def check_snapshots(client, snapshots):
-    """Findings about the recorded snapshots: each must still exist, of its volume, not failed, with its recorded tags."""
+def existing_snapshots(client, snapshot_ids):
+    """{snapshot_id: snapshot} of those that still exist: a snapshot-id filter, where SnapshotIds would fail on a missing one."""
+    ids, found = sorted(snapshot_ids), {}
+    for start in range(0, len(ids), _FILTER_MAX):
+        filters = [{"Name": "snapshot-id", "Values": ids[start:start + _FILTER_MAX]}]
+        for snapshot in paginate(client, "describe_snapshots", Filters=filters)["Snapshots"]:
+            found[snapshot["SnapshotId"]] = snapshot
+    return found
+
+
+def check_snapshots(client_in, snapshots):
+    """Findings about the recorded snapshots and copies: each must still exist, of its volume, not failed, with its recorded tags.
+
+    client_in: a function of a Region that returns an EC2 client there.
+    """
     recorded = [s for s in snapshots if s["snapshot_id"].startswith("snap-")]
-    found = describe_snapshots(client, [s["snapshot_id"] for s in recorded])
+    found = {}
+    for region in sorted({s["region"] for s in recorded}):
+        found.update(existing_snapshots(client_in(region), [s["snapshot_id"] for s in recorded if s["region"] == region]))
     findings = []
     for snapshot in recorded:
-        now = found.get(snapshot["snapshot_id"])
+        now, sid = found.get(snapshot["snapshot_id"]), snapshot["snapshot_id"]
         if now is None:
-            findings.append(finding(snapshot["snapshot_id"], f"no longer exists (snapshot of {snapshot['volume_id']})"))
+            of = f"snapshot of {snapshot['volume_id']}" if snapshot["volume_id"] else f"copy in {snapshot['region']}"
+            findings.append(finding(sid, f"no longer exists ({of})"))
             continue
-        if now.get("VolumeId") != snapshot["volume_id"]:
-            findings.append(finding(snapshot["snapshot_id"], f"is now a snapshot of {now.get('VolumeId')}, recorded of {snapshot['volume_id']}"))
+        if snapshot["volume_id"] and now.get("VolumeId") != snapshot["volume_id"]:
+            findings.append(finding(sid, f"is now a snapshot of {now.get('VolumeId')}, recorded of {snapshot['volume_id']}"))
         if now.get("State") == "error":
-            findings.append(finding(snapshot["snapshot_id"], f"is in the error state: {now.get('StateMessage', 'no message')}"))
+            findings.append(finding(sid, f"is in the error state: {now.get('StateMessage', 'no message')}"))
         tags = {t["Key"]: t["Value"] for t in now.get("Tags", [])}
-        for tag, value in sorted((snapshot.get("tags") or {}).items()):
+        for tag, value in sorted(snapshot["tags"].items()):
             if tag not in tags:
-                findings.append(finding(snapshot["snapshot_id"], f"lost its tag {tag}={value}"))
+                findings.append(finding(sid, f"lost its tag {tag}={value}"))
             elif tags[tag] != value:
-                findings.append(finding(snapshot["snapshot_id"], f"tag {tag} is now {tags[tag]!r}, recorded {value!r}"))
+                findings.append(finding(sid, f"tag {tag} is now {tags[tag]!r}, recorded {value!r}"))
     return findings
 
 

@@ -40,8 +40,11 @@ MANIFEST_NAME = "manifest.json"
 _BOOKKEEPING = ("runs", "updated_at", "previous_version")
 # What identifies a manifest wherever it is read; no later version may change them.
 _IDENTITY = ("schema_version", "ticket", "region", "bucket", "key", "created_at")
-# The only fields of a recorded snapshot a later version may change.
+# Fields of a recorded snapshot (or copy) a later version may change: its progress, and lists that only grow.
 _SNAPSHOT_PROGRESS = ("state", "progress")
+_SNAPSHOT_GROWING = ("shared_with",)
+# Per-instance lists whose entries, once recorded, stay.
+_INSTANCE_GROWING = ("warnings", "not_captured")
 
 
 class ManifestError(AwsIrError):
@@ -111,7 +114,7 @@ def _merge_snapshots(recorded, seen):
             recorded.append(entry)
             by_id[snapshot["snapshot_id"]] = entry
         else:
-            known.update({k: snapshot.get(k) for k in _SNAPSHOT_PROGRESS})
+            known.update(state=snapshot.get("state"), progress=snapshot.get("progress"))
 
 
 def merge(manifest, stage_results):
@@ -183,20 +186,32 @@ def _instance_follows(before, after):
                 if before.get(field) is not None and after.get(field) != before.get(field)]
     problems += [f"artifacts: drops or rewrites {a['s3_uri']} (version {a.get('version_id')})"
                  for a in before.get("artifacts", []) if a not in after.get("artifacts", [])]
-    snapshots = {s["snapshot_id"]: s for s in after.get("snapshots", [])}
-    for snapshot in before.get("snapshots", []):
-        now = snapshots.get(snapshot["snapshot_id"])
-        if now is None:
-            problems.append(f"snapshots: drops {snapshot['snapshot_id']}")
-        elif _fixed(snapshot) != _fixed(now):
-            problems.append(f"snapshots: rewrites {snapshot['snapshot_id']}")
+    problems += [f"snapshots: {p}" for p in _snapshots_follow(before.get("snapshots", []), after.get("snapshots", []))]
     problems += [f"outcome: drops the {stage} outcome" for stage in before.get("outcome", {}) if stage not in after.get("outcome", {})]
-    problems += [f"warnings: drops {w!r}" for w in before.get("warnings", []) if w not in after.get("warnings", [])]
+    for field in _INSTANCE_GROWING:
+        problems += [f"{field}: drops {item!r}" for item in before.get(field, []) if item not in after.get(field, [])]
+    return problems
+
+
+def _snapshots_follow(before, after):
+    """What after dropped or rewrote of the snapshots (or copies) in before, found by id."""
+    now = {s["snapshot_id"]: s for s in after}
+    problems = []
+    for snapshot in before:
+        sid, later = snapshot["snapshot_id"], now.get(snapshot["snapshot_id"])
+        if later is None:
+            problems.append(f"drops {sid}")
+            continue
+        if _fixed(snapshot) != _fixed(later):
+            problems.append(f"rewrites {sid}")
+        problems += [f"{sid} drops {field} {item!r}" for field in _SNAPSHOT_GROWING
+                     for item in snapshot.get(field, []) if item not in later.get(field, [])]
+        problems += [f"copies of {sid}: {p}" for p in _snapshots_follow(snapshot.get("copies", []), later.get("copies", []))]
     return problems
 
 
 def _fixed(snapshot):
-    return {k: v for k, v in snapshot.items() if k not in _SNAPSHOT_PROGRESS}
+    return {k: v for k, v in snapshot.items() if k not in _SNAPSHOT_PROGRESS + _SNAPSHOT_GROWING + ("copies",)}
 
 
 def serialize(manifest):

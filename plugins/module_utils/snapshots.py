@@ -34,24 +34,13 @@ def _chunks(items, size):
         yield items[start:start + size]
 
 
-def _by_id(client, operation, id_filter, ids):
-    """{id: resource (boto3 shape)} of those of ids that exist: an id filter (200 values per call) makes a missing id no error."""
-    result_key, id_key = {"describe_volumes": ("Volumes", "VolumeId"), "describe_snapshots": ("Snapshots", "SnapshotId")}[operation]
-    found = {}
-    for chunk in _chunks(sorted(ids), _FILTER_MAX):
-        for resource in paginate(client, operation, Filters=[{"Name": id_filter, "Values": chunk}])[result_key]:
-            found[resource[id_key]] = resource
-    return found
-
-
 def describe_volumes(client, volume_ids):
-    """{volume_id: volume (boto3 shape)} (DescribeVolumes)."""
-    return _by_id(client, "describe_volumes", "volume-id", volume_ids)
-
-
-def describe_snapshots(client, snapshot_ids):
-    """{snapshot_id: snapshot (boto3 shape)} of those that still exist (DescribeSnapshots)."""
-    return _by_id(client, "describe_snapshots", "snapshot-id", snapshot_ids)
+    """{volume_id: volume (boto3 shape)} (DescribeVolumes, 200 ids per call)."""
+    volumes = {}
+    for chunk in _chunks(sorted(volume_ids), _FILTER_MAX):
+        for volume in paginate(client, "describe_volumes", Filters=[{"Name": "volume-id", "Values": chunk}])["Volumes"]:
+            volumes[volume["VolumeId"]] = volume
+    return volumes
 
 
 def find_existing(client, ticket, volume_ids):

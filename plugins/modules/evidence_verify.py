@@ -25,7 +25,8 @@ description:
     size and SHA-256 must match. Its key must still show that version (not a newer one, not a
     delete marker).
   - B(Snapshots.) Every snapshot any version recorded must still exist (C(DescribeSnapshots)), of
-    the same volume, not in the C(error) state, with every tag it was recorded with.
+    the same volume, not in the C(error) state, with every tag it was recorded with; so must every
+    copy recorded under a snapshot (C(copies)), looked up in its own Region with the same credentials.
   - Verification does not rely on Object Lock; a GOVERNANCE retention can be bypassed and a bucket
     may have none; the retention of each manifest version is reported, not trusted.
   - The newest version can only be checked against what came before it. Give
@@ -201,9 +202,8 @@ def do(module):
     artifacts, snapshots = custody.recorded_evidence(versions)
     for artifact in artifacts:
         findings += custody.check_artifact(s3, artifact)
-    # Snapshots live in the Region the manifest names (the Region of the instances).
-    region = chain[0]["manifest"].get("region") if isinstance(chain[0]["manifest"], dict) else None
-    findings += custody.check_snapshots(module.client("ec2", region=region or module.region), snapshots)
+    # Snapshots are in the Region the manifest names (the instances'), copies in their own.
+    findings += custody.check_snapshots(lambda region: module.client("ec2", region=region or module.region), snapshots)
 
     reached = {v["version_id"] for v in chain}
     result = {

@@ -137,28 +137,38 @@ def test_an_artifact_changed_replaced_missing_or_hidden_is_named(fake_client, aw
 
 SNAPSHOT = {"snapshot_id": "snap-1", "volume_id": "vol-1", "device_name": "/dev/xvda", "state": "completed",
             "tags": {"IncidentTicket": "INC-1", "Evidence": "Yes"}}
+COPY = {"snapshot_id": "snap-c1", "source_snapshot_id": "snap-1", "region": "eu-west-1", "state": "completed", "kms_key_id": "k",
+        "tags": {"IncidentTicket": "INC-1"}, "shared_with": []}
 
 
-def test_snapshots_are_looked_up_by_id_filter_and_their_tags_compared(fake_client):
+def recorded(snapshot_id, volume_id, region="us-east-1", tags=None):
+    return {"snapshot_id": snapshot_id, "region": region, "volume_id": volume_id, "tags": dict(SNAPSHOT["tags"] if tags is None else tags)}
+
+
+def test_snapshots_are_looked_up_by_id_filter_per_region_and_their_tags_compared(fake_client):
     now = {"SnapshotId": "snap-1", "VolumeId": "vol-1", "State": "completed",
            "Tags": [{"Key": "IncidentTicket", "Value": "INC-2"}, {"Key": "Other", "Value": "x"}]}
-    client = fake_client(describe_snapshots={"Snapshots": [now]})
-    missing = dict(SNAPSHOT, snapshot_id="snap-2", volume_id="vol-2")
-    planned = dict(SNAPSHOT, snapshot_id="(planned)")
-    findings = custody.check_snapshots(client, [SNAPSHOT, missing, planned])
+    clients = {"us-east-1": fake_client(describe_snapshots={"Snapshots": [now]}),
+               "eu-west-1": fake_client(describe_snapshots={"Snapshots": []})}
+    snapshots = [recorded("snap-1", "vol-1"), recorded("snap-2", "vol-2"), recorded("(planned)", "vol-3"),
+                 recorded("snap-c1", None, region="eu-west-1", tags=COPY["tags"])]
+    findings = custody.check_snapshots(clients.__getitem__, snapshots)
     assert [(f["object"], f["problem"]) for f in findings] == [
         ("snap-1", "lost its tag Evidence=Yes"),
         ("snap-1", "tag IncidentTicket is now 'INC-2', recorded 'INC-1'"),
         ("snap-2", "no longer exists (snapshot of vol-2)"),
+        ("snap-c1", "no longer exists (copy in eu-west-1)"),
     ]
-    assert client.calls == [("describe_snapshots", {"Filters": [{"Name": "snapshot-id", "Values": ["snap-1", "snap-2"]}]})]
+    assert clients["us-east-1"].calls == [("describe_snapshots", {"Filters": [{"Name": "snapshot-id", "Values": ["snap-1", "snap-2"]}]})]
+    assert clients["eu-west-1"].calls == [("describe_snapshots", {"Filters": [{"Name": "snapshot-id", "Values": ["snap-c1"]}]})]
 
 
-def test_every_artifact_and_snapshot_any_version_recorded_is_checked_once():
+def test_every_artifact_snapshot_and_copy_any_version_recorded_is_checked_once():
     older = manifest()
-    older["instances"]["i-0123456789abcdef0"] = {"artifacts": [ARTIFACT], "snapshots": [SNAPSHOT]}
+    older["instances"]["i-0123456789abcdef0"] = {"artifacts": [ARTIFACT], "snapshots": [dict(SNAPSHOT, copies=[COPY])]}
     newer = manifest(runs=2)  # a forged newest version that dropped them
     versions = [version("v2", model.serialize(newer), is_latest=True, minute=2), version("v1", model.serialize(older), minute=1),
                 version("v0", b"not json")]
     artifacts, snapshots = custody.recorded_evidence(versions)
-    assert (artifacts, snapshots) == ([ARTIFACT], [SNAPSHOT])
+    assert artifacts == [ARTIFACT]
+    assert snapshots == [recorded("snap-1", "vol-1"), recorded("snap-c1", None, region="eu-west-1", tags=COPY["tags"])]

@@ -157,3 +157,25 @@ def test_a_later_version_that_drops_or_rewrites_what_was_recorded_is_named(tampe
     tamper(second)
     problems = model.follows(first, second)
     assert len(problems) == 1 and problems[0].startswith(problem), problems
+
+
+def test_copies_and_shares_of_a_snapshot_may_progress_and_grow_but_not_be_dropped():
+    copy = {"snapshot_id": "snap-c1", "source_snapshot_id": "snap-1", "region": "eu-west-1", "state": "pending", "shared_with": []}
+    snapshot = {"snapshot_id": "snap-1", "volume_id": "vol-1", "device_name": "/dev/xvda", "state": "completed",
+                "shared_with": ["111122223333"], "copies": [copy]}
+    older = written(model.merge(fresh(), []))
+    older["instances"]["i-0123456789abcdef0"] = model.merge(fresh(), [containment(["sg-web"])])["instances"]["i-0123456789abcdef0"]
+    older["instances"]["i-0123456789abcdef0"].update(snapshots=[snapshot], not_captured=[{"kind": "instance_store", "name": "ephemeral0"}])
+    grown = written(older, run_id="r2")
+    grown_snapshot = grown["instances"]["i-0123456789abcdef0"]["snapshots"][0]
+    grown_snapshot.update(shared_with=["111122223333", "444455556666"], copies=[dict(copy, state="completed", shared_with=["444455556666"])])
+    assert model.follows(older, grown) == []
+    shrunk = written(older, run_id="r3")
+    shrunk_snapshot = shrunk["instances"]["i-0123456789abcdef0"]["snapshots"][0]
+    shrunk_snapshot.update(shared_with=[], copies=[])
+    shrunk["instances"]["i-0123456789abcdef0"]["not_captured"] = []
+    assert model.follows(older, shrunk) == [
+        "instances.i-0123456789abcdef0.snapshots: snap-1 drops shared_with '111122223333'",
+        "instances.i-0123456789abcdef0.snapshots: copies of snap-1: drops snap-c1",
+        "instances.i-0123456789abcdef0.not_captured: drops {'kind': 'instance_store', 'name': 'ephemeral0'}",
+    ]
