@@ -230,4 +230,3 @@ def check_snapshots(client_in, snapshots):
 
 def check_delete_markers(markers, uri):
     return [finding(uri, "was deleted: a delete marker is its current version") for m in markers if m["is_latest"]]
-

@@ -40,7 +40,7 @@ description:
   - AWS APIs called; S3 C(GetObject), C(GetObjectLockConfiguration), C(HeadObject),
     C(PutObject); STS C(GetCallerIdentity).
 author:
-  - secops.aws_ir developers
+  - secops.aws_ir developers (@secops)
 requirements:
   - jsonschema
 options:

@@ -35,7 +35,7 @@ description:
   - AWS APIs called, all read-only; S3 C(ListObjectVersions), C(GetObject); EC2 C(DescribeSnapshots);
     STS C(GetCallerIdentity) (only when O(bucket) is omitted).
 author:
-  - secops.aws_ir developers
+  - secops.aws_ir developers (@secops)
 options:
   bucket:
     description: The evidence bucket. Defaults to C(aws-ir-evidence-<account id>-<region>).

@@ -21,7 +21,7 @@ description:
     S3 C(GetBucketLocation), C(GetBucketVersioning), C(GetObjectLockConfiguration),
     C(GetBucketEncryption), SSM C(DescribeInstanceInformation).
 author:
-  - secops.aws_ir developers
+  - secops.aws_ir developers (@secops)
 options:
   instance_ids:
     description:
