@@ -78,6 +78,11 @@ class Lab:
     def __exit__(self, *exc_info):
         self.stop()
 
+    def server_log(self):
+        """What the server wrote to its error output so far (str), such as the traceback of a crash inside moto."""
+        self._log.seek(0)
+        return self._log.read().decode("utf-8", "replace")
+
     def reset(self):
         """Empty moto, the SSM emulator, the request log; configuration back to the start values."""
         return control(self.endpoint_url, "POST", "reset")

@@ -1,15 +1,18 @@
-"""What the demo shows a person: the estate before the response, and the evidence manifest after it.
+"""What the demo shows a person: the estate before the response, the evidence manifest and report after it, the verdict of verify.yml.
 
     python scripts/demo_report.py scene .lab/demo-scene.json
-    python scripts/demo_report.py manifest --ticket INC-123456 --scene .lab/demo-scene.json
+    python scripts/demo_report.py manifest --ticket INC-123456 --scene .lab/demo-scene.json [--local-dir .lab/cases]
+    python scripts/demo_report.py verify .lab/demo-verify.json --exit-code 0
 
-Reads S3 with its own boto3 client (endpoint from AWS_URL), never from the playbook's output.
+Reads S3 with its own boto3 client (endpoint from AWS_URL), never from the playbook's output;
+the verdict is read from verify.yml's own output (the ansible.posix.json callback).
 """
 
 import argparse
 import hashlib
 import json
 import os
+from pathlib import Path
 
 import boto3
 
@@ -56,14 +59,26 @@ def _snapshots(instance):
     return lines
 
 
-def describe_manifest(ticket, scene):
+def describe_reports(s3, bucket, ticket, version_id, local_dir):
+    for name in ("report.html", "report.md"):
+        head = s3.head_object(Bucket=bucket, Key=f"{ticket}/{name}")
+        source = head["Metadata"].get("manifest-version-id")
+        print(f"  case report s3://{bucket}/{ticket}/{name} ({head['ContentLength']} bytes, rendered from manifest version "
+              f"{source}{'' if source == version_id else ' - NOT the current one'})")
+    if local_dir:
+        for path in sorted((Path(local_dir) / ticket).iterdir()):
+            print(f"  local copy {path}")
+
+
+def describe_manifest(ticket, scene, local_dir):
     s3 = client("s3", scene["region"])
     key = f"{ticket}/manifest.json"
     head = s3.head_object(Bucket=scene["bucket"], Key=key, ChecksumMode="ENABLED")
     manifest = json.loads(s3.get_object(Bucket=scene["bucket"], Key=key)["Body"].read())
     run = manifest["runs"][-1]
-    print(f"  s3://{scene['bucket']}/{key} version {head.get('VersionId')}")
+    print(f"  manifest s3://{scene['bucket']}/{key} version {head.get('VersionId')}")
     print(f"  SHA-256 checksum {head.get('ChecksumSHA256')}, Object Lock {head.get('ObjectLockMode')} until {head.get('ObjectLockRetainUntilDate')}")
+    describe_reports(s3, scene["bucket"], ticket, head.get("VersionId"), local_dir)
     print(f"  run {run['status']} by {run['actor']['arn']} on {run['controller']['host']}, {run['started_at']} to {run['ended_at']}")
     print(f"  {len(manifest['actions'])} actions recorded, each with its time, API, target and request id")
     for instance_id, instance in manifest["instances"].items():
@@ -74,6 +89,19 @@ def describe_manifest(ticket, scene):
             print(f"    warning: {warning}")
 
 
+def describe_verdict(output_path, exit_code):
+    """What verify.yml concluded, from its JSON output: the module's verdict (and on failure each discrepancy)."""
+    with open(output_path, encoding="utf-8") as handle:
+        output = json.load(handle)
+    results = [host for play in output["plays"] for task in play["tasks"] for host in task["hosts"].values() if "verdict" in host]
+    if not results:
+        print(f"  verify.yml stopped before verifying (exit code {exit_code}); see {output_path}")
+        return
+    print(f"  verify.yml concluded (exit code {exit_code}):")
+    for line in results[-1]["verdict"].splitlines():
+        print(f"    {line}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="what", required=True)
@@ -82,13 +110,20 @@ def main():
     manifest_parser = sub.add_parser("manifest")
     manifest_parser.add_argument("--ticket", required=True)
     manifest_parser.add_argument("--scene", required=True)
+    manifest_parser.add_argument("--local-dir")
+    verify_parser = sub.add_parser("verify")
+    verify_parser.add_argument("output")
+    verify_parser.add_argument("--exit-code", type=int, required=True)
     args = parser.parse_args()
+    if args.what == "verify":
+        describe_verdict(args.output, args.exit_code)
+        return
     with open(args.scene, encoding="utf-8") as handle:
         scene = json.load(handle)
     if args.what == "scene":
         describe_scene(scene)
     else:
-        describe_manifest(args.ticket, scene)
+        describe_manifest(args.ticket, scene, args.local_dir)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,8 @@ STAGE_MANIFEST = "manifest"
 # After the response, in the forensic account (playbooks/analyze.yml).
 STAGE_ANALYSIS = "analysis"
 STAGES = (STAGE_PREFLIGHT, STAGE_CONTAINMENT, STAGE_VOLATILE, STAGE_SNAPSHOT, STAGE_MANIFEST, STAGE_ANALYSIS)
+# Not a stage of the response: the auditor's check afterwards (read-only).
+STAGE_VERIFY = "verify"
 
 
 class AwsIrError(Exception):

@@ -68,7 +68,7 @@ def inspect_bucket(client, name, region):
     versioning = client.get_bucket_versioning(aws_retry=True, Bucket=name).get("Status") or "Disabled"
     if versioning != "Enabled":
         raise BucketError(f"evidence bucket {name!r} has versioning {versioning}: evidence needs a bucket that keeps every version")
-    lock = _object_lock(client, name)
+    lock = object_lock_configuration(client, name)
     facts = {
         "name": name,
         "region": actual_region,
@@ -80,7 +80,8 @@ def inspect_bucket(client, name, region):
     return facts, _warnings(facts)
 
 
-def _object_lock(client, name):
+def object_lock_configuration(client, name):
+    """The bucket's ObjectLockConfiguration (GetObjectLockConfiguration), {} when it has none."""
     try:
         return client.get_object_lock_configuration(aws_retry=True, Bucket=name).get("ObjectLockConfiguration", {})
     except is_boto3_error_code("ObjectLockConfigurationNotFoundError"):
@@ -110,6 +111,10 @@ def _warnings(facts):
     warnings = []
     if not facts["object_lock"]:
         warnings.append(f"evidence bucket {facts['name']!r} has no Object Lock: stored evidence can be overwritten or deleted")
+    elif not facts["default_retention"]:
+        # The SSM Agent cannot ask for a retention when it uploads command output; only a default one locks it.
+        warnings.append(f"evidence bucket {facts['name']!r} has Object Lock but no default retention: "
+                        "the volatile data the SSM Agent uploads is not locked")
     if not facts["encryption"]:
         warnings.append(f"evidence bucket {facts['name']!r} has no default encryption")
     return warnings

@@ -10,11 +10,14 @@ of its stages into it: actions are appended, never rewritten; the state of an
 instance before the response is the one first recorded (a re-run sees the
 quarantined state, which must not replace the original); artifacts and snapshots
 are added by identity. Each new S3 version names the version before it and its
-SHA-256, so the versions form a chain an auditor can walk.
+SHA-256, so the versions form a chain an auditor can walk; ``follows`` checks
+that one version keeps everything the one before it recorded.
+
+Stage results are redacted (actions.redact) as they are merged, so no module can
+bring a presigned URL or a credential into the manifest.
 """
 
 import copy
-import hashlib
 import json
 
 try:
@@ -24,6 +27,7 @@ try:
 except ImportError:
     HAS_JSONSCHEMA = False
 
+from ansible_collections.secops.aws_ir.plugins.module_utils.actions import redact
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AwsIrError
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AWS_IR_COLLECTION_NAME
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AWS_IR_COLLECTION_VERSION
@@ -34,6 +38,13 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.manifest_schema impo
 MANIFEST_NAME = "manifest.json"
 # Fields that change on every write without saying anything new about the evidence.
 _BOOKKEEPING = ("runs", "updated_at", "previous_version")
+# What identifies a manifest wherever it is read; no later version may change them.
+_IDENTITY = ("schema_version", "ticket", "region", "bucket", "key", "created_at")
+# Fields of a recorded snapshot (or copy) a later version may change: its progress, and lists that only grow.
+_SNAPSHOT_PROGRESS = ("state", "progress")
+_SNAPSHOT_GROWING = ("shared_with",)
+# Per-instance lists whose entries, once recorded, stay.
+_INSTANCE_GROWING = ("warnings", "not_captured")
 
 
 class ManifestError(AwsIrError):
@@ -65,8 +76,13 @@ def new_manifest(ticket, region, bucket, now):
 
 def _instance(manifest, instance_id):
     return manifest["instances"].setdefault(instance_id, {
-        "preflight": None, "state_before": None, "artifacts": [], "snapshots": [], "outcome": {}, "warnings": [],
+        "action_indexes": [], "preflight": None, "state_before": None, "artifacts": [], "snapshots": [], "outcome": {}, "warnings": [],
     })
+
+
+def action_indexes(manifest, instance_id):
+    """Positions in manifest["actions"] of the calls that concern instance_id (list of int)."""
+    return [n for n, action in enumerate(manifest["actions"]) if instance_id in action["instance_ids"]]
 
 
 def _merge_instance(record, stage, entry):
@@ -121,9 +137,14 @@ def merge(manifest, stage_results):
     merged = copy.deepcopy(manifest)
     for result in stage_results:
         stage = result["stage"]
-        merged["actions"].extend(result.get("actions", []))
-        for entry in result.get("instances", []):
+        merged["actions"].extend(redact(result.get("actions", [])))
+        for entry in redact(result.get("instances", [])):
             _merge_instance(_instance(merged, entry["instance_id"]), stage, entry)
+    for action in merged["actions"]:
+        for instance_id in action["instance_ids"]:
+            _instance(merged, instance_id)
+    for instance_id, record in merged["instances"].items():
+        record["action_indexes"] = action_indexes(merged, instance_id)
     return merged
 
 
@@ -136,13 +157,76 @@ def says_something_new(before, after):
     return _evidence(before) != _evidence(after)
 
 
+def follows(older, newer):
+    """What newer changed or dropped of what older recorded, against the merge rules (list of str, empty when none).
+
+    Allowed: appended runs (at least one: every written version adds its run),
+    actions, instances, artifacts, snapshots and warnings; a first state before
+    the response or first preflight facts; a snapshot's state and progress; a
+    stage outcome replaced by another. Everything else older recorded must be
+    in newer unchanged.
+    """
+    problems = [f"changes {field} from {older.get(field)!r} to {newer.get(field)!r}"
+                for field in _IDENTITY if older.get(field) != newer.get(field)]
+    problems += _kept_prefix("runs", older["runs"], newer["runs"], describe=lambda r: f"run {r.get('run_id')}")
+    if len(newer["runs"]) <= len(older["runs"]):
+        problems.append("adds no run: every version evidence_manifest writes records its run")
+    problems += _kept_prefix("actions", older["actions"], newer["actions"],
+                             describe=lambda a: f"{a.get('action')} on {a.get('target')} at {a.get('time')}")
+    for instance_id, before in older["instances"].items():
+        after = newer["instances"].get(instance_id)
+        if after is None:
+            problems.append(f"drops instance {instance_id}")
+            continue
+        problems += [f"instances.{instance_id}.{p}" for p in _instance_follows(before, after)]
+    return problems
+
+
+def _kept_prefix(field, older, newer, describe):
+    for n, item in enumerate(older):
+        if n >= len(newer):
+            return [f"drops {field}[{n}] ({describe(item)}) and every later one"]
+        if newer[n] != item:
+            return [f"rewrites {field}[{n}] ({describe(item)})"]
+    return []
+
+
+def _instance_follows(before, after):
+    problems = [f"{field} changed after it was recorded" for field in ("preflight", "state_before")
+                if before.get(field) is not None and after.get(field) != before.get(field)]
+    problems += [f"artifacts: drops or rewrites {a['s3_uri']} (version {a.get('version_id')})"
+                 for a in before.get("artifacts", []) if a not in after.get("artifacts", [])]
+    problems += [f"snapshots: {p}" for p in _snapshots_follow(before.get("snapshots", []), after.get("snapshots", []))]
+    problems += [f"outcome: drops the {stage} outcome" for stage in before.get("outcome", {}) if stage not in after.get("outcome", {})]
+    for field in _INSTANCE_GROWING:
+        problems += [f"{field}: drops {item!r}" for item in before.get(field, []) if item not in after.get(field, [])]
+    return problems
+
+
+def _snapshots_follow(before, after):
+    """What after dropped or rewrote of the snapshots (or copies) in before, found by id."""
+    now = {s["snapshot_id"]: s for s in after}
+    problems = []
+    for snapshot in before:
+        sid, later = snapshot["snapshot_id"], now.get(snapshot["snapshot_id"])
+        if later is None:
+            problems.append(f"drops {sid}")
+            continue
+        if _fixed(snapshot) != _fixed(later):
+            problems.append(f"rewrites {sid}")
+        problems += [f"{sid} drops {field} {item!r}" for field in _SNAPSHOT_GROWING
+                     for item in snapshot.get(field, []) if item not in later.get(field, [])]
+        problems += [f"copies of {sid}: {p}" for p in _snapshots_follow(snapshot.get("copies", []), later.get("copies", []))]
+    return problems
+
+
+def _fixed(snapshot):
+    return {k: v for k, v in snapshot.items() if k not in _SNAPSHOT_PROGRESS + _SNAPSHOT_GROWING + ("copies",)}
+
+
 def serialize(manifest):
     """Canonical bytes of a manifest: sorted keys, two-space indent, UTF-8, final newline."""
     return (json.dumps(manifest, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-
-
-def sha256_hex(data):
-    return hashlib.sha256(data).hexdigest()
 
 
 def validate(manifest):

@@ -6,11 +6,16 @@
 """JSON Schema (draft 2020-12) of the evidence manifest, version 1.
 
 Kept as Python so that modules, which run without the collection's other
-files, carry it with them.
+files, carry it with them. This is the only copy written by hand:
+``schemas/evidence-manifest-v1.json`` is generated from it
+(``scripts/write_schema.py``) and a unit test checks that the two agree.
 """
 
-SCHEMA_ID = "https://github.com/secops/aws_ir/schemas/evidence-manifest-v1.json"
+import json
+
 SCHEMA_VERSION = 1
+SCHEMA_FILE = f"evidence-manifest-v{SCHEMA_VERSION}.json"
+SCHEMA_ID = f"https://github.com/secops/aws_ir/schemas/{SCHEMA_FILE}"
 
 _TIME = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$"}
 _SHA256 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
@@ -96,6 +101,10 @@ _INSTANCE = {
     "type": "object",
     "required": ["preflight", "state_before", "artifacts", "snapshots", "outcome", "warnings"],
     "properties": {
+        "action_indexes": {
+            "description": "Positions (from 0) in the manifest's actions of the calls that concern this instance, in order.",
+            "type": "array", "items": {"type": "integer", "minimum": 0},
+        },
         "preflight": {"type": ["object", "null"]},
         "state_before": {"type": ["object", "null"]},
         "artifacts": {"type": "array", "items": _ARTIFACT},
@@ -124,6 +133,19 @@ _RUN = {
             "properties": {"arn": {"type": "string"}, "account": {"type": "string", "pattern": r"^\d{12}$"}},
         },
         "controller": {"type": "object", "required": ["host"], "properties": {"host": {"type": "string"}}},
+        "evidence_bucket": {
+            "description": "The evidence bucket as this run's preflight found it (incident_preflight's bucket).",
+            "type": "object",
+            "required": ["name", "versioning", "object_lock", "encryption", "warnings"],
+            "properties": {
+                "name": {"type": "string"},
+                "versioning": {"type": "string"},
+                "object_lock": {"type": "boolean"},
+                "default_retention": {"type": ["object", "null"]},
+                "encryption": _NULLABLE_STR,
+                "warnings": {"type": "array", "items": {"type": "string"}},
+            },
+        },
     },
 }
 
@@ -159,3 +181,8 @@ SCHEMA = {
         "instances": {"type": "object", "patternProperties": {"^i-[0-9a-f]+$": _INSTANCE}, "additionalProperties": False},
     },
 }
+
+
+def schema_json():
+    """The schema as the JSON text shipped in schemas/ (sorted keys, two-space indent, final newline)."""
+    return json.dumps(SCHEMA, sort_keys=True, indent=2) + "\n"

@@ -15,6 +15,7 @@ AnsibleAWSModule raises from an AWS error.
 
 from ansible_collections.amazon.aws.plugins.module_utils.common import set_collection_info
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.modules import aws_argument_spec
 
 try:
     from botocore.exceptions import BotoCoreError
@@ -40,6 +41,10 @@ class AwsIrModule(AnsibleAWSModule):
         self.stage = stage
         self.partial = {}
         self.actions = ActionLog(stage=stage, check_mode=False)
+        # amazon.aws shows the access key id in the task's invocation (verbose output, AWX job events);
+        # no credential of the responder belongs in an incident's logs, so it is masked like the secret key.
+        access_key = dict(aws_argument_spec()["access_key"], no_log=True)
+        kwargs["argument_spec"] = dict(kwargs.get("argument_spec") or {}, access_key=access_key)
         super().__init__(**kwargs)
         self.actions.check_mode = self.check_mode
         set_collection_info(collection_name=AWS_IR_COLLECTION_NAME, collection_version=AWS_IR_COLLECTION_VERSION)

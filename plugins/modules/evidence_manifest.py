@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 ---
 module: evidence_manifest
 version_added: 1.0.0
-short_description: Write the evidence manifest of an incident to S3
+short_description: Write the evidence manifest of an incident, and its case report, to S3
 description:
   - Records the response in C(s3://<bucket>/<normalised ticket>/manifest.json), the last stage of the
     response. It holds the ticket (raw and normalised), the collection version, each run (actor from
@@ -18,11 +18,27 @@ description:
   - Merges into the manifest already there, if any; actions are appended and never rewritten,
     and the state before the response is the one first recorded. Each new S3 version records
     the C(VersionId) and SHA-256 of the version before it.
-  - The manifest is validated against the collection's JSON Schema (version 1) before upload.
+  - Each instance lists the positions of the actions that concern it (C(action_indexes));
+    each run records the evidence bucket as the preflight found it. Every stage result is
+    redacted as it is merged (presigned URLs and values of keys naming a secret become
+    C(<redacted>)).
+  - The manifest is validated against the collection's JSON Schema (version 1, shipped as
+    C(schemas/evidence-manifest-v1.json)) before upload.
     The upload carries its SHA-256 checksum (C(x-amz-checksum-sha256)) and, where the bucket
     has Object Lock, a retention (O(object_lock_mode), O(object_lock_retention_days)).
-  - Writes nothing when the runs add nothing new (changed=false). Check mode writes nothing
-    and returns the manifest that would be written, with the planned actions.
+  - With O(report), the case report is rendered from the manifest alone and written next to it,
+    C(<ticket>/report.html) (self-contained) and C(<ticket>/report.md), with the same checksum
+    and retention, and the user metadata C(manifest-version-id) naming the version it shows.
+  - With O(local_dir), C(manifest.json), C(report.html) and C(report.md) are also written to
+    C(<local_dir>/<ticket>/) on the host that runs the module.
+  - Writes nothing to S3 when the runs add nothing new (changed=false), except a report that is
+    missing or was not rendered from the current version. Check mode writes nothing to S3; it
+    returns the manifest that would be written, whose new run has C(check_mode=true) and whose
+    new actions have the outcome C(planned). With O(local_dir), that plan is written locally as
+    C(manifest.planned.json), C(report.planned.html) and C(report.planned.md), the output the
+    check was asked for, never taken for the record.
+  - AWS APIs called; S3 C(GetObject), C(GetObjectLockConfiguration), C(HeadObject),
+    C(PutObject); STS C(GetCallerIdentity).
 author:
   - secops.aws_ir developers (@secops)
 requirements:
@@ -32,14 +48,6 @@ options:
     description: The evidence bucket.
     type: str
     required: true
-  ticket:
-    description: The incident ticket as given by the responder (the raw ticket).
-    type: str
-    required: true
-  ticket_pattern:
-    description: Python regular expression the whole ticket must match.
-    type: str
-    default: '^[A-Za-z][A-Za-z0-9]*-[0-9]+$'
   stage_results:
     description:
       - The registered results of the stage modules (M(secops.aws_ir.incident_preflight),
@@ -78,16 +86,36 @@ options:
     choices: [GOVERNANCE, COMPLIANCE]
     default: GOVERNANCE
   object_lock_retention_days:
-    description: Object Lock retention of each manifest version, in days.
+    description: Object Lock retention of each manifest version (and report), in days, 1 to 36500.
     type: int
     default: 365
+  report:
+    description: Whether to render the case report and write it next to the manifest (and in O(local_dir)).
+    type: bool
+    default: true
+  local_dir:
+    description:
+      - A folder on the host that runs the module (the controller with C(connection=local)) where
+        C(<ticket>/manifest.json) and the report are also written. Omitted, nothing is written locally.
+    type: path
 extends_documentation_fragment:
+  - secops.aws_ir.ticket
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
 """
 
 EXAMPLES = r"""
+- name: Show what the record would say, without writing it (a plan in /tmp/cases/INC-123456/)
+  secops.aws_ir.evidence_manifest:
+    bucket: aws-ir-evidence-123456789012-us-east-1
+    ticket: INC-123456
+    stage_results:
+      - "{{ preflight_result }}"
+      - "{{ contain_result }}"
+    local_dir: /tmp/cases
+  check_mode: true
+
 - name: Record the response
   secops.aws_ir.evidence_manifest:
     bucket: aws-ir-evidence-123456789012-us-east-1
@@ -123,54 +151,81 @@ previous_version:
   returned: always
   type: dict
 object_lock:
-  description: C(mode) and C(retain_until_date) of the version written, or null when the bucket has no Object Lock.
+  description: C(mode) and C(retain_until_date) of the version written, or null when the bucket has no Object Lock or nothing was written.
   returned: always
   type: dict
+local_files:
+  description: The local files written or already up to date (O(local_dir)); empty without it.
+  returned: always
+  type: list
+  elements: str
+  sample: [/tmp/cases/INC-123456/manifest.json, /tmp/cases/INC-123456/report.html, /tmp/cases/INC-123456/report.md]
+actions:
+  description:
+    - Every C(PutObject) made or planned (the manifest, then C(report.html) and C(report.md)), as in
+      M(secops.aws_ir.ec2_quarantine). The manifest does not list its own uploads; each version names
+      the one before it instead.
+  returned: always
+  type: list
+  elements: dict
+stage:
+  description: The workflow stage, C(manifest).
+  returned: always
+  type: str
 """
 
-import base64
-import datetime
 import json
+import os
 import socket
 import uuid
 
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-
 from ansible_collections.secops.aws_ir.plugins.module_utils import manifest as model
 from ansible_collections.secops.aws_ir.plugins.module_utils.actions import utc_now
 from ansible_collections.secops.aws_ir.plugins.module_utils.artifacts import s3_uri
+from ansible_collections.secops.aws_ir.plugins.module_utils.case_report import REPORT_HTML
+from ansible_collections.secops.aws_ir.plugins.module_utils.case_report import REPORT_MARKDOWN
+from ansible_collections.secops.aws_ir.plugins.module_utils.case_report import render
+from ansible_collections.secops.aws_ir.plugins.module_utils.case_report import report_key
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_MANIFEST
+from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_PREFLIGHT
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence_bucket import validate_bucket_name
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence_store import put_record
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence_store import read_current
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence_store import retention
 from ansible_collections.secops.aws_ir.plugins.module_utils.modules import AwsIrModule
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import DEFAULT_TICKET_PATTERN
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import normalize_ticket
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import validate_ticket
 
+try:
+    from botocore.exceptions import ClientError
+except ImportError:
+    pass  # AnsibleAWSModule reports the missing SDK.
 
-def read_current(client, bucket, key):
-    """(manifest dict, {"version_id", "sha256"}) of the current version, or (None, None)."""
-    try:
-        response = client.get_object(aws_retry=True, Bucket=bucket, Key=key)
-    except is_boto3_error_code(["NoSuchKey", "404"]):
-        return None, None
-    body = response["Body"].read()
-    return json.loads(body), {"version_id": response.get("VersionId"), "sha256": model.sha256_hex(body)}
+# S3 user metadata that ties a report to the manifest version it was rendered from.
+REPORT_SOURCE_METADATA = "manifest-version-id"
+# S3 accepts retention periods of up to 100 years.
+MAX_RETENTION_DAYS = 36500
+_CONTENT_TYPES = {REPORT_HTML: "text/html; charset=utf-8", REPORT_MARKDOWN: "text/markdown; charset=utf-8"}
 
 
-def object_lock_enabled(client, bucket):
-    try:
-        configuration = client.get_object_lock_configuration(aws_retry=True, Bucket=bucket)["ObjectLockConfiguration"]
-    except is_boto3_error_code("ObjectLockConfigurationNotFoundError"):
-        return False
-    return configuration.get("ObjectLockEnabled") == "Enabled"
+def evidence_bucket(stage_results):
+    """The bucket facts and warnings of the run's preflight, or None when no preflight result was given."""
+    for result in stage_results:
+        if result.get("stage") == STAGE_PREFLIGHT and result.get("bucket"):
+            bucket = result["bucket"]
+            return {"name": bucket["name"], "versioning": bucket["versioning"], "object_lock": bucket["object_lock"],
+                    "default_retention": bucket.get("default_retention"), "encryption": bucket.get("encryption"),
+                    "warnings": list(bucket.get("warnings", []))}
+    return None
 
 
 def run_record(module, now):
     run = module.params["run"]
     identity = module.client("sts").get_caller_identity(aws_retry=True)
-    return {
+    record = {
         "run_id": str(uuid.uuid4()),
         "playbook": run.get("playbook") or "respond.yml",
         "started_at": run.get("started_at") or now,
@@ -182,30 +237,83 @@ def run_record(module, now):
         "actor": {"arn": identity["Arn"], "account": identity["Account"], "user_id": identity["UserId"]},
         "controller": {"host": socket.gethostname()},
     }
+    bucket = evidence_bucket(module.params["stage_results"])
+    if bucket is not None:
+        record["evidence_bucket"] = bucket
+    return record
 
 
-def put_manifest(module, client, bucket, key, body):
-    """PutObject with its SHA-256 checksum and, where the bucket allows it, an Object Lock retention."""
-    digest = model.sha256_hex(body)
-    parameters = {
-        "Bucket": bucket, "Key": key, "Body": body, "ContentType": "application/json",
-        # S3 refuses an Object Lock upload without x-amz-sdk-checksum-algorithm (or Content-MD5);
-        # the value we computed is sent as x-amz-checksum-sha256 and S3 verifies it.
-        "ChecksumAlgorithm": "SHA256",
-        "ChecksumSHA256": base64.b64encode(bytes.fromhex(digest)).decode(),
-    }
-    lock = None
-    if object_lock_enabled(client, bucket):
-        until = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=module.params["object_lock_retention_days"])
-        lock = {"mode": module.params["object_lock_mode"], "retain_until_date": until.isoformat(timespec="seconds").replace("+00:00", "Z")}
-        parameters.update(ObjectLockMode=lock["mode"], ObjectLockRetainUntilDate=until)
-    else:
-        module.warn(f"evidence bucket {bucket!r} has no Object Lock: the manifest is written without a retention")
-    recorded = {k: v for k, v in parameters.items() if k != "Body"}
-    recorded.update(ContentLength=len(body), ObjectLockRetainUntilDate=lock and lock["retain_until_date"])
-    response = module.actions.call(client, "s3", "PutObject", s3_uri(bucket, key), parameters, recorded=recorded,
-                                   after_from=lambda r: {"version_id": r.get("VersionId"), "sha256": digest})
-    return (response or {}).get("VersionId"), digest, lock
+class Writer:
+    """Where the records go: the evidence bucket (never in check mode) and, on request, a local folder."""
+
+    def __init__(self, module, client, bucket, ticket):
+        self.module, self.client, self.bucket, self.ticket = module, client, bucket, ticket
+        self.local_files = []
+        self._lock = False  # not read yet
+
+    def lock(self):
+        """The retention of new objects (read once), or None without Object Lock."""
+        if self._lock is False:
+            params = self.module.params
+            self._lock = retention(self.client, self.bucket, params["object_lock_mode"], params["object_lock_retention_days"])
+            if self._lock is None:
+                self.module.warn(f"evidence bucket {self.bucket!r} has no Object Lock: the manifest is written without a retention")
+        return self._lock
+
+    def put(self, key, body, content_type, metadata=None):
+        """Upload one record (planned only, in check mode); returns (version_id, sha256)."""
+        return put_record(self.module.actions, self.client, self.bucket, key, body, content_type, self.lock(), metadata)
+
+    def write_local(self, name, body):
+        """Write body to <local_dir>/<ticket>/<name> unless it already holds those bytes; returns whether it wrote.
+
+        In check mode the name gets ".planned" before its extension, so a plan is never taken for the record.
+        """
+        folder = self.module.params["local_dir"]
+        if not folder:
+            return False
+        if self.module.check_mode:
+            stem, dot, extension = name.rpartition(".")
+            name = f"{stem}.planned{dot}{extension}"
+        path = os.path.join(folder, self.ticket, name)
+        self.local_files.append(path)
+        if os.path.exists(path):
+            with open(path, "rb") as handle:
+                if handle.read() == body:
+                    return False
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path + ".tmp", "wb") as handle:
+            handle.write(body)
+        os.replace(path + ".tmp", path)
+        return True
+
+
+def report_is_current(client, bucket, key, version_id):
+    """Whether the report at key was rendered from manifest version version_id (HeadObject metadata)."""
+    try:
+        metadata = client.head_object(aws_retry=True, Bucket=bucket, Key=key).get("Metadata", {})
+    except ClientError:
+        return False
+    return metadata.get(REPORT_SOURCE_METADATA) == version_id
+
+
+def write_reports(writer, manifest, source, refresh_only):
+    """Render the case report from the manifest and write it next to it (and locally); returns whether anything was written.
+
+    refresh_only: write to S3 only the report files not already rendered from source's version.
+    """
+    if not writer.module.params["report"]:
+        return False
+    html_report, markdown = render(manifest, source)
+    changed = False
+    for name, text in ((REPORT_HTML, html_report), (REPORT_MARKDOWN, markdown)):
+        body = text.encode("utf-8")
+        key = report_key(writer.ticket, name)
+        if not (refresh_only and report_is_current(writer.client, writer.bucket, key, source["version_id"])):
+            writer.put(key, body, _CONTENT_TYPES[name], {REPORT_SOURCE_METADATA: source["version_id"] or "null"})
+            changed = True
+        changed = writer.write_local(name, body) or changed
+    return changed
 
 
 def do(module):
@@ -215,22 +323,33 @@ def do(module):
     bucket = validate_bucket_name(params["bucket"])
     key = model.manifest_key(ticket["normalized"])
     client = module.client("s3")
+    writer = Writer(module, client, bucket, ticket["normalized"])
     now = utc_now()
 
-    current, current_version = read_current(client, bucket, key)
+    current_body, current_version = read_current(client, bucket, key)
+    current = json.loads(current_body) if current_body is not None else None
     base = current or model.new_manifest(ticket, module.region, bucket, now)
     merged = model.merge(base, params["stage_results"])
     result = {"s3_uri": s3_uri(bucket, key), "previous_version": current_version}
     if current is not None and not model.says_something_new(current, merged):
-        module.exit_json(changed=False, manifest=current, version_id=current_version["version_id"],
-                         sha256=current_version["sha256"], object_lock=None, **result)
+        source = dict(current_version, s3_uri=result["s3_uri"])
+        changed = writer.write_local("manifest.json", current_body)
+        changed = write_reports(writer, current, source, refresh_only=True) or changed
+        module.exit_json(changed=changed, manifest=current, version_id=current_version["version_id"], sha256=current_version["sha256"],
+                         object_lock=None, local_files=writer.local_files, **result)
 
     merged["runs"].append(run_record(module, now))
     merged["updated_at"] = now
     merged["previous_version"] = current_version
     model.validate(merged)
-    version_id, digest, lock = put_manifest(module, client, bucket, key, model.serialize(merged))
-    module.exit_json(changed=True, manifest=merged, version_id=version_id, sha256=digest, object_lock=lock, **result)
+    module.partial["manifest"] = merged  # a failed upload still hands the record to the job's output
+    body = model.serialize(merged)
+    version_id, digest = writer.put(key, body, "application/json")
+    lock = writer.lock()
+    writer.write_local("manifest.json", body)
+    write_reports(writer, merged, {"s3_uri": result["s3_uri"], "version_id": version_id, "sha256": digest}, refresh_only=False)
+    module.exit_json(changed=True, manifest=merged, version_id=version_id, sha256=digest,
+                     object_lock=lock and {k: lock[k] for k in ("mode", "retain_until_date")}, local_files=writer.local_files, **result)
 
 
 def main():
@@ -248,8 +367,12 @@ def main():
         )),
         object_lock_mode=dict(type="str", choices=["GOVERNANCE", "COMPLIANCE"], default="GOVERNANCE"),
         object_lock_retention_days=dict(type="int", default=365),
+        report=dict(type="bool", default=True),
+        local_dir=dict(type="path"),
     )
     module = AwsIrModule(stage=STAGE_MANIFEST, argument_spec=argument_spec, supports_check_mode=True)
+    if not 1 <= module.params["object_lock_retention_days"] <= MAX_RETENTION_DAYS:
+        module.fail_json(msg=f"object_lock_retention_days {module.params['object_lock_retention_days']} is not between 1 and {MAX_RETENTION_DAYS}")
     if not model.HAS_JSONSCHEMA:
         module.fail_json(msg=missing_required_lib("jsonschema"))
     module.run(do, "the evidence manifest could not be written")

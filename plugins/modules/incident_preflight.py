@@ -23,18 +23,6 @@ description:
 author:
   - secops.aws_ir developers (@secops)
 options:
-  ticket:
-    description:
-      - The incident ticket, for example V(INC-123456).
-      - At most 64 characters, only characters AWS accepts in tag values, and a
-        full match of O(ticket_pattern).
-    type: str
-    required: true
-  ticket_pattern:
-    description:
-      - Python regular expression the whole ticket must match.
-    type: str
-    default: '^[A-Za-z][A-Za-z0-9]*-[0-9]+$'
   instance_ids:
     description:
       - The instances to respond to.
@@ -48,6 +36,7 @@ options:
       - Defaults to C(aws-ir-evidence-<account id>-<region>).
     type: str
 extends_documentation_fragment:
+  - secops.aws_ir.ticket
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -132,6 +121,12 @@ bucket:
     encryption:
       description: Default encryption algorithm (C(GetBucketEncryption)), for example C(aws:kms) or C(AES256), or null.
       type: str
+    warnings:
+      description:
+        - What makes the bucket a weaker evidence store (no Object Lock; Object Lock without a default
+          retention, so the SSM Agent's uploads are not locked; no default encryption). Also issued as warnings.
+      type: list
+      elements: str
 instance_ids:
   description: The ids of the target instances, in the order given or sorted when found by tag.
   returned: success
@@ -271,10 +266,11 @@ def do(module):
     caller = caller_identity(module.client("sts"))
     instances = resolve_targets(module.client("ec2"), params["instance_ids"], normalized)
     bucket_name = params["bucket"] or default_bucket_name(caller["account"], region)
-    bucket, warnings = inspect_bucket(module.client("s3"), bucket_name, region)
+    bucket, bucket_warnings = inspect_bucket(module.client("s3"), bucket_name, region)
     reachability = describe_reachability(module.client("ssm"), list(instances))
 
     targets = [describe_target(instance, reachability[i]) for i, instance in instances.items()]
+    warnings = list(bucket_warnings)
     for target in targets:
         if target["volatile_capture"] != "possible":
             warnings.append(f"{target['instance_id']}: volatile capture {target['volatile_capture']}")
@@ -285,7 +281,7 @@ def do(module):
         checked_at=checked_at,
         region=region,
         caller=caller,
-        bucket=bucket,
+        bucket=dict(bucket, warnings=bucket_warnings),
         instance_ids=list(instances),
         instances=targets,
     )

@@ -102,3 +102,12 @@ def test_reset_restores_everything(lab, aws):
     assert config["ssm"]["pending_seconds"] == 0.05  # the value this lab was started with
     assert "10.9.0.0/16" not in [vpc["CidrBlock"] for vpc in aws("ec2").describe_vpcs()["Vpcs"]]
     assert lab.requests()[-1]["action"] == "DescribeVpcs" and len(lab.requests()) == 1
+
+
+def test_a_moto_crash_is_an_internal_error_whose_traceback_is_in_the_server_log(lab, aws):
+    image_id = aws("ec2").describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    instance_id = aws("ec2").run_instances(ImageId=image_id, MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"]
+    before = lab.server_log()
+    response = _error(lambda: aws("autoscaling").set_instance_health(InstanceId=instance_id, HealthStatus="Unhealthy"))
+    assert response["Error"]["Code"] == "InternalError"
+    assert "Traceback" in lab.server_log()[len(before):]

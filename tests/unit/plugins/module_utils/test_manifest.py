@@ -133,7 +133,96 @@ def test_a_complete_manifest_follows_the_schema_and_a_wrong_one_does_not():
         model.validate(manifest)
 
 
-def test_serialisation_is_canonical_and_hash_is_of_those_bytes():
+def test_serialisation_is_canonical():
     body = model.serialize({"b": 1, "a": "é"})
     assert body == '{\n  "a": "é",\n  "b": 1\n}\n'.encode("utf-8")
-    assert model.sha256_hex(b"abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+
+
+def shared(name):
+    return dict(action(name, instance_ids=()), target="vpc-1")
+
+
+def test_each_instance_lists_the_positions_of_its_actions_and_shared_ones_belong_to_none():
+    other = dict(action("ModifyInstanceAttribute", instance_ids=("i-0fedcba9876543210",)), target="i-0fedcba9876543210")
+    first = model.merge(fresh(), [containment(["sg-web"], actions=[action("CreateTags"), shared("CreateSecurityGroup"), other])])
+    second = model.merge(first, [containment(["sg-web"], actions=[action("ModifyNetworkInterfaceAttribute")])])
+    assert second["instances"]["i-0123456789abcdef0"]["action_indexes"] == [0, 3]
+    assert second["instances"]["i-0fedcba9876543210"]["action_indexes"] == [2]
+    assert [second["actions"][n]["action"] for n in second["instances"]["i-0123456789abcdef0"]["action_indexes"]] == [
+        "CreateTags", "ModifyNetworkInterfaceAttribute"]
+
+
+def test_presigned_urls_and_secrets_in_any_stage_result_never_reach_the_manifest():
+    url = "https://b.s3.amazonaws.com/mem.lime?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=ASIA%2F1&X-Amz-Signature=ff"
+    leaky = action("SendCommand")
+    leaky["parameters"] = {"Parameters": {"commands": [f"curl -T /tmp/mem '{url}'"]}}
+    stage = {"stage": "volatile_capture", "actions": [leaky], "instances": [
+        {"instance_id": "i-0123456789abcdef0", "outcome": {"status": "failed", "detail": f"upload to {url} failed", "SessionToken": "FwoGZX"}}]}
+    merged = model.merge(fresh(), [stage])
+    text = model.serialize(merged).decode()
+    assert "X-Amz-Signature" not in text and "FwoGZX" not in text
+    assert merged["actions"][0]["parameters"] == {"Parameters": {"commands": ["<redacted>"]}}
+    assert merged["instances"]["i-0123456789abcdef0"]["outcome"]["volatile_capture"]["detail"] == "<redacted>"
+
+
+def written(manifest, run_id="r1"):
+    """manifest as evidence_manifest writes it: with one more run."""
+    done = model.merge(manifest, [])
+    done["runs"].append(dict(run(), run_id=run_id))
+    return done
+
+
+def test_a_version_written_by_merge_follows_the_one_before_it():
+    first = written(model.merge(fresh(), [containment(["sg-web"], actions=[action("CreateTags")])]))
+    pending = {"snapshot_id": "snap-1", "volume_id": "vol-1", "device_name": "/dev/xvda", "state": "pending", "progress": "10%"}
+    stage = {"stage": "snapshot", "actions": [action("CreateSnapshots")], "instances": [{"instance_id": "i-0123456789abcdef0", "snapshots": [pending]}]}
+    second = written(model.merge(first, [stage, containment(["sg-quarantine"], status="failed")]), run_id="r2")
+    done = dict(pending, state="completed", progress="100%")
+    third = written(model.merge(second, [{"stage": "snapshot", "actions": [], "instances": [{"instance_id": "i-0123456789abcdef0", "snapshots": [done]}]}]), run_id="r3")
+    assert model.follows(first, second) == [] and model.follows(second, third) == []
+
+
+@pytest.mark.parametrize("tamper, problem", [
+    (lambda m: m["actions"][0].update(outcome="ok", error_code=None), "rewrites actions[0] (CreateTags on i-0123456789abcdef0 at 2026-11-29T20:00:00.000Z)"),
+    (lambda m: m["actions"].pop(0), "drops actions[0]"),
+    (lambda m: m["instances"]["i-0123456789abcdef0"]["state_before"]["network_interfaces"][0].update(groups=["sg-attacker"]),
+     "instances.i-0123456789abcdef0.state_before changed after it was recorded"),
+    (lambda m: m["instances"]["i-0123456789abcdef0"]["artifacts"].clear(), "instances.i-0123456789abcdef0.artifacts: drops or rewrites s3://b/k (version v1)"),
+    (lambda m: m["instances"]["i-0123456789abcdef0"]["snapshots"][0].update(volume_id="vol-other"), "instances.i-0123456789abcdef0.snapshots: rewrites snap-1"),
+    (lambda m: m["instances"]["i-0123456789abcdef0"]["outcome"].pop("containment"), "instances.i-0123456789abcdef0.outcome: drops the containment outcome"),
+    (lambda m: m["runs"].pop(), "adds no run"),
+    (lambda m: m["ticket"].update(raw="INC 2"), "changes ticket from"),
+    (lambda m: m["instances"].clear(), "drops instance i-0123456789abcdef0"),
+])
+def test_a_later_version_that_drops_or_rewrites_what_was_recorded_is_named(tamper, problem):
+    artifact = {"kind": "triage_stdout", "bucket": "b", "key": "k", "s3_uri": "s3://b/k", "version_id": "v1", "size_bytes": 3, "sha256": "0" * 64}
+    snapshot = {"snapshot_id": "snap-1", "volume_id": "vol-1", "device_name": "/dev/xvda", "state": "completed"}
+    failed = dict(action("CreateTags", outcome="error"), error_code="UnauthorizedOperation")
+    first = written(model.merge(fresh(), [containment(["sg-web"], actions=[failed]), {"stage": "snapshot", "actions": [], "instances": [
+        {"instance_id": "i-0123456789abcdef0", "artifacts": [artifact], "snapshots": [snapshot]}]}]))
+    second = written(first, run_id="r2")
+    tamper(second)
+    problems = model.follows(first, second)
+    assert len(problems) == 1 and problems[0].startswith(problem), problems
+
+
+def test_copies_and_shares_of_a_snapshot_may_progress_and_grow_but_not_be_dropped():
+    copy = {"snapshot_id": "snap-c1", "source_snapshot_id": "snap-1", "region": "eu-west-1", "state": "pending", "shared_with": []}
+    snapshot = {"snapshot_id": "snap-1", "volume_id": "vol-1", "device_name": "/dev/xvda", "state": "completed",
+                "shared_with": ["111122223333"], "copies": [copy]}
+    older = written(model.merge(fresh(), []))
+    older["instances"]["i-0123456789abcdef0"] = model.merge(fresh(), [containment(["sg-web"])])["instances"]["i-0123456789abcdef0"]
+    older["instances"]["i-0123456789abcdef0"].update(snapshots=[snapshot], not_captured=[{"kind": "instance_store", "name": "ephemeral0"}])
+    grown = written(older, run_id="r2")
+    grown_snapshot = grown["instances"]["i-0123456789abcdef0"]["snapshots"][0]
+    grown_snapshot.update(shared_with=["111122223333", "444455556666"], copies=[dict(copy, state="completed", shared_with=["444455556666"])])
+    assert model.follows(older, grown) == []
+    shrunk = written(older, run_id="r3")
+    shrunk_snapshot = shrunk["instances"]["i-0123456789abcdef0"]["snapshots"][0]
+    shrunk_snapshot.update(shared_with=[], copies=[])
+    shrunk["instances"]["i-0123456789abcdef0"]["not_captured"] = []
+    assert model.follows(older, shrunk) == [
+        "instances.i-0123456789abcdef0.snapshots: snap-1 drops shared_with '111122223333'",
+        "instances.i-0123456789abcdef0.snapshots: copies of snap-1: drops snap-c1",
+        "instances.i-0123456789abcdef0.not_captured: drops {'kind': 'instance_store', 'name': 'ephemeral0'}",
+    ]

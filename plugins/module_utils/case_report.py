@@ -1,0 +1,214 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the secops.aws_ir project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The case report: the evidence manifest told for people.
+
+Built from the manifest alone (and where it was read from), so anyone holding
+a manifest version can render its report again and get the same bytes: no
+clock, no AWS call. It gives, per instance, what was done in order, what was
+isolated and how, the artifacts with their hashes, the snapshots, the warnings
+and the state a release would restore. report_format.py writes it as HTML or
+Markdown.
+"""
+
+import json
+
+from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_MANIFEST
+from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_PREFLIGHT
+from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGES
+from ansible_collections.secops.aws_ir.plugins.module_utils.report_format import Code
+from ansible_collections.secops.aws_ir.plugins.module_utils.report_format import to_html
+from ansible_collections.secops.aws_ir.plugins.module_utils.report_format import to_markdown
+
+REPORT_HTML = "report.html"
+REPORT_MARKDOWN = "report.md"
+_NONE = "none"
+
+
+def report_key(ticket, name):
+    """S3 key of a report file (name: REPORT_HTML or REPORT_MARKDOWN) next to the ticket's manifest."""
+    return f"{ticket}/{name}"
+
+
+def render(manifest, source):
+    """(html str, markdown str) of the case report.
+
+    source: where the manifest was read or is written, {"s3_uri", "version_id"
+    (None when not written, as in check mode), "sha256"}.
+    """
+    blocks = build(manifest, source)
+    return to_html(blocks[0][1], blocks), to_markdown(blocks)
+
+
+def build(manifest, source):
+    """The report as report_format blocks."""
+    blocks = [("title", f"Case report {manifest['ticket']['raw']}"), _banner(manifest["runs"][-1])]
+    blocks += _summary(manifest)
+    blocks += _case(manifest, source)
+    blocks += _runs(manifest["runs"])
+    for instance_id, instance in manifest["instances"].items():
+        blocks += _instance(manifest, instance_id, instance)
+    shared = [a for a in manifest["actions"] if not a["instance_ids"]]
+    if shared:
+        blocks += [("heading", "Shared resources", "shared"),
+                   ("para", "Calls that concern no single instance (the isolation security groups of each VPC)."),
+                   _timeline("shared-actions", shared)]
+    blocks.append(("para", f"Rendered from the manifest alone ({source['s3_uri']}, version {source.get('version_id') or 'not written'}, "
+                           f"SHA-256 {source['sha256']}). The manifest is the record; this report only presents it."))
+    return blocks
+
+
+def _banner(run):
+    if run["check_mode"]:
+        return ("banner", "planned", "Check mode: the last run changed nothing and wrote nothing to S3. "
+                                     "Its actions are listed as planned, not done.")
+    if run["status"] == "failed":
+        return ("banner", "failed", f"The last run failed at {run.get('failed_stage') or 'an unknown stage'}: "
+                                    f"{run.get('failure') or 'no message'}. Everything it changed before the failure is listed.")
+    return ("banner", "ok", f"The last run completed ({run['ended_at']}).")
+
+
+def _stages(manifest):
+    """The stages that change instances, in workflow order, then any other stage recorded (a release)."""
+    seen = {s for i in manifest["instances"].values() for s in i["outcome"] if s not in STAGES}
+    return [s for s in STAGES if s not in (STAGE_PREFLIGHT, STAGE_MANIFEST)] + sorted(seen)
+
+
+def _summary(manifest):
+    stages = _stages(manifest)
+    rows = [[Code(i)] + [inst["outcome"].get(s, {}).get("status", "no outcome") for s in stages]
+            + [len(inst["artifacts"]), len(inst["snapshots"]), len(inst["warnings"])]
+            for i, inst in manifest["instances"].items()]
+    return [("heading", "Summary", "summary"),
+            ("table", "summary", ["Instance"] + stages + ["Artifacts", "Snapshots", "Warnings"], rows)]
+
+
+def _case(manifest, source):
+    previous = manifest.get("previous_version") or {}
+    facts = [
+        ("Ticket", f"{manifest['ticket']['raw']} (normalised {manifest['ticket']['normalized']})"),
+        ("Region", Code(manifest["region"])),
+        ("Manifest", Code(source["s3_uri"])),
+        ("Manifest version", Code(source.get("version_id") or "not written (check mode)")),
+        ("Manifest SHA-256", Code(source["sha256"])),
+        ("Previous version", Code(f"{previous['version_id']} (SHA-256 {previous['sha256']})") if previous else _NONE),
+        ("Created", manifest["created_at"]),
+        ("Updated", manifest["updated_at"]),
+        ("Collection", f"{manifest['collection']['name']} {manifest['collection']['version']}"),
+        ("Schema version", manifest["schema_version"]),
+    ]
+    bucket = manifest["runs"][-1].get("evidence_bucket")
+    if bucket:
+        retention = bucket.get("default_retention")
+        facts += [
+            ("Evidence bucket", Code(bucket["name"])),
+            ("Versioning", bucket["versioning"]),
+            ("Object Lock", ("on" if bucket["object_lock"] else "off")
+             + (f", default retention {retention['mode']} {retention.get('days') or retention.get('years')}"
+                f" {'days' if retention.get('days') else 'years'}" if retention else ", no default retention")),
+            ("Default encryption", bucket["encryption"] or _NONE),
+        ]
+    blocks = [("heading", "Case", "case"), ("facts", facts)]
+    if bucket and bucket["warnings"]:
+        blocks.append(("bullets", [f"warning: {w}" for w in bucket["warnings"]]))
+    return blocks
+
+
+def _runs(runs):
+    rows = [[n + 1, r["playbook"], "planned (check mode)" if r["check_mode"] else r["status"], r.get("failed_stage") or "",
+             Code(r["actor"]["arn"]), r["controller"]["host"], r["started_at"], r["ended_at"]] for n, r in enumerate(runs)]
+    return [("heading", "Runs", "runs"),
+            ("table", "runs", ["#", "Playbook", "Status", "Failed stage", "Actor", "Controller", "Started", "Ended"], rows)]
+
+
+def _instance(manifest, instance_id, instance):
+    actions = [manifest["actions"][n] for n in instance.get("action_indexes", [])]
+    blocks = [("heading", f"Instance {instance_id}", instance_id)]
+    preflight = instance.get("preflight")
+    if preflight:
+        blocks.append(("facts", [("State at preflight", preflight.get("state")), ("Platform", preflight.get("platform")),
+                                 ("VPCs", Code(", ".join(preflight.get("vpc_ids", [])))),
+                                 ("SSM", (preflight.get("ssm") or {}).get("ping_status")),
+                                 ("Volatile capture", preflight.get("volatile_capture"))]))
+    blocks += [("subheading", "Outcome"), _outcomes(manifest, instance)]
+    blocks += [("subheading", "What was isolated and how"), ("bullets", _isolation(instance, actions))]
+    blocks += [("subheading", "Timeline"),
+               _timeline(f"timeline-{instance_id}", actions) if actions else ("para", "No call concerned this instance.")]
+    blocks += [("subheading", "Artifacts"), _artifacts(instance_id, instance["artifacts"])]
+    blocks += [("subheading", "Snapshots"), _snapshots(instance_id, instance["snapshots"])]
+    blocks += [("subheading", "Warnings"), ("bullets", instance["warnings"] or [_NONE])]
+    blocks += [("subheading", "What a release would restore"), ("bullets", _release(instance.get("state_before")))]
+    return blocks
+
+
+def _outcomes(manifest, instance):
+    rows = []
+    for stage in _stages(manifest):
+        outcome = instance["outcome"].get(stage)
+        if outcome is not None:
+            detail = "; ".join(outcome.get("notes") or []) or outcome.get("detail") or ""
+            rows.append([stage, outcome.get("status"), detail])
+    return ("table", "outcome", ["Stage", "Status", "Detail"], rows)
+
+
+def _isolation(instance, actions):
+    outcome = instance["outcome"].get("containment")
+    if outcome is None:
+        return ["Containment did not reach this instance."]
+    lines = [f"containment: {outcome.get('status')}"] + list(outcome.get("notes") or [])
+    for eni in (instance.get("state_before") or {}).get("network_interfaces", []):
+        path = [", ".join(eni["groups"]) or _NONE]
+        path += [", ".join((a.get("after") or {}).get("groups", [])) for a in actions
+                 if a["action"] == "ModifyNetworkInterfaceAttribute" and a["target"] == eni["network_interface_id"] and a["outcome"] != "error"]
+        lines.append(f"{eni['network_interface_id']} ({eni['vpc_id']}): security groups {' -> '.join(path)}")
+    return lines
+
+
+def _value(value):
+    return json.dumps(value, sort_keys=True) if isinstance(value, (dict, list)) else str(value)
+
+
+def _change(action):
+    before, after = action.get("before"), action.get("after")
+    if before is None and after is None:
+        return ""
+    return f"{'-' if before is None else _value(before)} -> {'-' if after is None else _value(after)}"
+
+
+def _timeline(name, actions):
+    rows = [[a["time"], a["stage"], Code(f"{a['service']}:{a['action']}"), Code(a["target"]), _change(a),
+             a["outcome"] + (f" ({a['error_code']})" if a.get("error_code") else ""), Code(a.get("request_id") or "")]
+            for a in actions]
+    return ("table", name, ["Time (UTC)", "Stage", "API", "Target", "Before -> after", "Outcome", "Request id"], rows)
+
+
+def _artifacts(instance_id, artifacts):
+    if not artifacts:
+        return ("para", "No artifact.")
+    rows = [[a["kind"], Code(a["s3_uri"]), Code(a.get("version_id") or ""), a["size_bytes"], Code(a["sha256"])] for a in artifacts]
+    return ("table", f"artifacts-{instance_id}", ["Kind", "Object", "Version", "Size (bytes)", "SHA-256"], rows)
+
+
+def _snapshots(instance_id, snapshots):
+    if not snapshots:
+        return ("para", "No snapshot.")
+    rows = [[Code(s["snapshot_id"]), Code(s["volume_id"]), s["device_name"], s.get("volume_size_gib", ""), s["state"],
+             s.get("start_time", ""), "yes" if s.get("encrypted") else "no"] for s in snapshots]
+    return ("table", f"snapshots-{instance_id}", ["Snapshot", "Volume", "Device", "Size (GiB)", "State", "Started", "Encrypted"], rows)
+
+
+def _release(before):
+    if not before:
+        return ["Nothing: no state before the response was recorded (containment did not reach this instance)."]
+    lines = [f"{name}: {_value(value)}" for name, value in sorted(before.get("attributes", {}).items())]
+    lines += [f"DeleteOnTermination of {device}: {_value(value)}" for device, value in sorted(before.get("delete_on_termination", {}).items())]
+    lines += [f"{eni['network_interface_id']}: security groups {', '.join(eni['groups']) or _NONE}" for eni in before.get("network_interfaces", [])]
+    group = before.get("auto_scaling")
+    if group:
+        lines.append(f"Auto Scaling group {group['group_name']} ({group.get('lifecycle_state')}; min {group.get('min_size')}, "
+                     f"max {group.get('max_size')}, desired {group.get('desired_capacity')} before the response)")
+    lines += [f"classic load balancer {name}" for name in before.get("load_balancers", [])]
+    lines += [f"target group {t['target_group_arn']}: target {t['id']} port {t['port']}" for t in before.get("target_groups", [])]
+    return lines

@@ -1,0 +1,239 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the secops.aws_ir project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: evidence_verify
+version_added: 1.0.0
+short_description: Verify that the evidence of an incident is still what its manifest recorded
+description:
+  - Read-only. Checks the chain of custody of C(s3://<bucket>/<normalised ticket>/manifest.json)
+    and everything it recorded, and fails, listing each discrepancy and naming the object,
+    when anything was changed or is missing.
+  - B(Manifest history.) Reads every version of the manifest (C(ListObjectVersions), C(GetObject)
+    with C(ChecksumMode=ENABLED)). Each version must carry the SHA-256 checksum that
+    M(secops.aws_ir.evidence_manifest) always sends, match it, follow the collection's JSON Schema
+    and name its own location; starting at the newest, each must name the version before it with
+    that version's SHA-256 (the hash chain) and every version must be in that chain; and each must
+    keep everything the version before it recorded (actions, runs, states before the response,
+    artifacts, snapshots, outcomes, warnings), adding one run. A delete marker on the manifest is a
+    discrepancy.
+  - B(Artifacts.) Every artifact any version recorded is read again at its recorded C(VersionId);
+    size and SHA-256 must match. Its key must still show that version (not a newer one, not a
+    delete marker).
+  - B(Snapshots.) Every snapshot any version recorded must still exist (C(DescribeSnapshots)), of
+    the same volume, not in the C(error) state, with every tag it was recorded with; so must every
+    copy recorded under a snapshot (C(copies)), looked up in its own Region with the same credentials.
+  - Verification does not rely on Object Lock; a GOVERNANCE retention can be bypassed and a bucket
+    may have none; the retention of each manifest version is reported, not trusted.
+  - The newest version can only be checked against what came before it. Give
+    O(manifest_version_id) and O(manifest_sha256), as respond.yml printed them at the end of the
+    response, to check that version is still there with those bytes.
+  - AWS APIs called, all read-only; S3 C(ListObjectVersions), C(GetObject); EC2 C(DescribeSnapshots);
+    STS C(GetCallerIdentity) (only when O(bucket) is omitted).
+author:
+  - secops.aws_ir developers (@secops)
+options:
+  bucket:
+    description: The evidence bucket. Defaults to C(aws-ir-evidence-<account id>-<region>).
+    type: str
+  manifest_version_id:
+    description: The S3 C(VersionId) of a manifest version noted outside S3 (for example the job output of the response).
+    type: str
+  manifest_sha256:
+    description: The SHA-256 (hex) of that manifest version.
+    type: str
+extends_documentation_fragment:
+  - secops.aws_ir.ticket
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+notes:
+  - Supports check mode; it never changes anything.
+  - Re-reading artifacts downloads every one of them (memory images included) once.
+"""
+
+EXAMPLES = r"""
+- name: Verify the evidence of INC-123456
+  secops.aws_ir.evidence_verify:
+    ticket: INC-123456
+  register: verify_result
+
+- name: Verify it and check the manifest version noted in the job output is still there
+  secops.aws_ir.evidence_verify:
+    ticket: INC-123456
+    bucket: aws-ir-evidence-123456789012-us-east-1
+    manifest_version_id: 3HL4kqtJvjVBH40Nrjfkd
+    manifest_sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+"""
+
+RETURN = r"""
+intact:
+  description: Whether nothing was found changed or missing.
+  returned: always
+  type: bool
+verdict:
+  description: One sentence; on failure it is also the message, followed by the discrepancies.
+  returned: always
+  type: str
+  sample: "evidence of INC-123456 is intact: 2 manifest versions in an unbroken hash chain, 1 artifact re-read, 2 snapshots with their tags"
+discrepancies:
+  description: Each thing found changed or missing, in the order checked.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    object:
+      description: What is at fault, an C(s3://) URI (with C(version <VersionId>) when one version is meant) or a snapshot id.
+      type: str
+      sample: s3://aws-ir-evidence-123456789012-us-east-1/INC-123456/volatile/.../stdout version 3sL4kqtJ
+    problem:
+      description: What is wrong with it.
+      type: str
+      sample: "changed: now 12 bytes with SHA-256 ..., recorded 11262 bytes with SHA-256 ..."
+s3_uri:
+  description: The manifest verified.
+  returned: always
+  type: str
+manifest_versions:
+  description: Every version of the manifest, newest first as S3 lists them.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    version_id:
+      description: S3 C(VersionId).
+      type: str
+    sha256:
+      description: SHA-256 (hex) of its bytes.
+      type: str
+    last_modified:
+      description: When S3 stored it (ISO 8601).
+      type: str
+    in_chain:
+      description: Whether it is in the hash chain that ends at the newest version.
+      type: bool
+    object_lock:
+      description: C(mode) and C(retain_until_date) of its retention, or null (reported, not trusted).
+      type: dict
+artifacts_checked:
+  description: How many artifacts were read again.
+  returned: always
+  type: int
+snapshots_checked:
+  description: How many snapshots were looked up.
+  returned: always
+  type: int
+actions:
+  description: Always empty; verification changes nothing.
+  returned: always
+  type: list
+  elements: dict
+stage:
+  description: C(verify).
+  returned: always
+  type: str
+"""
+
+import re
+
+from ansible.module_utils.basic import missing_required_lib
+
+from ansible_collections.secops.aws_ir.plugins.module_utils import custody
+from ansible_collections.secops.aws_ir.plugins.module_utils import manifest as model
+from ansible_collections.secops.aws_ir.plugins.module_utils.artifacts import s3_uri
+from ansible_collections.secops.aws_ir.plugins.module_utils.common import AwsIrError
+from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_VERIFY
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence_bucket import default_bucket_name
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence_bucket import validate_bucket_name
+from ansible_collections.secops.aws_ir.plugins.module_utils.modules import AwsIrModule
+from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import DEFAULT_TICKET_PATTERN
+from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import normalize_ticket
+from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import validate_ticket
+
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _plural(count, word, plural=None):
+    return f"{count} {word if count == 1 else plural or word + 's'}"
+
+
+def verdict(ticket, findings, chain, artifacts, snapshots):
+    if findings:
+        lines = [f"- {f['object']}: {f['problem']}" for f in findings]
+        return f"evidence of {ticket} is NOT intact: {_plural(len(findings), 'discrepancy', 'discrepancies')}\n" + "\n".join(lines)
+    return (f"evidence of {ticket} is intact: {_plural(len(chain), 'manifest version')} in an unbroken hash chain, "
+            f"{_plural(len(artifacts), 'artifact')} re-read (size and SHA-256 match), "
+            f"{_plural(len(snapshots), 'snapshot')} present with their tags")
+
+
+def check_manifest(module, s3, bucket, key):
+    """(versions, chain, findings) of the manifest's history."""
+    uri = s3_uri(bucket, key)
+    versions, markers = custody.read_manifest_versions(s3, bucket, key)
+    if not versions:
+        raise AwsIrError(f"no manifest at {uri}: nothing to verify (is the ticket or the bucket wrong?)")
+    findings = custody.check_delete_markers(markers, uri)
+    for version in versions:
+        findings += custody.check_version(version, uri)
+    chain, chain_findings = custody.walk_chain(versions, uri)
+    findings += chain_findings + custody.check_history(chain, uri)
+    findings += custody.check_pin(versions, uri, module.params["manifest_version_id"], module.params["manifest_sha256"])
+    return versions, chain, findings
+
+
+def do(module):
+    params = module.params
+    ticket = normalize_ticket(validate_ticket(params["ticket"], params["ticket_pattern"]))
+    if params["manifest_sha256"] and not _SHA256.match(params["manifest_sha256"]):
+        raise AwsIrError(f"manifest_sha256 {params['manifest_sha256']!r} is not a SHA-256 in hex (64 characters 0-9, a-f)")
+    bucket = params["bucket"] and validate_bucket_name(params["bucket"])
+    if not bucket:
+        account = module.client("sts").get_caller_identity(aws_retry=True)["Account"]
+        bucket = default_bucket_name(account, module.region)
+    key = model.manifest_key(ticket)
+    s3 = module.client("s3")
+
+    versions, chain, findings = check_manifest(module, s3, bucket, key)
+    artifacts, snapshots = custody.recorded_evidence(versions)
+    for artifact in artifacts:
+        findings += custody.check_artifact(s3, artifact)
+    # Snapshots are in the Region the manifest names (the instances'), copies in their own.
+    findings += custody.check_snapshots(lambda region: module.client("ec2", region=region or module.region), snapshots)
+
+    reached = {v["version_id"] for v in chain}
+    result = {
+        "intact": not findings,
+        "verdict": verdict(params["ticket"], findings, chain, artifacts, snapshots),
+        "discrepancies": findings,
+        "s3_uri": s3_uri(bucket, key),
+        "manifest_versions": [{"version_id": v["version_id"], "sha256": v["sha256"], "last_modified": v["last_modified"],
+                               "in_chain": v["version_id"] in reached, "object_lock": v["object_lock"]} for v in versions],
+        "artifacts_checked": len(artifacts),
+        "snapshots_checked": len(snapshots),
+    }
+    if findings:
+        module.fail_json(msg=result["verdict"], **result)
+    module.exit_json(changed=False, **result)
+
+
+def main():
+    argument_spec = dict(
+        ticket=dict(type="str", required=True),
+        ticket_pattern=dict(type="str", default=DEFAULT_TICKET_PATTERN),
+        bucket=dict(type="str"),
+        manifest_version_id=dict(type="str"),
+        manifest_sha256=dict(type="str"),
+    )
+    module = AwsIrModule(stage=STAGE_VERIFY, argument_spec=argument_spec, supports_check_mode=True)
+    if not model.HAS_JSONSCHEMA:
+        module.fail_json(msg=missing_required_lib("jsonschema"))
+    module.run(do, "the evidence could not be read")
+
+
+if __name__ == "__main__":
+    main()

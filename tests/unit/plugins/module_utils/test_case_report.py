@@ -1,0 +1,158 @@
+"""The case report, rendered from a manifest alone, read back by parsing its HTML and its Markdown."""
+
+from html.parser import HTMLParser
+
+from ansible_collections.secops.aws_ir.plugins.module_utils import manifest as model
+from ansible_collections.secops.aws_ir.plugins.module_utils.case_report import render
+
+I1 = "i-0123456789abcdef0"
+T = "2026-11-29T20:00:0{}.000Z"
+SHA = "ab" * 32
+SOURCE = {"s3_uri": "s3://evidence/INC-1/manifest.json", "version_id": "v7", "sha256": "cd" * 32}
+
+
+def call(n, action, target, instance_ids=(I1,), before=None, after=None, outcome="ok", error_code=None, stage="containment"):
+    return {"time": T.format(n), "stage": stage, "service": "ec2", "action": action, "target": target, "instance_ids": list(instance_ids),
+            "parameters": {}, "before": before, "after": after, "outcome": outcome, "error_code": error_code, "request_id": f"req-{n}"}
+
+
+STATE_BEFORE = {
+    "attributes": {"DisableApiTermination": False, "DisableApiStop": False, "InstanceInitiatedShutdownBehavior": "terminate"},
+    "delete_on_termination": {"/dev/xvda": True},
+    "network_interfaces": [{"network_interface_id": "eni-1", "vpc_id": "vpc-1", "groups": ["sg-web"]}],
+    "auto_scaling": {"group_name": "web-asg", "lifecycle_state": "InService", "min_size": 1, "max_size": 4, "desired_capacity": 2},
+    "load_balancers": ["web-clb"],
+    "target_groups": [{"target_group_arn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-tg/1", "id": I1, "port": 80}],
+}
+
+
+def case(check_mode=False, status="failed"):
+    contain = {"stage": "containment", "actions": [
+        call(1, "ModifyInstanceAttribute", I1, before={"DisableApiTermination": False}, after={"DisableApiTermination": True}),
+        call(2, "CreateSecurityGroup", "vpc-1", instance_ids=(), after={"group_id": "sg-q"}),
+        call(3, "ModifyNetworkInterfaceAttribute", "eni-1", before={"groups": ["sg-web"]}, after={"groups": ["sg-untrack"]}),
+        call(4, "ModifyNetworkInterfaceAttribute", "eni-1", before={"groups": ["sg-untrack"]}, after={"groups": ["sg-q"]}),
+    ], "instances": [{"instance_id": I1, "state_before": STATE_BEFORE,
+                      "outcome": {"status": "contained", "notes": ["detached from Auto Scaling group web-asg"]},
+                      "warnings": ["quarantine egress is tcp/443 <to anywhere> | open"]}]}
+    capture = {"stage": "volatile_capture", "actions": [call(5, "SendCommand", "AWS-RunShellScript", stage="volatile_capture")], "instances": [
+        {"instance_id": I1, "outcome": {"status": "captured", "detail": None}, "artifacts": [
+            {"kind": "triage_stdout", "bucket": "evidence", "key": "INC-1/out", "s3_uri": "s3://evidence/INC-1/out", "version_id": "a1",
+             "size_bytes": 11262, "sha256": SHA}]}]}
+    snap = {"stage": "snapshot", "actions": [call(6, "CreateSnapshots", I1, outcome="error", error_code="UnauthorizedOperation", stage="snapshot")],
+            "instances": [{"instance_id": I1, "snapshots": [
+                {"snapshot_id": "snap-1", "volume_id": "vol-1", "device_name": "/dev/xvda", "state": "completed", "volume_size_gib": 8}]}]}
+    m = model.merge(model.new_manifest({"raw": "INC-1", "normalized": "INC-1"}, "us-east-1", "evidence", T.format(0)), [contain, capture, snap])
+    m["runs"].append({"run_id": "r1", "playbook": "respond.yml", "started_at": T.format(0), "ended_at": T.format(7), "status": status,
+                      "failed_stage": "Snapshot every EBS volume of the instances", "failure": "UnauthorizedOperation", "check_mode": check_mode,
+                      "actor": {"arn": "arn:aws:sts::123456789012:assumed-role/IR/alice", "account": "123456789012"},
+                      "controller": {"host": "awx-1"},
+                      "evidence_bucket": {"name": "evidence", "versioning": "Enabled", "object_lock": True, "default_retention": None,
+                                          "encryption": "aws:kms", "warnings": ["no default retention"]}})
+    model.validate(m)
+    return m
+
+
+class Page(HTMLParser):
+    """Tables (by class, as lists of rows of cell texts), headings, list items, banner, and anything loaded from elsewhere."""
+
+    def __init__(self, text):
+        super().__init__()
+        self.tables, self.headings, self.items, self.banner, self.external, self.scripts = {}, {}, [], None, [], 0
+        self._table = self._row = self._cell = self._heading = self._item = None
+        self._banner = False
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "script":
+            self.scripts += 1
+        for name in ("src", "href"):
+            if name in attrs:
+                self.external.append(attrs[name])
+        if tag == "table":
+            self._table = self.tables.setdefault(attrs.get("class"), [])
+        elif tag == "tr" and self._table is not None:
+            self._row = []
+            self._table.append(self._row)
+        elif tag in ("td", "th") and self._row is not None:
+            self._cell = []
+        elif tag in ("h1", "h2", "h3"):
+            self._heading = (attrs.get("id"), [])
+        elif tag == "li":
+            self._item = []
+        elif tag == "p" and "banner" in attrs.get("class", ""):
+            self.banner = {"class": attrs["class"], "text": ""}
+            self._banner = True
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None:
+            self._row.append("".join(self._cell))
+            self._cell = None
+        elif tag == "table":
+            self._table = None
+        elif tag in ("h1", "h2", "h3") and self._heading:
+            self.headings["".join(self._heading[1])] = self._heading[0]
+            self._heading = None
+        elif tag == "li":
+            self.items.append("".join(self._item))
+            self._item = None
+        elif tag == "p":
+            self._banner = False
+
+    def handle_data(self, data):
+        for part in (self._cell, self._heading and self._heading[1], self._item):
+            if part is not None:
+                part.append(data)
+        if self._banner:
+            self.banner["text"] += data
+
+
+def test_the_html_report_gives_timeline_isolation_artifacts_snapshots_warnings_and_release_per_instance():
+    page = Page(render(case(), SOURCE)[0])
+    assert page.scripts == 0 and page.external == []  # self-contained
+    assert page.headings["Case report INC-1"] is None and page.headings[f"Instance {I1}"] == I1
+    assert page.banner["class"] == "banner banner-failed"
+    assert "failed at Snapshot every EBS volume of the instances: UnauthorizedOperation" in page.banner["text"]
+    timeline = page.tables[f"timeline-{I1}"]
+    assert [row[2] for row in timeline[1:]] == ["ec2:ModifyInstanceAttribute", "ec2:ModifyNetworkInterfaceAttribute",
+                                                "ec2:ModifyNetworkInterfaceAttribute", "ec2:SendCommand", "ec2:CreateSnapshots"]
+    assert timeline[-1][5] == "error (UnauthorizedOperation)" and timeline[1][6] == "req-1"
+    assert timeline[1][4] == '{"DisableApiTermination": false} -> {"DisableApiTermination": true}'
+    assert "eni-1 (vpc-1): security groups sg-web -> sg-untrack -> sg-q" in page.items
+    assert page.tables[f"artifacts-{I1}"][1] == ["triage_stdout", "s3://evidence/INC-1/out", "a1", "11262", SHA]
+    assert page.tables[f"snapshots-{I1}"][1][:5] == ["snap-1", "vol-1", "/dev/xvda", "8", "completed"]
+    assert "quarantine egress is tcp/443 <to anywhere> | open" in page.items
+    release = ["DisableApiTermination: False", "InstanceInitiatedShutdownBehavior: terminate", "DeleteOnTermination of /dev/xvda: True",
+               "eni-1: security groups sg-web", "Auto Scaling group web-asg (InService; min 1, max 4, desired 2 before the response)",
+               "classic load balancer web-clb", f"target group arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-tg/1: target {I1} port 80"]
+    assert all(line in page.items for line in release), page.items
+    assert [row[2] for row in page.tables["shared-actions"][1:]] == ["ec2:CreateSecurityGroup"]
+    assert page.tables["summary"][0] == ["Instance", "containment", "volatile_capture", "snapshot", "Artifacts", "Snapshots", "Warnings"]
+    assert page.tables["summary"][1] == [I1, "contained", "captured", "no outcome", "1", "1", "1"]
+    facts = dict(row for row in page.tables["facts"] if len(row) == 2)
+    assert (facts["Manifest version"], facts["Manifest SHA-256"], facts["Object Lock"]) == ("v7", "cd" * 32, "on, no default retention")
+
+
+def test_text_from_aws_is_escaped_in_html_and_in_markdown_tables():
+    html_report, markdown = render(case(), SOURCE)
+    assert "<to anywhere>" not in html_report and "&lt;to anywhere&gt;" in html_report
+    assert "| `s3://evidence/INC-1/out` |" in markdown
+    assert "- quarantine egress is tcp/443 <to anywhere> | open" in markdown
+
+
+def test_the_markdown_report_says_the_same_things():
+    markdown = render(case(), SOURCE)[1]
+    assert markdown.startswith("# Case report INC-1\n\n> **FAILED**: The last run failed at Snapshot every EBS volume")
+    assert f"## Instance {I1}" in markdown and "### What a release would restore" in markdown
+    assert f"| triage_stdout | `s3://evidence/INC-1/out` | `a1` | 11262 | `{SHA}` |" in markdown
+    assert "- eni-1 (vpc-1): security groups sg-web -> sg-untrack -> sg-q" in markdown
+
+
+def test_a_check_mode_report_says_it_is_a_plan_and_rendering_is_repeatable():
+    planned = case(check_mode=True, status="complete")
+    html_report, markdown = render(planned, dict(SOURCE, version_id=None))
+    assert Page(html_report).banner["class"] == "banner banner-planned"
+    assert "> **PLANNED**: Check mode: the last run changed nothing and wrote nothing to S3." in markdown
+    assert "not written (check mode)" in markdown
+    assert render(planned, SOURCE) == render(planned, SOURCE)
