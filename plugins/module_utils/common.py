@@ -20,10 +20,10 @@ STAGE_CONTAINMENT = "containment"
 STAGE_VOLATILE = "volatile_capture"
 STAGE_SNAPSHOT = "snapshot"
 STAGE_MANIFEST = "manifest"
-# After the response, in the forensic account (playbooks/analyze.yml).
+STAGES = (STAGE_PREFLIGHT, STAGE_CONTAINMENT, STAGE_VOLATILE, STAGE_SNAPSHOT, STAGE_MANIFEST)
+# After the response, not stages of it: analysis in the forensic account (playbooks/analyze.yml),
+# and the auditor's read-only check (playbooks/verify.yml).
 STAGE_ANALYSIS = "analysis"
-STAGES = (STAGE_PREFLIGHT, STAGE_CONTAINMENT, STAGE_VOLATILE, STAGE_SNAPSHOT, STAGE_MANIFEST, STAGE_ANALYSIS)
-# Not a stage of the response: the auditor's check afterwards (read-only).
 STAGE_VERIFY = "verify"
 
 

@@ -109,10 +109,10 @@ def s3(fake_client, aws_error, objects, listing):
             return aws_error("NoSuchVersion")
         return {"Body": Body(objects[params["VersionId"]]), "VersionId": params["VersionId"]}
     when = datetime.datetime(2026, 11, 29, tzinfo=datetime.timezone.utc)
-    entries = [{"Key": "INC-1/out", "VersionId": v, "IsLatest": latest, "LastModified": when} for v, latest, _ in listing]
+    entries = [({"Key": "INC-1/out", "VersionId": v, "IsLatest": latest, "LastModified": when}, marker) for v, latest, marker in listing]
     return fake_client(get_object=get_object, list_object_versions={
-        "Versions": [e for e, (_, _, marker) in zip(entries, listing) if not marker],
-        "DeleteMarkers": [e for e, (_, _, marker) in zip(entries, listing) if marker]})
+        "Versions": [entry for entry, marker in entries if not marker],
+        "DeleteMarkers": [entry for entry, marker in entries if marker]})
 
 
 def test_an_intact_artifact_has_no_finding(fake_client, aws_error):

@@ -9,7 +9,10 @@ LOCK = {"ObjectLockConfiguration": {"ObjectLockEnabled": "Enabled", "Rule": {"De
 SSE = {"ServerSideEncryptionConfiguration": {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}}]}}
 
 
-def bucket(fake_client, aws_error, versioning="Enabled", lock=LOCK, encryption=SSE, region=None):
+def bucket(fake_client, aws_error, versioning="Enabled", lock=None, encryption=None, region=None):
+    """A fake S3 client for one bucket; lock and encryption default to LOCK and SSE, False means none."""
+    lock = LOCK if lock is None else lock
+    encryption = SSE if encryption is None else encryption
     return fake_client(
         get_bucket_location={"LocationConstraint": region},
         get_bucket_versioning={"Status": versioning} if versioning else {},
@@ -39,10 +42,10 @@ def test_a_bucket_in_another_region_is_refused(fake_client, aws_error):
 
 
 @pytest.mark.parametrize("lock, encryption, expected", [
-    (None, SSE, ["evidence bucket 'evidence' has no Object Lock: stored evidence can be overwritten or deleted"]),
+    (False, SSE, ["evidence bucket 'evidence' has no Object Lock: stored evidence can be overwritten or deleted"]),
     ({"ObjectLockConfiguration": {"ObjectLockEnabled": "Enabled"}}, SSE,
      ["evidence bucket 'evidence' has Object Lock but no default retention: the volatile data the SSM Agent uploads is not locked"]),
-    (LOCK, None, ["evidence bucket 'evidence' has no default encryption"]),
+    (LOCK, False, ["evidence bucket 'evidence' has no default encryption"]),
 ])
 def test_a_weaker_bucket_is_accepted_with_a_warning_per_weakness(fake_client, aws_error, lock, encryption, expected):
     _facts, warnings = inspect_bucket(bucket(fake_client, aws_error, lock=lock, encryption=encryption), "evidence", "us-east-1")

@@ -178,7 +178,8 @@ def test_a_version_written_by_merge_follows_the_one_before_it():
     stage = {"stage": "snapshot", "actions": [action("CreateSnapshots")], "instances": [{"instance_id": "i-0123456789abcdef0", "snapshots": [pending]}]}
     second = written(model.merge(first, [stage, containment(["sg-quarantine"], status="failed")]), run_id="r2")
     done = dict(pending, state="completed", progress="100%")
-    third = written(model.merge(second, [{"stage": "snapshot", "actions": [], "instances": [{"instance_id": "i-0123456789abcdef0", "snapshots": [done]}]}]), run_id="r3")
+    stage = {"stage": "snapshot", "actions": [], "instances": [{"instance_id": "i-0123456789abcdef0", "snapshots": [done]}]}
+    third = written(model.merge(second, [stage]), run_id="r3")
     assert model.follows(first, second) == [] and model.follows(second, third) == []
 
 
