@@ -9,6 +9,7 @@ from tests.integration.support import TICKET
 from tests.integration.support import aws
 from tests.integration.support import mutating
 from tests.integration.support import run_playbook
+from tests.integration.support import task_result
 
 FORENSIC_ACCOUNT = "111122223333"
 
@@ -41,10 +42,10 @@ def test_respond_with_copy_to_records_originals_and_copies_with_keys_and_tags(la
 
 def test_respond_refuses_an_unusable_copy_key_before_the_first_change(lab, demo):
     copy_to = {"account_id": FORENSIC_ACCOUNT, "kms_key_id": "alias/no-such-key"}
-    code, _output = run_playbook(lab, "respond.yml", extra_vars={"ticket": TICKET, "copy_to": copy_to})
+    code, output = run_playbook(lab, "respond.yml", extra_vars={"ticket": TICKET, "copy_to": copy_to})
     assert code != 0
-    # Only the evidence manifest of the failed run is written; the instance is untouched.
-    assert [r["action"] for r in mutating(lab.requests())] == ["PutObject"]
-    manifest = json.loads(aws(lab, "s3").get_object(Bucket=demo["bucket"], Key=f"{TICKET}/manifest.json")["Body"].read())
-    assert manifest["runs"][-1]["status"] == "failed"
-    assert "copy_to.kms_key_id 'alias/no-such-key' does not exist in us-east-1" in manifest["runs"][-1]["failure"]
+    # Refused before containment: nothing is changed, so nothing is written either.
+    assert [r["action"] for r in mutating(lab.requests())] == []
+    failure = task_result(output, "Fail the run when a stage failed")["msg"]
+    assert "copy_to.kms_key_id 'alias/no-such-key' does not exist in us-east-1" in failure
+    assert "Nothing was changed." in failure
