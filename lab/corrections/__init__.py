@@ -1,8 +1,10 @@
 """Where moto departs from documented AWS behaviour that the collection relies on, the lab answers as AWS does.
 
 A correction sees a request before moto and either returns None (moto answers) or a complete
-(status, headers, body) answer; an "after" hook runs once moto has answered successfully. Every
-correction is listed, with the AWS documentation it follows, in lab/README.md.
+(status, headers, body) answer; an "after" hook runs once moto has answered successfully. Where
+moto's model itself shows a wrong value in every answer that carries it, install() replaces that
+one property when the lab starts. Every correction is listed, with the AWS documentation it
+follows, in lab/README.md.
 """
 from lab.corrections import autoscaling, ec2, elbv2, s3
 from lab.moto_state import account_for
@@ -12,13 +14,17 @@ BEFORE = {
     ("ec2", "ModifyNetworkInterfaceAttribute"): ec2.modify_network_interface_attribute,
     ("ec2", "CreateTags"): ec2.create_tags,
     ("autoscaling", "DetachInstances"): autoscaling.detach_instances,
+    ("autoscaling", "DescribeAutoScalingInstances"): autoscaling.apply_lifecycle_tags,
+    ("autoscaling", "DescribeAutoScalingGroups"): autoscaling.apply_lifecycle_tags,
     ("elbv2", "DeregisterTargets"): elbv2.deregister_targets,
+    ("elbv2", "DescribeTargetHealth"): elbv2.describe_target_health,
     ("s3", "GetObjectRetention"): s3.get_object_retention,
 }
 AFTER = {
     ("ec2", "ModifyInstanceAttribute"): ec2.after_modify_instance_attribute,
     ("ec2", "ModifyNetworkInterfaceAttribute"): ec2.after_modify_network_interface_attribute,
     ("autoscaling", "DetachInstances"): autoscaling.after_detach_instances,
+    ("elbv2", "RegisterTargets"): elbv2.after_register_targets,
 }
 
 
@@ -33,3 +39,8 @@ def after(call, status):
     hook = AFTER.get((call.service, call.action))
     if hook and status < 300:
         hook(call, account_for(call.access_key))
+
+
+def install():
+    """Fix, once per lab process, the moto model properties that every answer reads."""
+    ec2.install()

@@ -20,7 +20,9 @@ STAGE_CONTAINMENT = "containment"
 STAGE_VOLATILE = "volatile_capture"
 STAGE_SNAPSHOT = "snapshot"
 STAGE_MANIFEST = "manifest"
-STAGES = (STAGE_PREFLIGHT, STAGE_CONTAINMENT, STAGE_VOLATILE, STAGE_SNAPSHOT, STAGE_MANIFEST)
+# Undoing the containment (ec2_quarantine state=absent, release.yml), after the investigation.
+STAGE_RELEASE = "release"
+STAGES = (STAGE_PREFLIGHT, STAGE_CONTAINMENT, STAGE_VOLATILE, STAGE_SNAPSHOT, STAGE_MANIFEST, STAGE_RELEASE)
 
 
 class AwsIrError(Exception):
