@@ -284,3 +284,10 @@ def build_multi_vpc_scene(endpoint_url, region="us-east-1", ticket="INC-123456")
         "allocation_id": allocation["AllocationId"], "public_ip": allocation["PublicIp"]})
     control(endpoint_url, "POST", "requests/clear")
     return scene
+
+
+def add_ssm_endpoints(endpoint_url, vpc_id, subnet_ids, region="us-east-1"):
+    """Add to a VPC of a scene the interface endpoints of SSM and the S3 gateway endpoint; returns (endpoint group id, S3 prefix list id)."""
+    found = _ssm_endpoints(clients(endpoint_url, region), region, vpc_id, subnet_ids)
+    control(endpoint_url, "POST", "requests/clear")
+    return found

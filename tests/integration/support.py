@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import boto3
@@ -41,6 +42,17 @@ def run_playbook(lab, playbook, *args, extra_vars=None):
     except json.JSONDecodeError:
         pytest.fail(f"ansible-playbook printed no JSON (exit {done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
     return done.returncode, output
+
+
+def run_module(lab, module, args, *flags):
+    """One task of a module on localhost, through ansible-playbook; returns (exit code, the task's result)."""
+    play = {"hosts": "localhost", "connection": "local", "gather_facts": False,
+            "module_defaults": {"group/secops.aws_ir.aws_ir": {"region": REGION}}, "tasks": [{"name": "task", module: args}]}
+    with tempfile.TemporaryDirectory() as folder:
+        playbook = Path(folder) / "task.yml"
+        playbook.write_text(json.dumps([play]))
+        code, output = run_playbook(lab, str(playbook), *flags)
+    return code, task_result(output, "task")
 
 
 def task_result(output, name):
