@@ -86,7 +86,7 @@ def test_respond_then_release_leaves_every_interface_registration_and_attribute_
     assert mutating(lab.requests()) == []
 
 
-def test_release_puts_back_the_instance_profile_replaced_by_a_forensic_one(lab, demo):
+def test_release_puts_back_the_instance_profile_replaced_by_a_forensic_one_and_skips_a_load_balancer_gone(lab, demo):
     iam, ec2 = aws(lab, "iam"), aws(lab, "ec2")
     iam.create_role(RoleName="forensic-role", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}))
     forensic = iam.create_instance_profile(InstanceProfileName="forensic-profile")["InstanceProfile"]["Arn"]
@@ -102,6 +102,8 @@ def test_release_puts_back_the_instance_profile_replaced_by_a_forensic_one(lab, 
     assert code == 0, contained
     assert profile() == [forensic]
     recorded = {instance_id: contained["instances"][0]["state_before"]}
+    assert recorded[instance_id]["load_balancers"] == [demo["clb_name"]]
+    aws(lab, "elb").delete_load_balancer(LoadBalancerName=demo["clb_name"])
     args = {"state": "absent", "instance_ids": [instance_id], "ticket": TICKET, "recorded_state": recorded}
     lab.clear_requests()
     code, planned = run_module(lab, MODULE, args, "--check")
@@ -112,6 +114,9 @@ def test_release_puts_back_the_instance_profile_replaced_by_a_forensic_one(lab, 
     assert code == 0, released
     assert profile() == [demo["instance_profile_arn"]]
     assert released["instances"][0]["outcome"]["status"] == "released"
+    assert any(f"{demo['clb_name']}, recorded before containment, no longer exists" in w for w in released["instances"][0]["warnings"])
+    targets = aws(lab, "elbv2").describe_target_health(TargetGroupArn=demo["target_group_arn"])["TargetHealthDescriptions"]
+    assert [(t["Target"]["Port"], t["TargetHealth"]["State"]) for t in targets if t["Target"]["Id"] == instance_id] == [(80, "healthy")]
 
 
 def test_release_refuses_a_state_missing_or_of_another_instance_before_any_change(lab, demo):

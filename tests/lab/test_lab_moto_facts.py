@@ -119,17 +119,19 @@ def test_instance_profile_and_addresses_are_read_from_their_own_apis(aws, scene)
     ec2, iam = aws("ec2"), aws("iam")
     instance_id = scene["compromised_instance_id"]
     iam.create_instance_profile(InstanceProfileName="forensic")
-    association = ec2.describe_iam_instance_profile_associations(Filters=[{"Name": "instance-id", "Values": [instance_id]}])["IamInstanceProfileAssociations"][0]
+    by_instance = [{"Name": "instance-id", "Values": [instance_id]}]
+    association = ec2.describe_iam_instance_profile_associations(Filters=by_instance)["IamInstanceProfileAssociations"][0]
     assert association["IamInstanceProfile"]["Arn"] == scene["instance_profile_arn"]  # RunInstances with a profile makes an association
     ec2.replace_iam_instance_profile_association(AssociationId=association["AssociationId"], IamInstanceProfile={"Name": "forensic"})
-    now = ec2.describe_iam_instance_profile_associations(Filters=[{"Name": "instance-id", "Values": [instance_id]}])["IamInstanceProfileAssociations"][0]
+    now = ec2.describe_iam_instance_profile_associations(Filters=by_instance)["IamInstanceProfileAssociations"][0]
     assert now["IamInstanceProfile"]["Arn"].endswith("/forensic")
     assert _instance(ec2, instance_id)["IamInstanceProfile"]["Arn"] == scene["instance_profile_arn"]  # DescribeInstances is stale in moto
     interface_id = _instance(ec2, instance_id)["NetworkInterfaces"][0]["NetworkInterfaceId"]
     allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
     ec2.associate_address(AllocationId=allocation, NetworkInterfaceId=interface_id)
     assert ec2.describe_addresses(Filters=[{"Name": "instance-id", "Values": [instance_id]}])["Addresses"] == []  # AWS would list it
-    assert [a["AllocationId"] for a in ec2.describe_addresses(Filters=[{"Name": "network-interface-id", "Values": [interface_id]}])["Addresses"]] == [allocation]
+    by_interface = ec2.describe_addresses(Filters=[{"Name": "network-interface-id", "Values": [interface_id]}])["Addresses"]
+    assert [a["AllocationId"] for a in by_interface] == [allocation]
 
 
 def test_network_load_balancer_arns_say_app(aws, scene):

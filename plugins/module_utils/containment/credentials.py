@@ -148,7 +148,7 @@ def set_profile(log, client, instance_id, association, profile_arn):
 
 
 def put_deny_policy(log, client, instance_id, role_name, document):
-    """PutRolePolicy of the instance's deny policy unless the role already has exactly it; returns True when it is (or would be) in place."""
+    """PutRolePolicy of the instance's deny policy unless the role already has exactly it; returns whether the role was (or would be) changed."""
     name = deny_policy_name(instance_id)
     current = read_role_policy(client, role_name, name)
     if current == document:
@@ -160,7 +160,7 @@ def put_deny_policy(log, client, instance_id, role_name, document):
 
 
 def delete_deny_policy(log, client, instance_id, role_name):
-    """DeleteRolePolicy of the instance's deny policy where the role has it; returns True when one was (or would be) removed."""
+    """DeleteRolePolicy of the instance's deny policy where the role has it; returns whether one was (or would be) removed."""
     name = deny_policy_name(instance_id)
     if read_role_policy(client, role_name, name) is None:
         return False

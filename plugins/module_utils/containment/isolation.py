@@ -195,6 +195,34 @@ def _group(log, client, vpc_id, role, existing, created):
     return _create_group(log, client, vpc_id, role)
 
 
+def _untrack_group(log, client, vpc_id, existing, created, warnings):
+    """The VPC's untrack group id, created or completed."""
+    group_id, rules = _group(log, client, vpc_id, UNTRACK, existing, created)
+    if _ensure_untrack_rules(log, client, group_id, rules) and GROUP_NAMES[UNTRACK] not in created:
+        warnings.append(f"{vpc_id}: {GROUP_NAMES[UNTRACK]} {group_id} did not allow all traffic both ways for IPv4 and IPv6; "
+                        "the missing rules were added")
+    return group_id
+
+
+def _our_quarantine_group(log, client, vpc_id, existing, created, choice, warnings):
+    """([the VPC's aws-ir-quarantine id], egress summary), created or with its egress set to the choice."""
+    group_id, rules = _group(log, client, vpc_id, QUARANTINE, existing, created)
+    before = _ensure_quarantine_egress(log, client, group_id, rules, choice["destinations"])
+    if GROUP_NAMES[QUARANTINE] not in created and before != choice["destinations"]:
+        warnings.append(f"{vpc_id}: {GROUP_NAMES[QUARANTINE]} {group_id} had egress tcp/443 to {egress.text(before)}; "
+                        f"changed to {egress.text(choice['destinations'])} ({choice['reason']}); this applies to every interface in that group")
+    return [group_id], {"mode": choice["mode"], "destinations": egress.text(choice["destinations"]), "reason": choice["reason"]}
+
+
+def _given_quarantine_groups(vpc_id, user_groups):
+    """(the given group ids of the VPC, egress summary); their rules are used as they are."""
+    by_vpc, described = user_groups
+    group_ids = by_vpc[vpc_id]
+    given = set().union(*(egress.destinations(described[g].get("IpPermissionsEgress", []), egress.HTTPS) for g in group_ids))
+    return group_ids, {"mode": egress.MODE_USER_GROUPS, "destinations": egress.text(given),
+                       "reason": f"quarantine_group_ids given: {', '.join(group_ids)} (their egress is kept as it is)"}
+
+
 def ensure_groups(log, client, vpc_ids, existing, choices, user_groups=None):
     """Resolve, create or correct each VPC's groups; returns ({vpc_id: resolved}, warnings).
 
@@ -206,25 +234,11 @@ def ensure_groups(log, client, vpc_ids, existing, choices, user_groups=None):
     resolved, warnings = {}, []
     for vpc_id in sorted(vpc_ids):
         created = []
-        untrack_id, untrack_rules = _group(log, client, vpc_id, UNTRACK, existing, created)
-        if _ensure_untrack_rules(log, client, untrack_id, untrack_rules) and GROUP_NAMES[UNTRACK] not in created:
-            warnings.append(f"{vpc_id}: {GROUP_NAMES[UNTRACK]} {untrack_id} did not allow all traffic both ways for IPv4 and IPv6; the missing rules were added")
+        untrack_id = _untrack_group(log, client, vpc_id, existing, created, warnings)
         if user_groups is None:
-            quarantine_id, rules = _group(log, client, vpc_id, QUARANTINE, existing, created)
-            choice = choices[vpc_id]
-            before = _ensure_quarantine_egress(log, client, quarantine_id, rules, choice["destinations"])
-            if GROUP_NAMES[QUARANTINE] not in created and before != choice["destinations"]:
-                warnings.append(f"{vpc_id}: {GROUP_NAMES[QUARANTINE]} {quarantine_id} had egress tcp/443 to {egress.text(before)}; "
-                                f"changed to {egress.text(choice['destinations'])} ({choice['reason']}); this applies to every "
-                                "interface in that group")
-            quarantine_ids = [quarantine_id]
-            summary = {"mode": choice["mode"], "destinations": egress.text(choice["destinations"]), "reason": choice["reason"]}
+            quarantine_ids, summary = _our_quarantine_group(log, client, vpc_id, existing, created, choices[vpc_id], warnings)
         else:
-            by_vpc, described = user_groups
-            quarantine_ids = by_vpc[vpc_id]
-            given = set().union(*(egress.destinations(described[g].get("IpPermissionsEgress", []), egress.HTTPS) for g in quarantine_ids))
-            summary = {"mode": egress.MODE_USER_GROUPS, "destinations": egress.text(given),
-                       "reason": f"quarantine_group_ids given: {', '.join(quarantine_ids)} (their egress is kept as it is)"}
+            quarantine_ids, summary = _given_quarantine_groups(vpc_id, user_groups)
         resolved[vpc_id] = {"quarantine_group_ids": quarantine_ids, "quarantine_group_id": quarantine_ids[0],
                             "untrack_group_id": untrack_id, "created": created, "egress": summary}
     return resolved, warnings

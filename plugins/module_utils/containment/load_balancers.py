@@ -36,16 +36,17 @@ class DrainingTimeout(AwsIrError):
 
 
 def read_classic_registrations(client, instance_ids, vpc_ids):
-    """{instance_id: [load balancer name, ...]} for the given instances (DescribeLoadBalancers)."""
+    """({instance_id: [load balancer name, ...]}, {names of the classic ELBs of the VPCs}) (DescribeLoadBalancers)."""
     wanted = set(instance_ids)
-    registrations = {}
+    registrations, names = {}, set()
     for lb in paginate(client, "describe_load_balancers")["LoadBalancerDescriptions"]:
         if lb.get("VPCId") not in vpc_ids:
             continue
+        names.add(lb["LoadBalancerName"])
         for member in lb.get("Instances", []):
             if member["InstanceId"] in wanted:
                 registrations.setdefault(member["InstanceId"], []).append(lb["LoadBalancerName"])
-    return {i: sorted(names) for i, names in registrations.items()}
+    return {i: sorted(found) for i, found in registrations.items()}, names
 
 
 def read_target_groups(client, vpc_ids):

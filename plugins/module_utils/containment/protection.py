@@ -3,13 +3,14 @@
 # Copyright: Contributors to the secops.aws_ir project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Protect: keep the instance and its disks from being terminated, stopped or deleted.
+"""Protect: keep the instance and its disks from being terminated, stopped or deleted; on release, set them back.
 
 DisableApiTermination=True turns termination protection ON; DisableApiStop=True
 turns stop protection on. A shutdown from inside the instance with the behaviour
 "terminate" bypasses termination protection, so the behaviour is set to "stop".
 DeleteOnTermination=False keeps every EBS volume if the instance is terminated
-anyway. One attribute per ModifyInstanceAttribute call, as the API requires.
+anyway. One attribute per ModifyInstanceAttribute call, as the API requires; a
+release sets each one back to its recorded value the same way.
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code

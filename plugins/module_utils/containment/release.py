@@ -147,14 +147,24 @@ class Release:
         for instance_id, state in self.recorded.items():
             self.notes[instance_id].append(f"{len(state['network_interfaces'])} network interface(s) back in their recorded groups")
 
+    def _existing(self, instance_id, state):
+        """The recorded classic ELB names and target registrations whose load balancer or target group still exists (warns about the others)."""
+        arns = {g["TargetGroupArn"] for g in self.survey.target_groups}
+        names = [n for n in state.get("load_balancers", []) if n in self.survey.classic_names]
+        targets = [t for t in state.get("target_groups", []) if t["target_group_arn"] in arns]
+        for gone in sorted(set(state.get("load_balancers", [])) - set(names)) + sorted({t["target_group_arn"] for t in state.get("target_groups", [])} - arns):
+            self.warnings[instance_id].append(f"{instance_id}: {gone}, recorded before containment, no longer exists; that registration is not restored")
+        return names, targets
+
     def registrations(self):
         """Register again what was recorded and is not registered now (nor put back by AttachInstances)."""
         classic, targets = {}, {}
         ports = load_balancers.group_ports(self.survey.target_groups)
         for instance_id, state in self.recorded.items():
-            names = [n for n in state.get("load_balancers", []) if n not in self.survey.classic.get(instance_id, [])]
+            names, recorded_targets = self._existing(instance_id, state)
+            names = [n for n in names if n not in self.survey.classic.get(instance_id, [])]
             registered = {(t["target_group_arn"], t["id"], t["port"]) for t in self.survey.targets.get(instance_id, [])}
-            missing = [t for t in state.get("target_groups", []) if (t["target_group_arn"], t["id"], t["port"]) not in registered]
+            missing = [t for t in recorded_targets if (t["target_group_arn"], t["id"], t["port"]) not in registered]
             group_name = next((name for name, ids in self.attach_plans.items() if instance_id in ids), None)
             if group_name:
                 covered_names, covered = load_balancers.covered_by_auto_scaling(

@@ -25,7 +25,7 @@ class Survey:
     """The current state of the instances.
 
     clients: {"ec2", "autoscaling", "elb", "elbv2"}; instances: {instance_id:
-    instance (boto3 shape)}. auto_scaling / load_balancers: whether to read Auto
+    instance (boto3 shape)}. auto_scaling_groups / load_balancer_registrations: whether to read Auto
     Scaling memberships and load balancer registrations.
     """
 
@@ -44,9 +44,9 @@ class Survey:
         if auto_scaling_groups:
             self.memberships = auto_scaling.read_memberships(clients["autoscaling"], ids)
             self.asg_groups = auto_scaling.read_groups(clients["autoscaling"], [m["group_name"] for m in self.memberships.values()])
-        self.classic, self.targets, self.target_groups = {}, {}, []
+        self.classic, self.targets, self.target_groups, self.classic_names = {}, {}, [], set()
         if load_balancer_registrations:
-            self.classic = load_balancers.read_classic_registrations(clients["elb"], ids, self.vpc_ids)
+            self.classic, self.classic_names = load_balancers.read_classic_registrations(clients["elb"], ids, self.vpc_ids)
             self.target_groups = load_balancers.read_target_groups(clients["elbv2"], self.vpc_ids)
             addresses = {i: [ip for eni in enis for ip in eni["private_ips"]] for i, enis in self.interfaces.items()}
             self.targets = load_balancers.read_target_registrations(clients["elbv2"], self.target_groups, addresses)

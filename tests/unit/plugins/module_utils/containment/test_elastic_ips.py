@@ -9,7 +9,8 @@ ADDRESS = {"allocation_id": "eipalloc-1", "public_ip": "203.0.113.10", "network_
 def test_addresses_are_read_per_instance_by_interface(fake_client):
     client = fake_client(describe_addresses={"Addresses": [
         {"AllocationId": "eipalloc-1", "PublicIp": "203.0.113.10", "NetworkInterfaceId": "eni-1", "PrivateIpAddress": "10.0.1.5", "AssociationId": "a-1"}]})
-    found = elastic_ips.read_addresses(client, [{"network_interface_id": "eni-1", "instance_id": "i-1"}, {"network_interface_id": "eni-2", "instance_id": "i-1"}])
+    interfaces = [{"network_interface_id": "eni-1", "instance_id": "i-1"}, {"network_interface_id": "eni-2", "instance_id": "i-1"}]
+    found = elastic_ips.read_addresses(client, interfaces)
     assert found == {"i-1": [ADDRESS]}
     assert client.calls == [("describe_addresses", {"Filters": [{"Name": "network-interface-id", "Values": ["eni-1", "eni-2"]}]})]
 

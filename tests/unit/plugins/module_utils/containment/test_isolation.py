@@ -72,7 +72,8 @@ def test_missing_groups_are_created_per_vpc_untrack_all_both_ways_quarantine_onl
     egress_calls = calls(client, "authorize_security_group_egress")
     assert egress_calls[0] == {"GroupId": "sg-new-u", "IpPermissions": [{"IpProtocol": "-1", "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}]}
     # Quarantine: the default all-traffic egress revoked, tcp/443 added.
-    assert calls(client, "revoke_security_group_egress") == [{"GroupId": "sg-new-q", "IpPermissions": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]}]
+    assert calls(client, "revoke_security_group_egress") == [
+        {"GroupId": "sg-new-q", "IpPermissions": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]}]
     assert egress_calls[1] == {"GroupId": "sg-new-q", "IpPermissions": [HTTPS_V4_OUT]}
 
 

@@ -80,14 +80,15 @@ def test_classic_elbs_are_read_in_the_instances_vpcs_and_deregistered_once_per_l
         ]},
         deregister_instances_from_load_balancer={"ResponseMetadata": {"RequestId": "r"}},
     )
-    found = load_balancers.read_classic_registrations(client, ["i-1", "i-2"], ["vpc-1"])
-    assert found == {"i-1": ["web"], "i-2": ["web"]}
+    found, names = load_balancers.read_classic_registrations(client, ["i-1", "i-2"], ["vpc-1"])
+    assert found == {"i-1": ["web"], "i-2": ["web"]} and names == {"web"}
     load_balancers.deregister_classic(ActionLog("containment", False), client, found)
     assert client.calls[-1] == ("deregister_instances_from_load_balancer", {"LoadBalancerName": "web", "Instances": [{"InstanceId": "i-1"}, {"InstanceId": "i-2"}]})
 
 
 def test_registration_puts_back_the_recorded_port_and_zone(fake_client):
-    client = fake_client(register_targets={"ResponseMetadata": {"RequestId": "r"}}, register_instances_with_load_balancer={"ResponseMetadata": {"RequestId": "r"}})
+    ok = {"ResponseMetadata": {"RequestId": "r"}}
+    client = fake_client(register_targets=ok, register_instances_with_load_balancer=ok)
     log = ActionLog("release", False)
     load_balancers.register_targets(log, client, {"i-1": [
         {"target_group_arn": TG_IP, "target_type": "ip", "id": "10.0.1.5", "port": 9443, "availability_zone": "us-east-1a", "state": "healthy"}]})
