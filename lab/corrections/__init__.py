@@ -1,10 +1,8 @@
 """Where moto departs from documented AWS behaviour that the collection relies on, the lab answers as AWS does.
 
 A correction sees a request before moto and either returns None (moto answers) or a complete
-(status, headers, body) answer; an "after" hook runs once moto has answered successfully. Where
-moto's model itself shows a wrong value in every answer that carries it, install() replaces that
-one property when the lab starts. Every correction is listed, with the AWS documentation it
-follows, in lab/README.md.
+(status, headers, body) answer; an "after" hook runs once moto has answered successfully. Every
+correction is listed, with the AWS documentation it follows, in lab/README.md.
 """
 from lab.corrections import autoscaling, ec2, elbv2, s3
 from lab.moto_state import account_for
@@ -42,5 +40,5 @@ def after(call, status):
 
 
 def install():
-    """Fix, once per lab process, the moto model properties that every answer reads."""
+    """Fix, once per lab process, the moto model properties that every answer reads (where no single call can be corrected)."""
     ec2.install()

@@ -55,7 +55,7 @@ description:
   - Idempotent in both states; check mode makes no change and returns, per instance, every call it
     would make (C(calls)); diff mode shows each instance's state before and after.
 author:
-  - secops.aws_ir developers
+  - secops.aws_ir developers (@secops)
 options:
   state:
     description:

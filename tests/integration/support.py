@@ -5,7 +5,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import boto3
@@ -31,12 +30,16 @@ def lab_environment(lab):
     return env
 
 
-def run_playbook(lab, playbook, *args, extra_vars=None):
-    """ansible-playbook with the JSON callback; returns (exit code, parsed output)."""
+def run_playbook(lab, playbook, *args, extra_vars=None, env=None):
+    """ansible-playbook with the JSON callback; returns (exit code, parsed output).
+
+    env: extra environment variables (for example another account's credentials).
+    """
     command = [str(Path(sys.executable).parent / "ansible-playbook"), str(REPO / "playbooks" / playbook), *args]
     for key, value in (extra_vars or {"ticket": TICKET}).items():
         command += ["-e", json.dumps({key: value})]
-    done = subprocess.run(command, cwd=REPO, env=lab_environment(lab), capture_output=True, text=True, timeout=600, check=False)
+    done = subprocess.run(command, cwd=REPO, env=dict(lab_environment(lab), **(env or {})), capture_output=True, text=True, timeout=600,
+                          check=False)
     try:
         output = json.loads(done.stdout)
     except json.JSONDecodeError:
@@ -44,15 +47,18 @@ def run_playbook(lab, playbook, *args, extra_vars=None):
     return done.returncode, output
 
 
-def run_module(lab, module, args, *flags):
-    """One task of a module on localhost, through ansible-playbook; returns (exit code, the task's result)."""
-    play = {"hosts": "localhost", "connection": "local", "gather_facts": False,
-            "module_defaults": {"group/secops.aws_ir.aws_ir": {"region": REGION}}, "tasks": [{"name": "task", module: args}]}
-    with tempfile.TemporaryDirectory() as folder:
-        playbook = Path(folder) / "task.yml"
-        playbook.write_text(json.dumps([play]))
-        code, output = run_playbook(lab, str(playbook), *flags)
-    return code, task_result(output, "task")
+def run_module(lab, module, args, *flags, env=None):
+    """One module of the collection run ad hoc (ansible localhost -m ...) against the lab; returns its result (dict).
+
+    env: extra environment variables (for example another account's credentials).
+    """
+    command = [str(Path(sys.executable).parent / "ansible"), "localhost", "-m", f"secops.aws_ir.{module}", "-a", json.dumps(args), *flags]
+    environment = dict(lab_environment(lab), ANSIBLE_LOAD_CALLBACK_PLUGINS="1", **(env or {}))
+    done = subprocess.run(command, cwd=REPO, env=environment, capture_output=True, text=True, timeout=600, check=False)
+    try:
+        return json.loads(done.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
+    except (json.JSONDecodeError, KeyError, IndexError):
+        pytest.fail(f"ansible printed no result (exit {done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
 
 
 def task_result(output, name):

@@ -10,11 +10,12 @@ from tests.integration.support import aws
 from tests.integration.support import mutating
 from tests.integration.support import run_module
 
-MODULE = "secops.aws_ir.ec2_quarantine"
+MODULE = "ec2_quarantine"
 EVERYWHERE = {("cidr", "0.0.0.0/0"), ("cidr6", "::/0")}
 
 
 def contain(lab, instance_ids, *flags, **options):
+    """The module's result (failed or not)."""
     return run_module(lab, MODULE, dict(instance_ids=instance_ids, ticket=TICKET, **options), *flags)
 
 
@@ -48,8 +49,8 @@ def target_states(elbv2, target_group_arn, target_id):
 def test_every_interface_goes_into_the_quarantine_group_of_its_own_vpc_with_the_egress_its_endpoints_allow(lab, multi_vpc):
     instance_id = multi_vpc["compromised_instance_id"]
     primary, secondary = multi_vpc["primary_interface_id"], multi_vpc["secondary_interface_id"]
-    code, result = contain(lab, [instance_id])
-    assert code == 0, result
+    result = contain(lab, [instance_id])
+    assert not result.get("failed"), result["msg"] if "msg" in result else result
     ec2, elbv2 = aws(lab, "ec2"), aws(lab, "elbv2")
     web_q, data_q = our_group(ec2, multi_vpc["vpc_id"], "aws-ir-quarantine"), our_group(ec2, multi_vpc["data_vpc_id"], "aws-ir-quarantine")
     assert interface_groups(ec2, instance_id) == {primary: [web_q["GroupId"]], secondary: [data_q["GroupId"]]}
@@ -98,9 +99,9 @@ def test_every_interface_goes_into_the_quarantine_group_of_its_own_vpc_with_the_
 
 def test_check_mode_and_diff_list_every_call_per_instance_and_interface_and_change_nothing(lab, multi_vpc):
     instance_id = multi_vpc["compromised_instance_id"]
-    code, result = contain(lab, [instance_id], "--check", "--diff", disassociate_elastic_ips=True, credentials="deny_policy",
+    result = contain(lab, [instance_id], "--check", "--diff", disassociate_elastic_ips=True, credentials="deny_policy",
                            evidence_bucket=multi_vpc["bucket"])
-    assert code == 0, result
+    assert not result.get("failed"), result["msg"] if "msg" in result else result
     assert mutating(lab.requests()) == []
     calls = result["instances"][0]["calls"]
     assert {c["outcome"] for c in calls} == {"planned"}
@@ -124,8 +125,8 @@ def test_check_mode_and_diff_list_every_call_per_instance_and_interface_and_chan
 
 def test_a_spot_instance_alone_in_its_group_keeps_the_other_protections_and_is_detached_without_decrement(lab, spot):
     instance_id = spot["compromised_instance_id"]
-    code, result = contain(lab, [instance_id])
-    assert code == 0, result
+    result = contain(lab, [instance_id])
+    assert not result.get("failed"), result["msg"] if "msg" in result else result
     ec2, asg = aws(lab, "ec2"), aws(lab, "autoscaling")
 
     def attribute(name, key):
@@ -155,8 +156,8 @@ def test_an_instance_the_group_cannot_detach_is_reported_and_one_in_no_group_is_
     # Out of the group but still behind the CLB: no detach deregisters it, the module must.
     aws(lab, "elb").register_instances_with_load_balancer(LoadBalancerName=demo["clb_name"], Instances=[{"InstanceId": outside}])
     lab.clear_requests()
-    code, result = contain(lab, [pending, outside])
-    assert code == 0, result
+    result = contain(lab, [pending, outside])
+    assert not result.get("failed"), result["msg"] if "msg" in result else result
     calls = mutating(lab.requests())
     assert "DetachInstances" not in [c["action"] for c in calls]
     by_id = {i["instance_id"]: i for i in result["instances"]}
@@ -183,8 +184,8 @@ def test_given_quarantine_groups_are_refused_before_any_change(lab, multi_vpc, c
     foreign = ec2.create_security_group(GroupName="elsewhere", Description="q", VpcId=foreign_vpc)["GroupId"]
     given = {"a name": ["web-quarantine"], "empty": [], "another VPC": [web_group, foreign], "one VPC only": [web_group]}[case]
     lab.clear_requests()
-    code, result = contain(lab, [multi_vpc["compromised_instance_id"]], quarantine_group_ids=given)
-    assert code != 0
+    result = contain(lab, [multi_vpc["compromised_instance_id"]], quarantine_group_ids=given)
+    assert result.get("failed")
     expected = message.format(foreign=foreign, foreign_vpc=foreign_vpc, data_vpc=multi_vpc["data_vpc_id"], secondary=multi_vpc["secondary_interface_id"])
     assert re.search(expected, result["msg"]), result["msg"]
     assert mutating(lab.requests()) == [] and result["actions"] == []
@@ -194,8 +195,8 @@ def test_given_quarantine_groups_replace_ours_per_vpc_and_keep_their_egress(lab,
     ec2 = aws(lab, "ec2")
     mine = {v: ec2.create_security_group(GroupName="ir-hold", Description="q", VpcId=v)["GroupId"] for v in (multi_vpc["vpc_id"], multi_vpc["data_vpc_id"])}
     lab.clear_requests()
-    code, result = contain(lab, [multi_vpc["compromised_instance_id"]], quarantine_group_ids=list(mine.values()))
-    assert code == 0, result
+    result = contain(lab, [multi_vpc["compromised_instance_id"]], quarantine_group_ids=list(mine.values()))
+    assert not result.get("failed"), result["msg"] if "msg" in result else result
     assert interface_groups(ec2, multi_vpc["compromised_instance_id"]) == {
         multi_vpc["primary_interface_id"]: [mine[multi_vpc["vpc_id"]]], multi_vpc["secondary_interface_id"]: [mine[multi_vpc["data_vpc_id"]]]}
     created = [c["params"]["GroupName"] for c in mutating(lab.requests()) if c["action"] == "CreateSecurityGroup"]
@@ -206,13 +207,13 @@ def test_given_quarantine_groups_replace_ours_per_vpc_and_keep_their_egress(lab,
 
 def test_a_quarantine_group_made_without_endpoints_is_switched_to_them_once_they_exist(lab, demo):
     first, second = demo["instance_ids"]
-    assert contain(lab, [first])[0] == 0
+    assert not contain(lab, [first]).get("failed")
     ec2 = aws(lab, "ec2")
     group = our_group(ec2, demo["vpc_id"], "aws-ir-quarantine")
     assert rule_destinations(group["IpPermissionsEgress"]) == {("tcp", 443, 443): {("cidr", "0.0.0.0/0")}}
     endpoint_group, prefix_list = add_ssm_endpoints(lab.endpoint_url, demo["vpc_id"], demo["subnet_ids"])
-    code, result = contain(lab, [second])
-    assert code == 0, result
+    result = contain(lab, [second])
+    assert not result.get("failed"), result["msg"] if "msg" in result else result
     group = our_group(ec2, demo["vpc_id"], "aws-ir-quarantine")
     assert rule_destinations(group["IpPermissionsEgress"]) == {("tcp", 443, 443): {("group", endpoint_group), ("prefix_list", prefix_list)}}
     assert any("had egress tcp/443 to cidr 0.0.0.0/0; changed to" in w and "every interface in that group" in w for w in result["warnings"])
@@ -225,8 +226,8 @@ def test_draining_is_waited_for_only_when_asked(lab, demo):
     elbv2.modify_target_group_attributes(TargetGroupArn=demo["target_group_arn"],
                                          Attributes=[{"Key": "deregistration_delay.timeout_seconds", "Value": "1"}])
     lab.clear_requests()
-    code, result = contain(lab, [instance_id], wait=True, wait_timeout=30)
-    assert code == 0, result
+    result = contain(lab, [instance_id], wait=True, wait_timeout=30)
+    assert not result.get("failed"), result["msg"] if "msg" in result else result
     assert result["instances"][0]["outcome"]["draining"] == []
     assert target_states(elbv2, demo["target_group_arn"], instance_id) == []
     calls = lab.requests()
@@ -236,7 +237,7 @@ def test_draining_is_waited_for_only_when_asked(lab, demo):
 
 
 def test_waiting_for_draining_that_outlasts_wait_timeout_stops_before_isolation(lab, demo):
-    code, result = contain(lab, [demo["compromised_instance_id"]], wait=True, wait_timeout=2)
-    assert code != 0 and "wait_timeout" in result["msg"] and "still draining" in result["msg"]
+    result = contain(lab, [demo["compromised_instance_id"]], wait=True, wait_timeout=2)
+    assert result.get("failed") and "wait_timeout" in result["msg"] and "still draining" in result["msg"]
     assert "ModifyNetworkInterfaceAttribute" not in [c["action"] for c in mutating(lab.requests())]
     assert result["instances"][0]["state_before"]["instance_id"] == demo["compromised_instance_id"]

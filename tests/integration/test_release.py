@@ -9,7 +9,7 @@ from tests.integration.support import mutating
 from tests.integration.support import run_module
 from tests.integration.support import run_playbook
 
-MODULE = "secops.aws_ir.ec2_quarantine"
+MODULE = "ec2_quarantine"
 _ATTRIBUTES = (("disableApiTermination", "DisableApiTermination"), ("disableApiStop", "DisableApiStop"),
                ("instanceInitiatedShutdownBehavior", "InstanceInitiatedShutdownBehavior"))
 
@@ -97,21 +97,21 @@ def test_release_puts_back_the_instance_profile_replaced_by_a_forensic_one_and_s
         found = ec2.describe_iam_instance_profile_associations(Filters=[{"Name": "instance-id", "Values": [instance_id]}])
         return [a["IamInstanceProfile"]["Arn"] for a in found["IamInstanceProfileAssociations"]]
 
-    code, contained = run_module(lab, MODULE, {"instance_ids": [instance_id], "ticket": TICKET, "credentials": "instance_profile",
+    contained = run_module(lab, MODULE, {"instance_ids": [instance_id], "ticket": TICKET, "credentials": "instance_profile",
                                                "forensic_instance_profile": "forensic-profile"})
-    assert code == 0, contained
+    assert not contained.get("failed"), contained
     assert profile() == [forensic]
     recorded = {instance_id: contained["instances"][0]["state_before"]}
     assert recorded[instance_id]["load_balancers"] == [demo["clb_name"]]
     aws(lab, "elb").delete_load_balancer(LoadBalancerName=demo["clb_name"])
     args = {"state": "absent", "instance_ids": [instance_id], "ticket": TICKET, "recorded_state": recorded}
     lab.clear_requests()
-    code, planned = run_module(lab, MODULE, args, "--check")
-    assert code == 0 and mutating(lab.requests()) == [] and planned["stage"] == "release"
+    planned = run_module(lab, MODULE, args, "--check")
+    assert not planned.get("failed") and mutating(lab.requests()) == [] and planned["stage"] == "release"
     assert [c["parameters"]["IamInstanceProfile"]["Arn"] for c in planned["instances"][0]["calls"]
             if c["action"] == "ReplaceIamInstanceProfileAssociation"] == [demo["instance_profile_arn"]]
-    code, released = run_module(lab, MODULE, args)
-    assert code == 0, released
+    released = run_module(lab, MODULE, args)
+    assert not released.get("failed"), released
     assert profile() == [demo["instance_profile_arn"]]
     assert released["instances"][0]["outcome"]["status"] == "released"
     assert any(f"{demo['clb_name']}, recorded before containment, no longer exists" in w for w in released["instances"][0]["warnings"])
@@ -121,8 +121,8 @@ def test_release_puts_back_the_instance_profile_replaced_by_a_forensic_one_and_s
 
 def test_release_refuses_a_state_missing_or_of_another_instance_before_any_change(lab, demo):
     first, second = demo["instance_ids"]
-    code, planned = run_module(lab, MODULE, {"instance_ids": [second], "ticket": TICKET}, "--check")
-    assert code == 0
+    planned = run_module(lab, MODULE, {"instance_ids": [second], "ticket": TICKET}, "--check")
+    assert not planned.get("failed"), planned
     state_of_second = planned["instances"][0]["state_before"]
     second_eni = state_of_second["network_interfaces"][0]["network_interface_id"]
     cases = [
@@ -133,7 +133,7 @@ def test_release_refuses_a_state_missing_or_of_another_instance_before_any_chang
     ]
     for recorded, message in cases:
         lab.clear_requests()
-        code, result = run_module(lab, MODULE, {"state": "absent", "instance_ids": [first], "ticket": TICKET, "recorded_state": recorded})
-        assert code != 0
+        result = run_module(lab, MODULE, {"state": "absent", "instance_ids": [first], "ticket": TICKET, "recorded_state": recorded})
+        assert result.get("failed")
         assert re.search(message, result["msg"]), result["msg"]
         assert mutating(lab.requests()) == [] and result["stage"] == "release"

@@ -4,6 +4,7 @@ import os
 import boto3
 import pytest
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from lab import Lab
 
@@ -14,6 +15,17 @@ for _name, _value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY"
     os.environ.setdefault(_name, _value)
 # Fast emulator clock for most tests; lifecycle tests set their own timings.
 FAST_SSM = {"invocation_absent_seconds": 0.05, "pending_seconds": 0.05, "in_progress_seconds": 0.1}
+
+
+def error_code(call):
+    """The AWS error code call() fails with (the test fails if it succeeds)."""
+    with pytest.raises(ClientError) as caught:
+        call()
+    return caught.value.response["Error"]["Code"]
+
+
+def describe_instance(ec2, instance_id):
+    return ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]
 
 
 @pytest.fixture(scope="session")

@@ -83,7 +83,8 @@ def test_classic_elbs_are_read_in_the_instances_vpcs_and_deregistered_once_per_l
     found, names = load_balancers.read_classic_registrations(client, ["i-1", "i-2"], ["vpc-1"])
     assert found == {"i-1": ["web"], "i-2": ["web"]} and names == {"web"}
     load_balancers.deregister_classic(ActionLog("containment", False), client, found)
-    assert client.calls[-1] == ("deregister_instances_from_load_balancer", {"LoadBalancerName": "web", "Instances": [{"InstanceId": "i-1"}, {"InstanceId": "i-2"}]})
+    expected = {"LoadBalancerName": "web", "Instances": [{"InstanceId": "i-1"}, {"InstanceId": "i-2"}]}
+    assert client.calls[-1] == ("deregister_instances_from_load_balancer", expected)
 
 
 def test_registration_puts_back_the_recorded_port_and_zone(fake_client):
