@@ -72,6 +72,19 @@ def test_deregistration_sends_exact_port_and_availability_zone_only_for_ip_targe
     ]
 
 
+def test_registration_puts_back_the_recorded_port_and_zone(fake_client):
+    ok = {"ResponseMetadata": {"RequestId": "r"}}
+    client = fake_client(register_targets=ok, register_instances_with_load_balancer=ok)
+    log = ActionLog("release", False)
+    load_balancers.register_targets(log, client, {"i-1": [
+        {"target_group_arn": TG_IP, "target_type": "ip", "id": "10.0.1.5", "port": 9443, "availability_zone": "us-east-1a", "state": "healthy"}]})
+    load_balancers.register_classic(log, client, {"i-1": ["web"], "i-2": ["web"]})
+    assert client.calls == [
+        ("register_targets", {"TargetGroupArn": TG_IP, "Targets": [{"Id": "10.0.1.5", "Port": 9443, "AvailabilityZone": "us-east-1a"}]}),
+        ("register_instances_with_load_balancer", {"LoadBalancerName": "web", "Instances": [{"InstanceId": "i-1"}, {"InstanceId": "i-2"}]}),
+    ]
+
+
 def test_classic_elbs_are_read_in_the_instances_vpcs_and_deregistered_once_per_lb(fake_client):
     client = fake_client(
         describe_load_balancers={"LoadBalancerDescriptions": [
@@ -86,15 +99,3 @@ def test_classic_elbs_are_read_in_the_instances_vpcs_and_deregistered_once_per_l
     expected = {"LoadBalancerName": "web", "Instances": [{"InstanceId": "i-1"}, {"InstanceId": "i-2"}]}
     assert client.calls[-1] == ("deregister_instances_from_load_balancer", expected)
 
-
-def test_registration_puts_back_the_recorded_port_and_zone(fake_client):
-    ok = {"ResponseMetadata": {"RequestId": "r"}}
-    client = fake_client(register_targets=ok, register_instances_with_load_balancer=ok)
-    log = ActionLog("release", False)
-    load_balancers.register_targets(log, client, {"i-1": [
-        {"target_group_arn": TG_IP, "target_type": "ip", "id": "10.0.1.5", "port": 9443, "availability_zone": "us-east-1a", "state": "healthy"}]})
-    load_balancers.register_classic(log, client, {"i-1": ["web"], "i-2": ["web"]})
-    assert client.calls == [
-        ("register_targets", {"TargetGroupArn": TG_IP, "Targets": [{"Id": "10.0.1.5", "Port": 9443, "AvailabilityZone": "us-east-1a"}]}),
-        ("register_instances_with_load_balancer", {"LoadBalancerName": "web", "Instances": [{"InstanceId": "i-1"}, {"InstanceId": "i-2"}]}),
-    ]
