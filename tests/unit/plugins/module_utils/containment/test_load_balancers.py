@@ -98,4 +98,3 @@ def test_classic_elbs_are_read_in_the_instances_vpcs_and_deregistered_once_per_l
     load_balancers.deregister_classic(ActionLog("containment", False), client, found)
     expected = {"LoadBalancerName": "web", "Instances": [{"InstanceId": "i-1"}, {"InstanceId": "i-2"}]}
     assert client.calls[-1] == ("deregister_instances_from_load_balancer", expected)
-
