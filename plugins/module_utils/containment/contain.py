@@ -63,7 +63,7 @@ class Containment:
         self.warnings = {i: [] for i in instances}
         self.draining = {}
         self.groups = {}
-        self.shared_warnings = []
+        self.vpc_warnings = {}
 
     def _egress_choices(self):
         if self.user_groups is not None or not self.survey.vpc_ids:
@@ -153,7 +153,7 @@ class Containment:
 
     def isolate(self):
         survey = self.survey
-        self.groups, self.shared_warnings = isolation.ensure_groups(
+        self.groups, self.vpc_warnings = isolation.ensure_groups(
             self.log, self.clients["ec2"], survey.vpc_ids, self.existing_groups, self.choices, self.user_groups)
         plans = isolation.plan_interfaces(survey.all_interfaces, self.groups)
         isolation.swap_interfaces(self.log, self.clients["ec2"], plans)
@@ -180,7 +180,7 @@ class Containment:
         """Every warning about this instance: its own, its VPCs' egress and groups, and the flows that stay tracked."""
         vpcs = sorted({eni["vpc_id"] for eni in self.survey.interfaces[instance_id]})
         found = list(self.warnings[instance_id])
-        found += [w for w in self.shared_warnings if w.split(":", 1)[0] in vpcs]
+        found += [w for v in vpcs for w in self.vpc_warnings.get(v, [])]
         found += [egress.https_open_warning(v, self.choices[v]) for v in vpcs if self.choices.get(v, {}).get("mode") == egress.MODE_HTTPS_ANYWHERE]
         found.append(tracking.warning(instance_id, self.tracked_paths(instance_id)))
         return found

@@ -224,19 +224,19 @@ def _given_quarantine_groups(vpc_id, user_groups):
 
 
 def ensure_groups(log, client, vpc_ids, existing, choices, user_groups=None):
-    """Resolve, create or correct each VPC's groups; returns ({vpc_id: resolved}, warnings).
+    """Resolve, create or correct each VPC's groups; returns ({vpc_id: resolved}, {vpc_id: [warning]}).
 
     resolved: {"quarantine_group_ids", "quarantine_group_id" (the first), "untrack_group_id",
     "created" (names), "egress": {"mode", "destinations", "reason"}}.
     choices: {vpc_id: egress.choose(...)}. user_groups: (by_vpc, described) from
     read_user_groups, or None to use aws-ir-quarantine.
     """
-    resolved, warnings = {}, []
+    resolved, warnings = {}, {}
     for vpc_id in sorted(vpc_ids):
-        created = []
-        untrack_id = _untrack_group(log, client, vpc_id, existing, created, warnings)
+        created, found = [], warnings.setdefault(vpc_id, [])
+        untrack_id = _untrack_group(log, client, vpc_id, existing, created, found)
         if user_groups is None:
-            quarantine_ids, summary = _our_quarantine_group(log, client, vpc_id, existing, created, choices[vpc_id], warnings)
+            quarantine_ids, summary = _our_quarantine_group(log, client, vpc_id, existing, created, choices[vpc_id], found)
         else:
             quarantine_ids, summary = _given_quarantine_groups(vpc_id, user_groups)
         resolved[vpc_id] = {"quarantine_group_ids": quarantine_ids, "quarantine_group_id": quarantine_ids[0],

@@ -65,7 +65,7 @@ def test_missing_groups_are_created_per_vpc_untrack_all_both_ways_quarantine_onl
     existing = {"vpc-1": {"quarantine": None, "untrack": None}}
     resolved, warnings = isolation.ensure_groups(log, client, ["vpc-1"], existing, {"vpc-1": ANYWHERE})
     assert resolved["vpc-1"]["quarantine_group_ids"] == ["sg-new-q"] and resolved["vpc-1"]["created"] == ["aws-ir-untrack", "aws-ir-quarantine"]
-    assert warnings == []
+    assert warnings == {"vpc-1": []}
     # Untrack: all traffic in, from IPv4 and IPv6 anywhere; out, IPv6 added to the IPv4 rule AWS created.
     assert calls(client, "authorize_security_group_ingress") == [{"GroupId": "sg-new-u", "IpPermissions": [
         {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}], "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}]}]
@@ -93,14 +93,14 @@ def test_an_existing_quarantine_group_made_under_the_other_choice_is_corrected_w
     assert calls(client, "revoke_security_group_egress") == [{"GroupId": "sg-q", "IpPermissions": [HTTPS_V4_OUT]}]
     assert calls(client, "authorize_security_group_egress")[0]["IpPermissions"][0]["UserIdGroupPairs"] == [{"GroupId": "sg-vpce"}]
     assert calls(client, "authorize_security_group_ingress") == []  # the untrack group was complete
-    assert len(warnings) == 1 and "had egress tcp/443 to cidr 0.0.0.0/0; changed to group sg-vpce, prefix_list pl-s3" in warnings[0]
+    assert len(warnings["vpc-1"]) == 1 and "had egress tcp/443 to cidr 0.0.0.0/0; changed to group sg-vpce, prefix_list pl-s3" in warnings["vpc-1"][0]
     assert resolved["vpc-1"]["created"] == [] and resolved["vpc-1"]["egress"]["mode"] == egress.MODE_ENDPOINTS
     # A second run finds the group as it should be and changes nothing.
     fixed = sg(egress_rules=[egress.permission(egress.HTTPS, ENDPOINTS["destinations"])])
     client = group_client(fake_client)
     _resolved, warnings = isolation.ensure_groups(ActionLog("containment", False), client, ["vpc-1"],
                                                   {"vpc-1": {"quarantine": fixed, "untrack": untrack}}, {"vpc-1": ENDPOINTS})
-    assert client.calls == [] and warnings == []
+    assert client.calls == [] and warnings == {"vpc-1": []}
 
 
 def test_an_existing_untrack_group_that_misses_ipv6_gets_it_with_a_warning(fake_client):
@@ -110,7 +110,7 @@ def test_an_existing_untrack_group_that_misses_ipv6_gets_it_with_a_warning(fake_
                                                   {"vpc-1": {"quarantine": sg(), "untrack": untrack}}, {"vpc-1": ANYWHERE})
     assert [p["IpPermissions"] for p in calls(client, "authorize_security_group_ingress")] == [[{"IpProtocol": "-1", "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}]]
     assert [p["IpPermissions"] for p in calls(client, "authorize_security_group_egress")] == [[{"IpProtocol": "-1", "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}]]
-    assert "did not allow all traffic both ways for IPv4 and IPv6" in warnings[0]
+    assert "did not allow all traffic both ways for IPv4 and IPv6" in warnings["vpc-1"][0]
 
 
 def test_check_mode_plans_the_groups_without_calls(fake_client):

@@ -36,8 +36,8 @@ def test_registrations_the_auto_scaling_group_makes_are_left_to_it():
         {"target_group_arn": TG_INSTANCE, "target_type": "instance", "id": "i-1", "port": 8080},  # a port override: not the group's doing
         {"target_group_arn": TG_IP, "target_type": "ip", "id": "10.0.1.5", "port": 9443},
     ]}
-    names, covered = load_balancers.covered_by_auto_scaling("i-1", group, {"i-1": ["web-clb", "other-clb"]}, targets,
-                                                             {TG_INSTANCE: 80, TG_IP: 9443})
+    ports = {TG_INSTANCE: 80, TG_IP: 9443}
+    names, covered = load_balancers.covered_by_auto_scaling("i-1", group, {"i-1": ["web-clb", "other-clb"]}, targets, ports)
     assert names == ["web-clb"]
     assert covered == [targets["i-1"][0]]
 
