@@ -50,7 +50,7 @@ def test_every_interface_goes_into_the_quarantine_group_of_its_own_vpc_with_the_
     instance_id = multi_vpc["compromised_instance_id"]
     primary, secondary = multi_vpc["primary_interface_id"], multi_vpc["secondary_interface_id"]
     result = contain(lab, [instance_id])
-    assert not result.get("failed"), result["msg"] if "msg" in result else result
+    assert not result.get("failed"), result.get("msg", result)
     ec2, elbv2 = aws(lab, "ec2"), aws(lab, "elbv2")
     web_q, data_q = our_group(ec2, multi_vpc["vpc_id"], "aws-ir-quarantine"), our_group(ec2, multi_vpc["data_vpc_id"], "aws-ir-quarantine")
     assert interface_groups(ec2, instance_id) == {primary: [web_q["GroupId"]], secondary: [data_q["GroupId"]]}
@@ -100,8 +100,8 @@ def test_every_interface_goes_into_the_quarantine_group_of_its_own_vpc_with_the_
 def test_check_mode_and_diff_list_every_call_per_instance_and_interface_and_change_nothing(lab, multi_vpc):
     instance_id = multi_vpc["compromised_instance_id"]
     result = contain(lab, [instance_id], "--check", "--diff", disassociate_elastic_ips=True, credentials="deny_policy",
-                           evidence_bucket=multi_vpc["bucket"])
-    assert not result.get("failed"), result["msg"] if "msg" in result else result
+                     evidence_bucket=multi_vpc["bucket"])
+    assert not result.get("failed"), result.get("msg", result)
     assert mutating(lab.requests()) == []
     calls = result["instances"][0]["calls"]
     assert {c["outcome"] for c in calls} == {"planned"}
@@ -126,7 +126,7 @@ def test_check_mode_and_diff_list_every_call_per_instance_and_interface_and_chan
 def test_a_spot_instance_alone_in_its_group_keeps_the_other_protections_and_is_detached_without_decrement(lab, spot):
     instance_id = spot["compromised_instance_id"]
     result = contain(lab, [instance_id])
-    assert not result.get("failed"), result["msg"] if "msg" in result else result
+    assert not result.get("failed"), result.get("msg", result)
     ec2, asg = aws(lab, "ec2"), aws(lab, "autoscaling")
 
     def attribute(name, key):
@@ -157,7 +157,7 @@ def test_an_instance_the_group_cannot_detach_is_reported_and_one_in_no_group_is_
     aws(lab, "elb").register_instances_with_load_balancer(LoadBalancerName=demo["clb_name"], Instances=[{"InstanceId": outside}])
     lab.clear_requests()
     result = contain(lab, [pending, outside])
-    assert not result.get("failed"), result["msg"] if "msg" in result else result
+    assert not result.get("failed"), result.get("msg", result)
     calls = mutating(lab.requests())
     assert "DetachInstances" not in [c["action"] for c in calls]
     by_id = {i["instance_id"]: i for i in result["instances"]}
@@ -196,7 +196,7 @@ def test_given_quarantine_groups_replace_ours_per_vpc_and_keep_their_egress(lab,
     mine = {v: ec2.create_security_group(GroupName="ir-hold", Description="q", VpcId=v)["GroupId"] for v in (multi_vpc["vpc_id"], multi_vpc["data_vpc_id"])}
     lab.clear_requests()
     result = contain(lab, [multi_vpc["compromised_instance_id"]], quarantine_group_ids=list(mine.values()))
-    assert not result.get("failed"), result["msg"] if "msg" in result else result
+    assert not result.get("failed"), result.get("msg", result)
     assert interface_groups(ec2, multi_vpc["compromised_instance_id"]) == {
         multi_vpc["primary_interface_id"]: [mine[multi_vpc["vpc_id"]]], multi_vpc["secondary_interface_id"]: [mine[multi_vpc["data_vpc_id"]]]}
     created = [c["params"]["GroupName"] for c in mutating(lab.requests()) if c["action"] == "CreateSecurityGroup"]
@@ -213,7 +213,7 @@ def test_a_quarantine_group_made_without_endpoints_is_switched_to_them_once_they
     assert rule_destinations(group["IpPermissionsEgress"]) == {("tcp", 443, 443): {("cidr", "0.0.0.0/0")}}
     endpoint_group, prefix_list = add_ssm_endpoints(lab.endpoint_url, demo["vpc_id"], demo["subnet_ids"])
     result = contain(lab, [second])
-    assert not result.get("failed"), result["msg"] if "msg" in result else result
+    assert not result.get("failed"), result.get("msg", result)
     group = our_group(ec2, demo["vpc_id"], "aws-ir-quarantine")
     assert rule_destinations(group["IpPermissionsEgress"]) == {("tcp", 443, 443): {("group", endpoint_group), ("prefix_list", prefix_list)}}
     assert any("had egress tcp/443 to cidr 0.0.0.0/0; changed to" in w and "every interface in that group" in w for w in result["warnings"])
@@ -227,7 +227,7 @@ def test_draining_is_waited_for_only_when_asked(lab, demo):
                                          Attributes=[{"Key": "deregistration_delay.timeout_seconds", "Value": "1"}])
     lab.clear_requests()
     result = contain(lab, [instance_id], wait=True, wait_timeout=30)
-    assert not result.get("failed"), result["msg"] if "msg" in result else result
+    assert not result.get("failed"), result.get("msg", result)
     assert result["instances"][0]["outcome"]["draining"] == []
     assert target_states(elbv2, demo["target_group_arn"], instance_id) == []
     calls = lab.requests()

@@ -50,8 +50,8 @@ def test_respond_then_release_leaves_every_interface_registration_and_attribute_
     instance_id = multi_vpc["compromised_instance_id"]
     before = observed(lab, multi_vpc, instance_id)
     assert before["targets"][multi_vpc["ip_target_group_arn"]] == [(multi_vpc["primary_private_ip"], 8443, "us-east-1a")]
-    code, _output = run_playbook(lab, "respond.yml", extra_vars={"ticket": TICKET, "disassociate_elastic_ips": True,
-                                                                  "credentials_containment": "deny_policy"})
+    opt_ins = {"ticket": TICKET, "disassociate_elastic_ips": True, "credentials_containment": "deny_policy"}
+    code, _output = run_playbook(lab, "respond.yml", extra_vars=opt_ins)
     assert code == 0
     contained = observed(lab, multi_vpc, instance_id)
     for key in ("groups", "attributes", "delete_on_termination", "classic", "targets", "elastic_ips", "role_policies", "auto_scaling"):
@@ -76,8 +76,8 @@ def test_respond_then_release_leaves_every_interface_registration_and_attribute_
     assert record["outcome"]["release"]["status"] == "released" and record["outcome"]["containment"]["status"] == "isolated"
     assert sorted(e["network_interface_id"] for e in record["state_before"]["network_interfaces"]) == sorted(before["groups"])
     assert manifest["runs"][-1]["playbook"] == "release.yml" and manifest["runs"][-1]["status"] == "complete"
-    assert {a["action"] for a in manifest["actions"] if a["stage"] == "release"} >= {"AssociateAddress", "RegisterTargets", "AttachInstances",
-                                                                                      "DeleteRolePolicy", "ModifyNetworkInterfaceAttribute"}
+    released = {a["action"] for a in manifest["actions"] if a["stage"] == "release"}
+    assert released >= {"AssociateAddress", "RegisterTargets", "AttachInstances", "DeleteRolePolicy", "ModifyNetworkInterfaceAttribute"}
 
     # A second release changes nothing and writes nothing.
     lab.clear_requests()
@@ -98,7 +98,7 @@ def test_release_puts_back_the_instance_profile_replaced_by_a_forensic_one_and_s
         return [a["IamInstanceProfile"]["Arn"] for a in found["IamInstanceProfileAssociations"]]
 
     contained = run_module(lab, MODULE, {"instance_ids": [instance_id], "ticket": TICKET, "credentials": "instance_profile",
-                                               "forensic_instance_profile": "forensic-profile"})
+                                         "forensic_instance_profile": "forensic-profile"})
     assert not contained.get("failed"), contained
     assert profile() == [forensic]
     recorded = {instance_id: contained["instances"][0]["state_before"]}
