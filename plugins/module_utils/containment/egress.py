@@ -90,16 +90,18 @@ def choose(endpoints, region, prefix_list_id):
 
     endpoints: the VPC's endpoints. prefix_list_id: S3's prefix list in the Region.
     """
-    missing, groups = [], set()
+    missing, absent, groups = [], [], set()
     for service in SSM_SERVICES:
         found = _available(endpoints, region, service, "Interface")
         resolving = [e for e in found if e.get("PrivateDnsEnabled")]
         if not found:
-            missing.append(f"no available interface endpoint for {service}")
+            absent.append(service)
         elif not resolving:
             missing.append(f"the {service} interface endpoint {found[0]['VpcEndpointId']} has private DNS off")
         for endpoint in resolving:
             groups.update(("group", g["GroupId"]) for g in endpoint.get("Groups", []))
+    if absent:
+        missing.insert(0, f"no available interface endpoint for {', '.join(absent)}")
     if not _available(endpoints, region, "s3", "Gateway"):
         missing.append("no available S3 gateway endpoint")
     elif prefix_list_id is None:
