@@ -20,9 +20,10 @@ STAGE_CONTAINMENT = "containment"
 STAGE_VOLATILE = "volatile_capture"
 STAGE_SNAPSHOT = "snapshot"
 STAGE_MANIFEST = "manifest"
-# Undoing the containment (ec2_quarantine state=absent, release.yml), after the investigation.
+STAGES = (STAGE_PREFLIGHT, STAGE_CONTAINMENT, STAGE_VOLATILE, STAGE_SNAPSHOT, STAGE_MANIFEST)
+# After the response, not a stage of it: undoing the containment once the investigation allows it
+# (ec2_quarantine state=absent, playbooks/release.yml).
 STAGE_RELEASE = "release"
-STAGES = (STAGE_PREFLIGHT, STAGE_CONTAINMENT, STAGE_VOLATILE, STAGE_SNAPSHOT, STAGE_MANIFEST, STAGE_RELEASE)
 
 
 class AwsIrError(Exception):
