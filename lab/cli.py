@@ -45,7 +45,7 @@ def _parser():
     stop.add_argument("--port", type=int, default=DEFAULT_PORT)
     scene = commands.add_parser("scene", help="build a scene in a running lab and print it as JSON")
     scene.add_argument("--endpoint-url", default=f"http://127.0.0.1:{DEFAULT_PORT}")
-    scene.add_argument("--kind", choices=("demo", "fleet"), default="demo")
+    scene.add_argument("--kind", choices=("demo", "fleet", "multi-vpc", "spot"), default="demo")
     scene.add_argument("--count", type=int, default=3, help="compromised instances of a fleet scene")
     scene.add_argument("--ticket", default="INC-123456")
     scene.add_argument("--region", default="us-east-1")
@@ -54,12 +54,13 @@ def _parser():
 
 def _scene(args):
     # Imported here: only this command needs boto3.
-    from lab.scene import build_demo_scene, build_fleet_scene  # pylint: disable=import-outside-toplevel
+    from lab import scene  # pylint: disable=import-outside-toplevel
 
-    if args.kind == "demo":
-        described = build_demo_scene(args.endpoint_url, region=args.region, ticket=args.ticket)
+    if args.kind == "fleet":
+        described = scene.build_fleet_scene(args.endpoint_url, args.count, region=args.region, ticket=args.ticket)
     else:
-        described = build_fleet_scene(args.endpoint_url, args.count, region=args.region, ticket=args.ticket)
+        build = {"demo": scene.build_demo_scene, "multi-vpc": scene.build_multi_vpc_scene, "spot": scene.build_spot_scene}[args.kind]
+        described = build(args.endpoint_url, region=args.region, ticket=args.ticket)
     print(json.dumps(described, indent=2, sort_keys=True))
     return 0
 

@@ -6,6 +6,7 @@ import signal
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
+from lab import corrections
 from lab.control_client import HOST
 from lab.middleware import LabMiddleware
 from lab.state import LabState
@@ -13,6 +14,7 @@ from lab.state import LabState
 
 def build_app(state):
     """moto's own server application, wrapped by the lab middleware."""
+    corrections.install()
     return LabMiddleware(DomainDispatcherApplication(create_backend_app), state)
 
 

@@ -19,13 +19,17 @@ BEFORE = {
     ("ec2", "ModifySnapshotAttribute"): ebs.modify_snapshot_attribute,
     ("kms", "DescribeKey"): kms.describe_key,
     ("autoscaling", "DetachInstances"): autoscaling.detach_instances,
+    ("autoscaling", "DescribeAutoScalingInstances"): autoscaling.apply_lifecycle_tags,
+    ("autoscaling", "DescribeAutoScalingGroups"): autoscaling.apply_lifecycle_tags,
     ("elbv2", "DeregisterTargets"): elbv2.deregister_targets,
+    ("elbv2", "DescribeTargetHealth"): elbv2.describe_target_health,
     ("s3", "GetObjectRetention"): s3.get_object_retention,
 }
 AFTER = {
     ("ec2", "ModifyInstanceAttribute"): ec2.after_modify_instance_attribute,
     ("ec2", "ModifyNetworkInterfaceAttribute"): ec2.after_modify_network_interface_attribute,
     ("autoscaling", "DetachInstances"): autoscaling.after_detach_instances,
+    ("elbv2", "RegisterTargets"): elbv2.after_register_targets,
 }
 
 
@@ -40,3 +44,8 @@ def after(call, status):
     hook = AFTER.get((call.service, call.action))
     if hook and status < 300:
         hook(call, account_for(call.access_key))
+
+
+def install():
+    """Fix, once per lab process, the moto model properties that every answer reads (where no single call can be corrected)."""
+    ec2.install()

@@ -1,4 +1,6 @@
 """EC2 checks moto skips: security groups per interface, spot termination protection, tag rules."""
+from moto.ec2.models.elastic_network_interfaces import NetworkInterface
+
 from lab import moto_state
 from lab.corrections.params import is_true, numbered, numbered_structs
 from lab.wire import error_response
@@ -114,3 +116,16 @@ def after_modify_network_interface_attribute(call, account):
     interface = _ec2(call, account).get_network_interface(call.params.get("NetworkInterfaceId", ""))
     if interface is not None and interface.instance is not None and interface.device_index == 0:
         interface.instance.security_groups = list(interface._group_set)  # pylint: disable=protected-access
+
+
+def _own_groups(interface):
+    return interface._group_set  # pylint: disable=protected-access
+
+
+def install():
+    """Each interface shows its own groups (moto shows an attached interface's merged with its instance's launch groups).
+
+    The primary interface's groups and the instance's are kept equal by the two "after" hooks above,
+    so only a secondary interface's answer changes.
+    """
+    NetworkInterface.group_set = property(_own_groups)

@@ -21,8 +21,10 @@ STAGE_VOLATILE = "volatile_capture"
 STAGE_SNAPSHOT = "snapshot"
 STAGE_MANIFEST = "manifest"
 STAGES = (STAGE_PREFLIGHT, STAGE_CONTAINMENT, STAGE_VOLATILE, STAGE_SNAPSHOT, STAGE_MANIFEST)
-# After the response, not stages of it: analysis in the forensic account (playbooks/analyze.yml),
-# and the auditor's read-only check (playbooks/verify.yml).
+# After the response, not stages of it: undoing the containment once the investigation allows it
+# (ec2_quarantine state=absent, playbooks/release.yml), analysis in the forensic account
+# (playbooks/analyze.yml), and the auditor's read-only check (playbooks/verify.yml).
+STAGE_RELEASE = "release"
 STAGE_ANALYSIS = "analysis"
 STAGE_VERIFY = "verify"
 

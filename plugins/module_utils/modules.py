@@ -49,6 +49,10 @@ class AwsIrModule(AnsibleAWSModule):
         self.actions.check_mode = self.check_mode
         set_collection_info(collection_name=AWS_IR_COLLECTION_NAME, collection_version=AWS_IR_COLLECTION_VERSION)
 
+    def set_stage(self, stage):
+        """Report another stage than the one given at creation (a module whose state option selects its stage)."""
+        self.stage = self.actions.stage = stage
+
     def client(self, service, retry_decorator=None, **extra_params):
         """A boto3 client whose calls retry throttling when passed aws_retry=True."""
         return super().client(service, retry_decorator=retry_decorator or DEFAULT_RETRY, **extra_params)

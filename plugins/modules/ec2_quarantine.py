@@ -8,35 +8,65 @@ DOCUMENTATION = r"""
 ---
 module: ec2_quarantine
 version_added: 1.0.0
-short_description: Contain compromised EC2 instances while they stay online
+short_description: Contain compromised EC2 instances while they stay online, and release them exactly
 description:
-  - Contains one or more instances in the order that keeps evidence.
+  - With O(state=present) (the default), contains one or more instances in the order that keeps evidence.
+    Everything is read and validated before the first change, so invalid input changes nothing.
   - B(Protect.) Termination protection (C(DisableApiTermination=true)), stop protection
     (C(DisableApiStop=true)), shutdown behaviour C(stop) (a C(terminate) behaviour bypasses
     termination protection), and C(DeleteOnTermination=false) on every EBS volume; one
     attribute per C(ModifyInstanceAttribute) call. Spot instances refuse termination
     protection; it is skipped with a warning and the rest applies.
-  - B(Take out of service.) Detaches the instance from its Auto Scaling group
-    (C(DetachInstances), decrementing the desired capacity unless that would fall below the
-    group's minimum, in which case it warns that a replacement is launched), then
-    deregisters it from every classic ELB and every ELBv2 target group that holds it, by
-    instance id or private IP, with the exact port registered.
-  - B(Isolate.) Each network interface first gets the C(aws-ir-untrack) group (all traffic
-    allowed, so existing flows become untracked) and then the C(aws-ir-quarantine) group of
-    its VPC (no inbound rule, egress tcp/443 only, which SSM needs). Both groups are
-    created in each VPC where they are missing. An existing C(aws-ir-quarantine) group with
-    any inbound rule or any egress other than tcp/443 is refused before any change.
-  - Everything is read before the first change, so invalid input changes nothing. The
-    state before the change is returned (also when the module fails part-way) so that it
-    can be recorded and restored.
-  - Idempotent; check mode makes no call and returns the planned actions; diff mode shows
-    each instance's state before and after.
+  - B(Credentials) (opt-in, O(credentials)). Replace the instance profile with a forensic one, or deny
+    the instance's own role credentials everything but the SSM Agent and the evidence upload.
+  - B(Take out of service.) Detaches the instance from its Auto Scaling group (C(DetachInstances),
+    decrementing the desired capacity unless that would fall below the group's minimum, in which case
+    it warns that a replacement is launched; an instance not C(InService) or C(Standby) is reported and
+    left in its group; one not in a group is left alone). AWS deregisters a detached instance from the
+    group's load balancers; every other classic ELB listing it and every ELBv2 target group holding it,
+    by instance id or by any private IP of its interfaces, is deregistered with the exact id, port and
+    (IP targets) Availability Zone registered. Deregistered targets that are C(draining) are reported;
+    the module waits for them only with O(wait=true). All of this happens before the first
+    security group change.
+  - B(Isolate.) Each network interface first gets the C(aws-ir-untrack) group of its VPC (all traffic,
+    both directions, IPv4 C(0.0.0.0/0) and IPv6 C(::/0), so that existing TCP and UDP flows become untracked), then
+    the quarantine group of its VPC, C(aws-ir-quarantine) (created per VPC, tagged
+    C(IncidentResponseRole=quarantine)) or the groups given in O(quarantine_group_ids).
+    C(aws-ir-quarantine) has no inbound rule; its only egress is tcp/443 to the security groups of the
+    VPC's C(ssm), C(ssmmessages) and C(ec2messages) interface endpoints and to the S3 prefix list where
+    the VPC has those endpoints (private DNS on) and an S3 gateway endpoint, else tcp/443 to
+    C(0.0.0.0/0), with a warning that HTTPS to the internet stays open. The choice is returned per VPC
+    and recorded in the outcome; an existing C(aws-ir-quarantine) whose tcp/443 destinations follow the
+    other choice is corrected, with a warning (it applies to every interface in it).
+  - Flows AWS tracks automatically are not ended by a group change. The module warns, per instance,
+    about the NAT gateways, transit gateways, egress-only internet gateways and Gateway Load Balancer
+    endpoints its subnets route to, the interface endpoints of its VPCs, the Network Load Balancers it
+    is a target of, and ICMP (always tracked). It never reports containment as complete
+    (C(outcome.containment_complete) is always false).
+  - B(Elastic IPs) (opt-in, O(disassociate_elastic_ips)). Disassociated, kept allocated, recorded.
+  - The state before containment is returned (also when the module fails part-way) so that it can be
+    recorded, and restored.
+  - With O(state=absent), restores the state recorded before containment (O(recorded_state)), in this order, Elastic
+    IPs, the security groups of every interface, classic ELB and target group registrations (same
+    ports and zones), Auto Scaling membership (only with O(restore_auto_scaling_group=true)), the
+    instance profile (a deny policy is removed), then the attributes and C(DeleteOnTermination)
+    flags. It refuses, before any change, a recorded state that is missing, that belongs to another
+    instance, or whose interfaces, groups or addresses cannot be put back.
+  - Idempotent in both states; check mode makes no change and returns, per instance, every call it
+    would make (C(calls)); diff mode shows each instance's state before and after.
 author:
   - secops.aws_ir developers (@secops)
 options:
+  state:
+    description:
+      - V(present) contains the instances; V(absent) releases them to O(recorded_state).
+    type: str
+    choices: [present, absent]
+    default: present
   tags:
     description:
       - Additional tags for the instance. They never replace C(IncidentTicket). Existing tags are never removed.
+      - Ignored with O(state=absent) (the tags stay, they record the incident).
     type: dict
     default: {}
   detach_from_auto_scaling_group:
@@ -49,15 +79,103 @@ options:
       - Whether to deregister the instance from classic ELBs and ELBv2 target groups.
     type: bool
     default: true
+  wait:
+    description:
+      - Whether to wait, before isolating, until every deregistered target has stopped draining
+        (ELBv2 C(DescribeTargetHealth) state C(unused)). Draining lasts the target group's
+        deregistration delay (300 s by default), during which the instance stays reachable.
+    type: bool
+    default: false
+  wait_timeout:
+    description:
+      - How long to wait for draining to end, in seconds; the module fails (before isolating) when it runs out.
+    type: int
+    default: 300
+  quarantine_group_ids:
+    description:
+      - Security group ids to use instead of C(aws-ir-quarantine). Each interface gets the given groups
+        of its VPC, so give at least one per VPC of the instances' interfaces.
+      - Validated before any change; an empty list, a name instead of an id, an unknown group, a group
+        listed twice, a group with an inbound rule, a group in a VPC where no target instance has an
+        interface, or a VPC without a given group, is an error naming the value.
+      - Their egress is used as it is (reported, never changed).
+    type: list
+    elements: str
+  credentials:
+    description:
+      - Containment of the instance's IAM role credentials (opt-in).
+      - V(none) leaves them alone.
+      - V(instance_profile) replaces the instance's profile association with O(forensic_instance_profile)
+        (C(ReplaceIamInstanceProfileAssociation), or C(AssociateIamInstanceProfile) when it has none).
+        New credentials are the forensic role's; credentials already issued, and any copy taken, stay
+        valid until they expire (up to several hours). The role is not changed. The forensic role must
+        allow the SSM Agent and the evidence upload.
+      - V(deny_policy) puts an inline policy C(aws-ir-deny-<instance id>) on the instance's role that denies
+        every request signed with credentials issued to this instance (condition
+        C(ec2:SourceInstanceARN)), from anywhere and at once, except the SSM Agent's Run Command and
+        Session Manager calls and the upload of command output to O(evidence_bucket) under the ticket's
+        prefix (C(s3:PutObject), C(s3:PutObjectAcl), C(s3:GetEncryptionConfiguration), and
+        C(kms:GenerateDataKey) through S3 only). The role's other instances keep working. The trade-offs are that
+        the role, a shared resource, is changed (its inline policies share 10,240 characters); the
+        agent's other features (associations, inventory, patching, Parameter Store) are denied; whoever
+        holds the credentials can still make the allowed calls.
+    type: str
+    choices: [none, instance_profile, deny_policy]
+    default: none
+  forensic_instance_profile:
+    description:
+      - Name or ARN of the instance profile to associate with O(credentials=instance_profile). It must exist and hold a role.
+    type: str
+  evidence_bucket:
+    description:
+      - The evidence bucket, the only S3 destination the deny policy of O(credentials=deny_policy) leaves open.
+    type: str
+  disassociate_elastic_ips:
+    description:
+      - Whether to disassociate the Elastic IP addresses of the instances' interfaces (opt-in). They stay
+        allocated and are recorded for the release.
+      - An instance in a public subnet may get a new auto-assigned public IPv4 address; one that reaches
+        SSM only through the internet gateway loses SSM.
+    type: bool
+    default: false
+  recorded_state:
+    description:
+      - With O(state=absent), the state recorded before containment, per instance id
+        (a dict of C(state_before) by instance id, as in the evidence manifest's C(instances.<id>.state_before)).
+      - Required with O(state=absent). An instance without a recorded state, or whose recorded state is
+        another instance's, is refused before any change.
+    type: dict
+  restore_auto_scaling_group:
+    description:
+      - With O(state=absent), whether to attach the instances to the Auto Scaling group they were
+        detached from (C(AttachInstances), which raises the desired capacity by one and registers them
+        with the group's load balancers). A group that no longer exists or is at its C(MaxSize) is an
+        error before any change.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - secops.aws_ir.targets
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
 notes:
-  - Egress stays open to tcp/443 on 0.0.0.0/0 so the SSM Agent reaches Systems Manager and
-    S3; a warning says so.
   - Security groups do not filter the VPC DNS resolver or the instance metadata service.
+  - The SSM Agent of version 3.3.40.0 and later no longer needs C(ec2messages); the endpoint choice
+    still asks for all three interface endpoints, so that older agents keep working.
+  - A release leaves the C(IncidentTicket) tag and the C(aws-ir-*) groups in place.
+  - AWS APIs called. Reads, EC2 C(DescribeInstances), C(DescribeInstanceAttribute),
+    C(DescribeIamInstanceProfileAssociations), C(DescribeAddresses), C(DescribeSecurityGroups),
+    C(DescribeVpcEndpoints), C(DescribePrefixLists), C(DescribeRouteTables), C(DescribeNetworkInterfaces);
+    Auto Scaling C(DescribeAutoScalingInstances), C(DescribeAutoScalingGroups); ELB
+    C(DescribeLoadBalancers); ELBv2 C(DescribeTargetGroups), C(DescribeTargetHealth),
+    C(DescribeLoadBalancers); IAM C(GetInstanceProfile), C(GetRolePolicy).
+  - AWS APIs called. Changes, EC2 C(CreateTags), C(ModifyInstanceAttribute), C(CreateSecurityGroup),
+    C(AuthorizeSecurityGroupIngress), C(AuthorizeSecurityGroupEgress), C(RevokeSecurityGroupEgress),
+    C(ModifyNetworkInterfaceAttribute), C(DisassociateAddress), C(AssociateAddress),
+    C(ReplaceIamInstanceProfileAssociation), C(AssociateIamInstanceProfile),
+    C(DisassociateIamInstanceProfile); Auto Scaling C(DetachInstances), C(AttachInstances); ELB
+    C(DeregisterInstancesFromLoadBalancer), C(RegisterInstancesWithLoadBalancer); ELBv2
+    C(DeregisterTargets), C(RegisterTargets); IAM C(PutRolePolicy), C(DeleteRolePolicy).
 """
 
 EXAMPLES = r"""
@@ -74,6 +192,27 @@ EXAMPLES = r"""
     ticket: INC-123456
   check_mode: true
   diff: true
+
+- name: Contain with our own quarantine groups, deny the stolen role credentials, take the Elastic IP
+  secops.aws_ir.ec2_quarantine:
+    instance_ids:
+      - i-0123456789abcdef0
+    ticket: INC-123456
+    quarantine_group_ids:
+      - sg-0aaaaaaaaaaaaaaaa   # in the VPC of eth0
+      - sg-0bbbbbbbbbbbbbbbb   # in the VPC of eth1
+    credentials: deny_policy
+    evidence_bucket: aws-ir-evidence-123456789012-us-east-1
+    disassociate_elastic_ips: true
+
+- name: Release it to the state recorded in the evidence manifest
+  secops.aws_ir.ec2_quarantine:
+    state: absent
+    instance_ids:
+      - i-0123456789abcdef0
+    ticket: INC-123456
+    recorded_state: "{{ {'i-0123456789abcdef0': manifest.instances['i-0123456789abcdef0'].state_before} }}"
+    restore_auto_scaling_group: true
 """
 
 RETURN = r"""
@@ -89,35 +228,62 @@ instances:
       sample: i-0123456789abcdef0
     state_before:
       description:
-        - What containment changes, as it was before; what a release restores.
+        - With O(state=present), what containment changes, as it was before; what a release restores.
+        - C(instance_id), the instance this state belongs to.
         - C(attributes) holds C(DisableApiTermination) (bool), C(DisableApiStop) (bool) and
           C(InstanceInitiatedShutdownBehavior) (str) from C(DescribeInstanceAttribute).
         - C(delete_on_termination) maps each EBS device name to its C(DeleteOnTermination) flag.
-        - C(network_interfaces) lists C(network_interface_id), C(vpc_id) and C(groups) (security group ids).
+        - C(network_interfaces) lists C(network_interface_id), C(device_index), C(vpc_id), C(subnet_id)
+          and C(groups) (security group ids) of each interface (C(DescribeInstances)).
         - C(auto_scaling) is null or C(group_name), C(lifecycle_state), C(min_size), C(max_size), C(desired_capacity).
         - C(load_balancers) lists classic ELB names; C(target_groups) lists C(target_group_arn),
-          C(target_type), C(id), C(port), C(availability_zone) and C(state) of each registration.
+          C(target_type), C(id), C(port), C(availability_zone) and C(state) of each registration
+          (C(DescribeTargetHealth); draining and unused targets are not registrations).
+        - C(elastic_ips) lists C(allocation_id), C(public_ip), C(network_interface_id) and
+          C(private_ip_address) (C(DescribeAddresses)).
+        - C(iam_instance_profile) is null or C(arn) (C(DescribeIamInstanceProfileAssociations)).
+      returned: when O(state=present)
       type: dict
     state_after:
-      description: The same shape as RV(instances[].state_before), after containment (planned in check mode).
+      description:
+        - The same shape as RV(instances[].state_before), after the change (planned in check mode).
+        - With O(credentials=deny_policy), C(deny_policy) names C(role_name) and C(policy_name).
       type: dict
     outcome:
-      description: C(status) (C(contained), or C(planned) in check mode) and C(notes), one sentence per step.
+      description:
+        - C(status) is C(isolated) (O(state=present)), C(released) (O(state=absent)) or C(planned) (check mode);
+          C(notes) says what each step did, one sentence each.
+        - With O(state=present) also C(containment_complete) (always false, since a group swap does not end
+          the flows listed in C(tracked_paths)), C(tracked_paths) (sentences, C(ICMP (always tracked)) last),
+          C(egress) per VPC (C(mode) V(vpc_endpoints), V(https_anywhere) or V(user_groups), C(destinations),
+          C(reason)) and C(draining) (C(target_group_arn), C(id), C(port) of registrations still draining).
       type: dict
     warnings:
-      description: What a responder must know about this instance (for example a replacement launched by its group).
+      description: What a responder must know about this instance (a replacement launched, HTTPS left open, flows still tracked).
       type: list
       elements: str
+    calls:
+      description:
+        - The mutating calls made (or planned in check mode) for this instance, in order, each with
+          C(action), C(target) (the instance, network interface, load balancer, target group, role or
+          allocation id), C(parameters) and C(outcome). Calls on shared resources (the quarantine
+          groups) are only in RV(actions).
+      type: list
+      elements: dict
 security_groups:
-  description: The groups used in each VPC, keyed by VPC id.
-  returned: always
+  description: With O(state=present), the groups used in each VPC, keyed by VPC id.
+  returned: when O(state=present)
   type: dict
   sample:
     vpc-0abc:
+      quarantine_group_ids: [sg-0123]
       quarantine_group_id: sg-0123
       untrack_group_id: sg-0456
       created: [aws-ir-untrack, aws-ir-quarantine]
-      egress: tcp/443 to 0.0.0.0/0
+      egress:
+        mode: vpc_endpoints
+        destinations: group sg-0789, prefix_list pl-63a5400a
+        reason: interface endpoints for ssm, ssmmessages and ec2messages (private DNS) and an S3 gateway endpoint
 actions:
   description:
     - Every mutating AWS call made (or planned in check mode), in order, with C(time) (UTC,
@@ -129,157 +295,121 @@ actions:
   type: list
   elements: dict
 stage:
-  description: The workflow stage, C(containment).
+  description: The workflow stage, C(containment) (O(state=present)) or C(release) (O(state=absent)).
   returned: always
   type: str
 """
 
-from copy import deepcopy
-
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_CONTAINMENT
-from ansible_collections.secops.aws_ir.plugins.module_utils.containment import auto_scaling
-from ansible_collections.secops.aws_ir.plugins.module_utils.containment import isolation
-from ansible_collections.secops.aws_ir.plugins.module_utils.containment import load_balancers
-from ansible_collections.secops.aws_ir.plugins.module_utils.containment import protection
+from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_RELEASE
+from ansible_collections.secops.aws_ir.plugins.module_utils.containment.contain import Containment
+from ansible_collections.secops.aws_ir.plugins.module_utils.containment.credentials import MODES
+from ansible_collections.secops.aws_ir.plugins.module_utils.containment.release import Release
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import describe_instances
-from ansible_collections.secops.aws_ir.plugins.module_utils.instances import network_interfaces
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import refuse_gone
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import validate_instance_ids
 from ansible_collections.secops.aws_ir.plugins.module_utils.modules import AwsIrModule
-from ansible_collections.secops.aws_ir.plugins.module_utils.tags import incident_tags
 from ansible_collections.secops.aws_ir.plugins.module_utils.tags import ensure_tags
+from ansible_collections.secops.aws_ir.plugins.module_utils.tags import incident_tags
 from ansible_collections.secops.aws_ir.plugins.module_utils.tags import validate_tags
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import validate_ticket
 
-HTTPS_OPEN_WARNING = ("quarantine egress is tcp/443 to 0.0.0.0/0 so the SSM Agent keeps working: "
-                      "HTTPS to the internet stays open from the contained instances")
+_CALL_KEYS = ("action", "target", "parameters", "outcome")
 
 
-class Survey:
-    """Everything containment reads before its first change."""
-
-    def __init__(self, clients, instances, params):
-        ec2, asg, elb, elbv2 = clients["ec2"], clients["autoscaling"], clients["elb"], clients["elbv2"]
-        ids = list(instances)
-        self.instances = instances
-        self.interfaces = {i: [dict(eni, instance_id=i) for eni in network_interfaces(inst)] for i, inst in instances.items()}
-        self.vpc_ids = sorted({eni["vpc_id"] for enis in self.interfaces.values() for eni in enis})
-        self.attributes = {i: protection.read_attributes(ec2, i) for i in ids}
-        self.devices = {i: protection.delete_on_termination(inst) for i, inst in instances.items()}
-        self.memberships, self.asg_groups = {}, {}
-        if params["detach_from_auto_scaling_group"]:
-            self.memberships = auto_scaling.read_memberships(asg, ids)
-            self.asg_groups = auto_scaling.read_groups(asg, [m["group_name"] for m in self.memberships.values()])
-        self.classic, self.targets = {}, {}
-        if params["deregister_from_load_balancers"]:
-            self.classic = load_balancers.read_classic_registrations(elb, ids, self.vpc_ids)
-            addresses = {i: [ip for eni in enis for ip in eni["private_ips"]] for i, enis in self.interfaces.items()}
-            self.targets = load_balancers.read_target_registrations(elbv2, addresses, self.vpc_ids)
-        self.groups = isolation.read_groups(ec2, self.vpc_ids)
-        for found in self.groups.values():
-            if found[isolation.QUARANTINE]:
-                isolation.check_quarantine_group(found[isolation.QUARANTINE])
-
-    def state_before(self, instance_id):
-        """The recorded state of one instance (see RETURN state_before)."""
-        return {
-            "attributes": self.attributes[instance_id],
-            "delete_on_termination": self.devices[instance_id],
-            "network_interfaces": [{k: eni[k] for k in ("network_interface_id", "vpc_id", "groups")} for eni in self.interfaces[instance_id]],
-            "auto_scaling": auto_scaling.state_before(self.memberships, self.asg_groups, instance_id),
-            "load_balancers": self.classic.get(instance_id, []),
-            "target_groups": self.targets.get(instance_id, []),
-        }
+def calls_for(log, instance_id):
+    """The instance's own mutating calls, in order (RETURN instances[].calls)."""
+    return [{k: r[k] for k in _CALL_KEYS} for r in log.records if instance_id in r["instance_ids"]]
 
 
-def protect(log, client, survey, after, warnings):
-    for instance_id, instance in survey.instances.items():
-        attributes, devices, notes = protection.protect_instance(
-            log, client, instance_id, survey.attributes[instance_id], survey.devices[instance_id], instance.get("InstanceLifecycle") == "spot")
-        after[instance_id].update(attributes=attributes, delete_on_termination=devices)
-        warnings[instance_id].extend(notes)
+def finish(module, run, ids, entries, extra):
+    """exit_json with the per-instance entries, every warning once, and the diff."""
+    warnings = []
+    for entry in entries:
+        warnings += [w for w in entry["warnings"] if w not in warnings]
+    for warning in warnings:
+        module.warn(warning)
+    result = dict(changed=bool(module.actions.records), instances=entries, **extra)
+    if module._diff:  # pylint: disable=protected-access
+        result["diff"] = {"before": {"instances": {i: run.before[i] for i in ids}}, "after": {"instances": {i: run.after[i] for i in ids}}}
+    module.exit_json(**result)
 
 
-def take_out_of_service(log, clients, survey, after, notes, warnings):
-    plans, asg_notes = auto_scaling.plan_detach(survey.memberships, survey.asg_groups)
-    auto_scaling.detach(log, clients["autoscaling"], plans)
-    for plan in plans:
-        for instance_id in plan["instance_ids"]:
-            after[instance_id]["auto_scaling"] = None
-            if not plan["decrement"]:
-                warnings[instance_id].append(asg_notes[instance_id])
-    for instance_id, note in asg_notes.items():
-        notes[instance_id].append(note)
-    load_balancers.deregister_classic(log, clients["elb"], survey.classic)
-    load_balancers.deregister_targets(log, clients["elbv2"], survey.targets)
-    for instance_id in survey.instances:
-        removed = len(survey.classic.get(instance_id, [])) + len(survey.targets.get(instance_id, []))
-        after[instance_id].update(load_balancers=[], target_groups=[])
-        notes[instance_id].append(f"deregistered from {removed} load balancer registration(s)")
+def contain(module, clients, instances, ticket):
+    log = module.actions
+    ids = list(instances)
+    run = Containment(log, clients, instances, dict(module.params, ticket=ticket), module.region)
+    module.partial["instances"] = [{"instance_id": i, "state_before": run.before[i]} for i in ids]
+    current_tags = {i: boto3_tag_list_to_ansible_dict(inst.get("Tags", [])) for i, inst in instances.items()}
+    ensure_tags(log, clients["ec2"], current_tags, incident_tags(ticket, validate_tags(module.params["tags"])), instance_ids=ids)
+    run.protect()
+    run.contain_credentials()
+    run.take_out_of_service()
+    run.isolate()
+    run.take_elastic_ips()
+    entries = [{"instance_id": i, "state_before": run.before[i], "state_after": run.after[i], "outcome": run.outcome(i),
+                "warnings": run.warnings_of(i), "calls": calls_for(log, i)} for i in ids]
+    finish(module, run, ids, entries, {"security_groups": run.groups})
 
 
-def isolate(log, client, survey, after, notes):
-    groups = isolation.ensure_groups(log, client, survey.vpc_ids, survey.groups)
-    interfaces = [eni for enis in survey.interfaces.values() for eni in enis]
-    plans = isolation.plan_interfaces(interfaces, groups)
-    isolation.swap_interfaces(log, client, plans)
-    for instance_id in survey.instances:
-        for eni in after[instance_id]["network_interfaces"]:
-            eni["groups"] = [groups[eni["vpc_id"]]["quarantine_group_id"]]
-        count = len(after[instance_id]["network_interfaces"])
-        notes[instance_id].append(f"{count} network interface(s) in the quarantine group of their VPC (untrack step first)")
-    return groups
+def release(module, clients, instances):
+    log = module.actions
+    ids = list(instances)
+    run = Release(log, clients, instances, module.params)
+    run.elastic_ips()
+    run.security_groups()
+    run.registrations()
+    run.auto_scaling()
+    run.credentials()
+    run.protections()
+    entries = [{"instance_id": i, "state_after": run.after[i], "outcome": run.outcome(i), "warnings": run.warnings[i],
+                "calls": calls_for(log, i)} for i in ids]
+    finish(module, run, ids, entries, {})
 
 
 def do(module):
     params = module.params
     ids = validate_instance_ids(params["instance_ids"])
     ticket = validate_ticket(params["ticket"], pattern=r".+")
-    wanted_tags = incident_tags(ticket, validate_tags(params["tags"]))
-    clients = {name: module.client(name) for name in ("ec2", "autoscaling", "elb", "elbv2")}
-
+    clients = {name: module.client(name) for name in ("ec2", "autoscaling", "elb", "elbv2", "iam")}
     instances = describe_instances(clients["ec2"], ids)
     refuse_gone(instances)
-    survey = Survey(clients, instances, params)
-    before = {i: survey.state_before(i) for i in ids}
-    module.partial["instances"] = [{"instance_id": i, "state_before": before[i]} for i in ids]
-
-    after = deepcopy(before)
-    notes = {i: [] for i in ids}
-    warnings = {i: [] for i in ids}
-    log = module.actions
-    current_tags = {i: boto3_tag_list_to_ansible_dict(inst.get("Tags", [])) for i, inst in instances.items()}
-    ensure_tags(log, clients["ec2"], current_tags, wanted_tags, instance_ids=ids)
-    protect(log, clients["ec2"], survey, after, warnings)
-    take_out_of_service(log, clients, survey, after, notes, warnings)
-    groups = isolate(log, clients["ec2"], survey, after, notes)
-
-    status = "planned" if module.check_mode else "contained"
-    results = [
-        {"instance_id": i, "state_before": before[i], "state_after": after[i],
-         "outcome": {"status": status, "notes": notes[i]}, "warnings": warnings[i]}
-        for i in ids
-    ]
-    for warning in [w for i in ids for w in warnings[i]] + [HTTPS_OPEN_WARNING]:
-        module.warn(warning)
-    result = {"changed": bool(log.records), "instances": results, "security_groups": groups}
-    if module._diff:  # pylint: disable=protected-access
-        result["diff"] = {"before": {"instances": before}, "after": {"instances": after}}
-    module.exit_json(**result)
+    if params["state"] == "absent":
+        release(module, clients, instances)
+    else:
+        contain(module, clients, instances, ticket)
 
 
 def main():
     argument_spec = dict(
         instance_ids=dict(type="list", elements="str", required=True),
         ticket=dict(type="str", required=True),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
         tags=dict(type="dict", default={}),
         detach_from_auto_scaling_group=dict(type="bool", default=True),
         deregister_from_load_balancers=dict(type="bool", default=True),
+        wait=dict(type="bool", default=False),
+        wait_timeout=dict(type="int", default=300),
+        quarantine_group_ids=dict(type="list", elements="str"),
+        credentials=dict(type="str", choices=list(MODES), default="none"),
+        forensic_instance_profile=dict(type="str"),
+        evidence_bucket=dict(type="str"),
+        disassociate_elastic_ips=dict(type="bool", default=False),
+        recorded_state=dict(type="dict"),
+        restore_auto_scaling_group=dict(type="bool", default=False),
     )
-    module = AwsIrModule(stage=STAGE_CONTAINMENT, argument_spec=argument_spec, supports_check_mode=True)
-    module.run(do, "containment stopped; the actions list says what was changed before the error")
+    module = AwsIrModule(
+        stage=STAGE_CONTAINMENT, argument_spec=argument_spec, supports_check_mode=True,
+        required_if=[("state", "absent", ["recorded_state"]), ("credentials", "instance_profile", ["forensic_instance_profile"]),
+                     ("credentials", "deny_policy", ["evidence_bucket"])],
+    )
+    if module.params["state"] == "absent":
+        module.set_stage(STAGE_RELEASE)
+        module.run(do, "release stopped; the actions list says what was restored before the error")
+    else:
+        module.run(do, "containment stopped; the actions list says what was changed before the error")
 
 
 if __name__ == "__main__":

@@ -54,7 +54,7 @@ def test_respond_contains_captures_snapshots_and_records(lab, demo):
     clb = elb.describe_load_balancers(LoadBalancerNames=[demo["clb_name"]])["LoadBalancerDescriptions"][0]
     assert instance_id not in [i["InstanceId"] for i in clb["Instances"]]
     targets = elbv2.describe_target_health(TargetGroupArn=demo["target_group_arn"])["TargetHealthDescriptions"]
-    assert instance_id not in [t["Target"]["Id"] for t in targets]
+    assert [t["TargetHealth"]["State"] for t in targets if t["Target"]["Id"] == instance_id] == ["draining"]
 
     # Snapshots: one per EBS volume, tagged with the ticket; the volumes carry the ticket too.
     volume_ids = sorted(demo["volume_ids"][instance_id])

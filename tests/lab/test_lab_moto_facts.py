@@ -166,7 +166,8 @@ def test_detach_instances(aws, scene):
     group = asg.describe_auto_scaling_groups(AutoScalingGroupNames=["web-asg"])["AutoScalingGroups"][0]
     assert group["DesiredCapacity"] == 1 and [i["InstanceId"] for i in group["Instances"]] != [compromised]
     targets = elbv2.describe_target_health(TargetGroupArn=scene["target_group_arn"])["TargetHealthDescriptions"]
-    assert compromised not in [t["Target"]["Id"] for t in targets if t["TargetHealth"]["State"] != "unused"]
+    # Deregistered by the detach: draining for the group's deregistration delay, as any deregistered target.
+    assert [t["TargetHealth"]["State"] for t in targets if t["Target"]["Id"] == compromised] == ["draining"]
     assert compromised not in [i["InstanceId"] for i in aws("elb").describe_load_balancers()["LoadBalancerDescriptions"][0]["Instances"]]
     assert _code(lambda: asg.detach_instances(AutoScalingGroupName="web-asg", InstanceIds=[compromised],
                                               ShouldDecrementDesiredCapacity=True)) == "ValidationError"  # detached twice
@@ -181,7 +182,7 @@ def test_deregister_targets_needs_the_registered_port(aws, scene):
 
     def registered():
         return sorted((t["Target"]["Id"], t["Target"]["Port"]) for t in elbv2.describe_target_health(TargetGroupArn=target_group)["TargetHealthDescriptions"]
-                      if t["TargetHealth"]["State"] != "unused")
+                      if t["TargetHealth"]["State"] not in ("unused", "draining"))
 
     before = registered()
     elbv2.deregister_targets(TargetGroupArn=target_group, Targets=[{"Id": compromised}])  # port override not named: nothing happens

@@ -2,7 +2,7 @@
 import json
 import time
 
-from lab.scene import build_demo_scene, build_fleet_scene
+from lab.scene import build_demo_scene, build_fleet_scene, build_multi_vpc_scene, build_spot_scene
 
 
 def test_demo_scene(lab, aws):
@@ -65,3 +65,35 @@ def test_fleet_scene_of_50_is_quick(lab, aws):
     assert sorted(i["InstanceId"] for r in tagged for i in r["Instances"]) == sorted(scene["compromised_instance_ids"])
     assert len(scene["compromised_instance_ids"]) == 50 and all(len(v) == 2 for v in scene["volume_ids"].values())
     assert len(aws("ssm").describe_instance_information(MaxResults=50)["InstanceInformationList"]) == 50
+
+
+def test_multi_vpc_scene(lab, aws):
+    scene = build_multi_vpc_scene(lab.endpoint_url)
+    assert lab.requests() == []
+    ec2, elbv2 = aws("ec2"), aws("elbv2")
+    instance = ec2.describe_instances(InstanceIds=[scene["compromised_instance_id"]])["Reservations"][0]["Instances"][0]
+    interfaces = {n["Attachment"]["DeviceIndex"]: n for n in instance["NetworkInterfaces"]}
+    assert (interfaces[0]["VpcId"], interfaces[1]["VpcId"]) == (scene["vpc_id"], scene["data_vpc_id"])
+    assert [g["GroupId"] for g in interfaces[1]["Groups"]] == scene["data_sg_ids"]
+    assert interfaces[0]["Association"]["PublicIp"] == scene["elastic_ip"]["public_ip"]
+    endpoints = ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [scene["vpc_id"]]}])["VpcEndpoints"]
+    assert sorted((e["ServiceName"].rsplit(".", 1)[-1], e["VpcEndpointType"]) for e in endpoints) == [
+        ("ec2messages", "Interface"), ("s3", "Gateway"), ("ssm", "Interface"), ("ssmmessages", "Interface")]
+    assert all(e["PrivateDnsEnabled"] and e["Groups"][0]["GroupId"] == scene["endpoint_sg_id"] for e in endpoints if e["VpcEndpointType"] == "Interface")
+    assert ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [scene["data_vpc_id"]]}])["VpcEndpoints"] == []
+    table = ec2.describe_route_tables(Filters=[{"Name": "association.subnet-id", "Values": [scene["data_subnet_id"]]}])["RouteTables"][0]
+    assert {r.get("NatGatewayId") or r.get("TransitGatewayId") for r in table["Routes"]} >= {scene["nat_gateway_id"], scene["transit_gateway_id"]}
+    ip_targets = elbv2.describe_target_health(TargetGroupArn=scene["ip_target_group_arn"])["TargetHealthDescriptions"]
+    assert [(t["Target"]["Id"], t["Target"]["Port"], t["Target"]["AvailabilityZone"]) for t in ip_targets] == [
+        (scene["primary_private_ip"], 8443, instance["Placement"]["AvailabilityZone"])]
+    web_targets = elbv2.describe_target_health(TargetGroupArn=scene["target_group_arn"])["TargetHealthDescriptions"]
+    assert (scene["compromised_instance_id"], 80) in [(t["Target"]["Id"], t["Target"]["Port"]) for t in web_targets]
+    assert elbv2.describe_load_balancers(LoadBalancerArns=[scene["nlb_arn"]])["LoadBalancers"][0]["Type"] == "network"
+
+
+def test_spot_scene(lab, aws):
+    scene = build_spot_scene(lab.endpoint_url, ticket="INC-9")
+    instance = aws("ec2").describe_instances(InstanceIds=scene["instance_ids"])["Reservations"][0]["Instances"][0]
+    assert instance["InstanceLifecycle"] == "spot" and {"Key": "IncidentTicket", "Value": "INC-9"} in instance["Tags"]
+    group = aws("autoscaling").describe_auto_scaling_groups(AutoScalingGroupNames=["web-asg"])["AutoScalingGroups"][0]
+    assert (group["MinSize"], group["DesiredCapacity"], [i["InstanceId"] for i in group["Instances"]]) == (1, 1, scene["instance_ids"])

@@ -3,26 +3,33 @@
 # Copyright: Contributors to the secops.aws_ir project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Isolate: every network interface into the quarantine group of its VPC, in two steps.
+"""Isolate: every network interface into the quarantine group(s) of its VPC, in two steps.
 
 A security-group change alone does not end connections that are already
 tracked. Each interface therefore first gets the "untrack" group, which allows
-all traffic in both directions for IPv4 and IPv6 (flows allowed that way are not
-tracked), and then the quarantine group, which has no inbound rule and only
-HTTPS egress, so the SSM Agent keeps reaching Systems Manager and S3.
+all traffic in both directions for IPv4 and IPv6 (0.0.0.0/0 and ::/0; TCP and UDP
+flows allowed that way are not tracked), and then the quarantine group, which has
+no inbound rule and only the HTTPS egress the SSM Agent needs (see egress.py).
+Flows through NAT gateways, load balancers, transit gateways and endpoints, and
+ICMP, stay tracked anyway (see tracking.py).
 
 Groups are changed per interface (ModifyNetworkInterfaceAttribute), never at
 the instance level, which fails for instances with several interfaces; a group
-belongs to one VPC, so both groups are resolved, or created, in each VPC.
+belongs to one VPC, so both groups are resolved, or created, in each VPC. The
+responder may give quarantine groups of their own (quarantine_group_ids): every
+interface then gets the given groups of its VPC, validated before any change.
 
 Naming convention: "aws-ir-quarantine" and "aws-ir-untrack" in every VPC,
 tagged IncidentResponseRole=quarantine / untrack.
 """
 
+import re
+
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_specifications
 
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AwsIrError
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import ROLE_TAG_KEY
+from ansible_collections.secops.aws_ir.plugins.module_utils.containment import egress
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import paginate
 
 QUARANTINE = "quarantine"
@@ -32,18 +39,26 @@ _DESCRIPTIONS = {
     QUARANTINE: "secops.aws_ir quarantine: no inbound rule, HTTPS egress only so SSM keeps working",
     UNTRACK: "secops.aws_ir untrack step: allows all traffic so existing flows become untracked",
 }
-_ALL_TRAFFIC = {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}], "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}
-_HTTPS_ANYWHERE = {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
-EGRESS_HTTPS_ANYWHERE = "tcp/443 to 0.0.0.0/0"
+_EVERYWHERE = {egress.ANYWHERE_V4, egress.ANYWHERE_V6}
+# What AWS gives a new group; assumed in check mode, where the group is not created.
+_NEW_GROUP_RULES = {"ingress": [], "egress": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]}
+_API = {("authorize", "ingress"): "AuthorizeSecurityGroupIngress", ("authorize", "egress"): "AuthorizeSecurityGroupEgress",
+        ("revoke", "ingress"): "RevokeSecurityGroupIngress", ("revoke", "egress"): "RevokeSecurityGroupEgress"}
+# Security group ids: "sg-" and 8 or 17 lowercase hexadecimal digits.
+_GROUP_ID = re.compile(r"^sg-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
 
 
 class IsolationError(AwsIrError, ValueError):
-    """A quarantine that cannot be trusted; the message names the group and the rule."""
+    """A quarantine that cannot be trusted or applied; the message names the field, the group and the rule."""
 
 
 def planned_group_id(role, vpc_id):
     """Stand-in id, in check mode, for a group that would be created."""
     return f"sg-(new {GROUP_NAMES[role]} in {vpc_id})"
+
+
+def _rules(group):
+    return {"ingress": group.get("IpPermissions") or [], "egress": group.get("IpPermissionsEgress") or []}
 
 
 def read_groups(client, vpc_ids):
@@ -58,34 +73,105 @@ def read_groups(client, vpc_ids):
     return found
 
 
-def check_quarantine_group(group):
-    """Raise IsolationError if an existing quarantine group allows anything inbound or more than HTTPS out."""
-    where = f"security group {group['GroupId']} ({group['GroupName']} in {group['VpcId']})"
+def _where(group):
+    return f"security group {group['GroupId']} ({group['GroupName']} in {group['VpcId']})"
+
+
+def _refuse_inbound(group, field=None):
     if group.get("IpPermissions"):
-        raise IsolationError(f"{where} has inbound rules {group['IpPermissions']}: a quarantine group must have none; remove them or delete the group")
+        prefix = f"{field}: " if field else ""
+        raise IsolationError(f"{prefix}{_where(group)} has inbound rules {group['IpPermissions']}: a quarantine group must have none; "
+                             "remove them or use another group")
+
+
+def check_quarantine_group(group):
+    """Raise IsolationError if an existing quarantine group allows anything inbound, or egress other than tcp/443."""
+    _refuse_inbound(group)
     for rule in group.get("IpPermissionsEgress", []):
-        if (rule.get("IpProtocol"), rule.get("FromPort"), rule.get("ToPort")) != ("tcp", 443, 443):
-            raise IsolationError(f"{where} allows egress {rule}: a quarantine group allows only tcp/443; remove the rule or delete the group")
+        if (rule.get("IpProtocol"), rule.get("FromPort"), rule.get("ToPort")) != egress.HTTPS:
+            raise IsolationError(f"{_where(group)} allows egress {rule}: a quarantine group allows only tcp/443; remove the rule or delete the group")
 
 
-def ensure_groups(log, client, vpc_ids, existing):
-    """Create the groups missing in each VPC; {vpc_id: {"quarantine_group_id", "untrack_group_id", "created", "egress"}}."""
-    resolved = {}
-    for vpc_id in sorted(vpc_ids):
-        ids, created = {}, []
-        for role in (UNTRACK, QUARANTINE):
-            group = existing[vpc_id][role]
-            if group is None:
-                ids[role] = _create_group(log, client, vpc_id, role)
-                created.append(GROUP_NAMES[role])
-            else:
-                ids[role] = group["GroupId"]
-        resolved[vpc_id] = {"quarantine_group_id": ids[QUARANTINE], "untrack_group_id": ids[UNTRACK],
-                            "created": created, "egress": EGRESS_HTTPS_ANYWHERE}
-    return resolved
+def read_user_groups(client, group_ids, interfaces, field="quarantine_group_ids"):
+    """Validate the responder's quarantine groups against the interfaces.
+
+    Returns (by_vpc, described): {vpc_id: [group id, ...]} in the order given, and
+    {group id: group (boto3 shape)}.
+
+    Every id must be well formed, listed once, exist, have no inbound rule and be
+    in the VPC of one of the interfaces; every interface's VPC must have one.
+    interfaces: dicts with network_interface_id, vpc_id and instance_id.
+    """
+    if not group_ids:
+        raise IsolationError(f"{field} is empty ({group_ids!r}): give at least one security group id, or leave it unset to use "
+                             f"{GROUP_NAMES[QUARANTINE]} in each VPC")
+    for group_id in group_ids:
+        if not isinstance(group_id, str) or not _GROUP_ID.match(group_id):
+            raise IsolationError(f"{field}: {group_id!r} is not a security group id (sg- followed by 8 or 17 hexadecimal digits); "
+                                 "give the group's id, not its name")
+        if group_ids.count(group_id) > 1:
+            raise IsolationError(f"{field}: {group_id!r} is listed twice")
+    found = {g["GroupId"]: g for g in paginate(client, "describe_security_groups", Filters=[{"Name": "group-id", "Values": list(group_ids)}])["SecurityGroups"]}
+    missing = [g for g in group_ids if g not in found]
+    if missing:
+        raise IsolationError(f"{field}: {', '.join(missing)} not found in this account and Region")
+    vpcs = {eni["vpc_id"] for eni in interfaces}
+    by_vpc = {}
+    for group_id in group_ids:
+        group = found[group_id]
+        _refuse_inbound(group, field)
+        if group["VpcId"] not in vpcs:
+            raise IsolationError(f"{field}: {group_id} is in {group['VpcId']}, where no target instance has a network interface "
+                                 f"(their interfaces are in {', '.join(sorted(vpcs))}); a group applies only in its own VPC")
+        by_vpc.setdefault(group["VpcId"], []).append(group_id)
+    for eni in interfaces:
+        if eni["vpc_id"] not in by_vpc:
+            raise IsolationError(f"{field}: no group in {eni['vpc_id']}, the VPC of network interface {eni['network_interface_id']} "
+                                 f"of {eni['instance_id']}; give one group per VPC of the instances' interfaces")
+    return by_vpc, found
+
+
+def _change(log, client, group_id, verb, direction, rule, before, after):
+    log.call(client, "ec2", _API[(verb, direction)], group_id, {"GroupId": group_id, "IpPermissions": [rule]},
+             before={direction: before}, after={direction: after})
+
+
+def _read_rules(client, group_id):
+    return _rules(client.describe_security_groups(aws_retry=True, GroupIds=[group_id])["SecurityGroups"][0])
+
+
+def _ensure_untrack_rules(log, client, group_id, rules):
+    """Add what the untrack group lacks of all traffic, both ways, IPv4 and IPv6; returns the directions changed."""
+    changed = []
+    for direction in ("ingress", "egress"):
+        have = egress.destinations(rules[direction], egress.ALL_TRAFFIC)
+        missing = _EVERYWHERE - have
+        if missing:
+            _change(log, client, group_id, "authorize", direction, egress.permission(egress.ALL_TRAFFIC, missing),
+                    egress.text(have), egress.text(have | missing))
+            changed.append(direction)
+    return changed
+
+
+def _ensure_quarantine_egress(log, client, group_id, rules, wanted):
+    """Make tcp/443 to the wanted destinations the only egress; returns the tcp/443 destinations before."""
+    before = egress.destinations(rules["egress"], egress.HTTPS)
+    for rule in rules["egress"]:
+        protocol = (rule.get("IpProtocol"), rule.get("FromPort"), rule.get("ToPort"))
+        if protocol[0] == "-1":
+            protocol = egress.ALL_TRAFFIC
+        extra = egress.destinations([rule], protocol) - (wanted if protocol == egress.HTTPS else set())
+        if extra:
+            _change(log, client, group_id, "revoke", "egress", egress.permission(protocol, extra), egress.text(extra), "removed")
+    missing = wanted - before
+    if missing:
+        _change(log, client, group_id, "authorize", "egress", egress.permission(egress.HTTPS, missing),
+                egress.text(before & wanted), egress.text(wanted))
+    return before
 
 
 def _create_group(log, client, vpc_id, role):
+    """CreateSecurityGroup; returns (group id, its rules as AWS created them)."""
     name = GROUP_NAMES[role]
     parameters = {
         "GroupName": name,
@@ -95,65 +181,91 @@ def _create_group(log, client, vpc_id, role):
     }
     response = log.call(client, "ec2", "CreateSecurityGroup", vpc_id, parameters, after={"group_name": name},
                         after_from=lambda r: {"group_name": name, "group_id": r["GroupId"]})
-    group_id = response["GroupId"] if response else planned_group_id(role, vpc_id)
-    if role == QUARANTINE:
-        _only_https_out(log, client, group_id, response is not None)
-    else:
-        _allow_everything(log, client, group_id)
+    if response is None:
+        return planned_group_id(role, vpc_id), _NEW_GROUP_RULES
+    return response["GroupId"], _read_rules(client, response["GroupId"])
+
+
+def _group(log, client, vpc_id, role, existing, created):
+    """(group id, rules) of the VPC's group for role, created when missing."""
+    group = existing[vpc_id][role]
+    if group is not None:
+        return group["GroupId"], _rules(group)
+    created.append(GROUP_NAMES[role])
+    return _create_group(log, client, vpc_id, role)
+
+
+def _untrack_group(log, client, vpc_id, existing, created, warnings):
+    """The VPC's untrack group id, created or completed."""
+    group_id, rules = _group(log, client, vpc_id, UNTRACK, existing, created)
+    if _ensure_untrack_rules(log, client, group_id, rules) and GROUP_NAMES[UNTRACK] not in created:
+        warnings.append(f"{vpc_id}: {GROUP_NAMES[UNTRACK]} {group_id} did not allow all traffic both ways for IPv4 and IPv6; "
+                        "the missing rules were added")
     return group_id
 
 
-def _only_https_out(log, client, group_id, exists):
-    # A new group allows all egress; read what AWS created so every default rule is removed.
-    egress = _egress_rules(client, group_id) if exists else [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
-    if egress:
-        log.call(client, "ec2", "RevokeSecurityGroupEgress", group_id, {"GroupId": group_id, "IpPermissions": egress},
-                 before={"egress": egress}, after={"egress": []})
-    log.call(client, "ec2", "AuthorizeSecurityGroupEgress", group_id, {"GroupId": group_id, "IpPermissions": [_HTTPS_ANYWHERE]},
-             after={"egress": [_HTTPS_ANYWHERE]})
+def _our_quarantine_group(log, client, vpc_id, existing, created, choice, warnings):
+    """([the VPC's aws-ir-quarantine id], egress summary), created or with its egress set to the choice."""
+    group_id, rules = _group(log, client, vpc_id, QUARANTINE, existing, created)
+    before = _ensure_quarantine_egress(log, client, group_id, rules, choice["destinations"])
+    if GROUP_NAMES[QUARANTINE] not in created and before != choice["destinations"]:
+        warnings.append(f"{vpc_id}: {GROUP_NAMES[QUARANTINE]} {group_id} had egress tcp/443 to {egress.text(before)}; "
+                        f"changed to {egress.text(choice['destinations'])} ({choice['reason']}); this applies to every interface in that group")
+    return [group_id], {"mode": choice["mode"], "destinations": egress.text(choice["destinations"]), "reason": choice["reason"]}
 
 
-def _egress_rules(client, group_id):
-    group = client.describe_security_groups(aws_retry=True, GroupIds=[group_id])["SecurityGroups"][0]
-    return [_rule_for_revoke(rule) for rule in group.get("IpPermissionsEgress", [])]
+def _given_quarantine_groups(vpc_id, user_groups):
+    """(the given group ids of the VPC, egress summary); their rules are used as they are."""
+    by_vpc, described = user_groups
+    group_ids = by_vpc[vpc_id]
+    given = set().union(*(egress.destinations(described[g].get("IpPermissionsEgress", []), egress.HTTPS) for g in group_ids))
+    return group_ids, {"mode": egress.MODE_USER_GROUPS, "destinations": egress.text(given),
+                       "reason": f"quarantine_group_ids given: {', '.join(group_ids)} (their egress is kept as it is)"}
 
 
-def _rule_for_revoke(rule):
-    keys = ("IpProtocol", "FromPort", "ToPort", "IpRanges", "Ipv6Ranges", "PrefixListIds", "UserIdGroupPairs")
-    return {k: rule[k] for k in keys if rule.get(k) not in (None, [])}
+def ensure_groups(log, client, vpc_ids, existing, choices, user_groups=None):
+    """Resolve, create or correct each VPC's groups; returns ({vpc_id: resolved}, {vpc_id: [warning]}).
 
-
-def _allow_everything(log, client, group_id):
-    log.call(client, "ec2", "AuthorizeSecurityGroupIngress", group_id, {"GroupId": group_id, "IpPermissions": [_ALL_TRAFFIC]},
-             after={"ingress": [_ALL_TRAFFIC]})
-    # New groups already allow all IPv4 egress; add IPv6 so flows of both families become untracked.
-    ipv6_out = {"IpProtocol": "-1", "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}
-    log.call(client, "ec2", "AuthorizeSecurityGroupEgress", group_id, {"GroupId": group_id, "IpPermissions": [ipv6_out]},
-             after={"egress": [ipv6_out]})
+    resolved: {"quarantine_group_ids", "quarantine_group_id" (the first), "untrack_group_id",
+    "created" (names), "egress": {"mode", "destinations", "reason"}}.
+    choices: {vpc_id: egress.choose(...)}. user_groups: (by_vpc, described) from
+    read_user_groups, or None to use aws-ir-quarantine.
+    """
+    resolved, warnings = {}, {}
+    for vpc_id in sorted(vpc_ids):
+        created, found = [], warnings.setdefault(vpc_id, [])
+        untrack_id = _untrack_group(log, client, vpc_id, existing, created, found)
+        if user_groups is None:
+            quarantine_ids, summary = _our_quarantine_group(log, client, vpc_id, existing, created, choices[vpc_id], found)
+        else:
+            quarantine_ids, summary = _given_quarantine_groups(vpc_id, user_groups)
+        resolved[vpc_id] = {"quarantine_group_ids": quarantine_ids, "quarantine_group_id": quarantine_ids[0],
+                            "untrack_group_id": untrack_id, "created": created, "egress": summary}
+    return resolved, warnings
 
 
 def plan_interfaces(interfaces, groups):
-    """Per interface: {"network_interface_id", "vpc_id", "groups_before", "steps"}; steps are group-id lists to apply in order."""
+    """Per interface: {"network_interface_id", "vpc_id", "instance_id", "groups_before", "steps"}; steps are group-id lists in order."""
     plans = []
     for eni in interfaces:
         target = groups[eni["vpc_id"]]
-        quarantine, untrack = target["quarantine_group_id"], target["untrack_group_id"]
+        quarantine, untrack = target["quarantine_group_ids"], [target["untrack_group_id"]]
         steps = []
-        if eni["groups"] != [quarantine]:
-            if eni["groups"] != [untrack]:
-                steps.append([untrack])
-            steps.append([quarantine])
+        if sorted(eni["groups"]) != sorted(quarantine):
+            if eni["groups"] != untrack:
+                steps.append(untrack)
+            steps.append(quarantine)
         plans.append({"network_interface_id": eni["network_interface_id"], "vpc_id": eni["vpc_id"],
                       "instance_id": eni["instance_id"], "groups_before": eni["groups"], "steps": steps})
     return plans
 
 
 def swap_interfaces(log, client, plans):
-    """Apply every interface's untrack step first, then every interface's quarantine step."""
+    """Apply every interface's first step of two (untrack) first, then every interface's last step."""
     current = {p["network_interface_id"]: p["groups_before"] for p in plans}
     untrack_steps = [(p, p["steps"][0]) for p in plans if len(p["steps"]) == 2]
-    quarantine_steps = [(p, p["steps"][-1]) for p in plans if p["steps"]]
-    for plan, groups in untrack_steps + quarantine_steps:
+    last_steps = [(p, p["steps"][-1]) for p in plans if p["steps"]]
+    for plan, groups in untrack_steps + last_steps:
         eni_id = plan["network_interface_id"]
         log.call(client, "ec2", "ModifyNetworkInterfaceAttribute", eni_id, {"NetworkInterfaceId": eni_id, "Groups": groups},
                  instance_ids=[plan["instance_id"]], before={"groups": current[eni_id]}, after={"groups": groups})

@@ -3,13 +3,14 @@
 # Copyright: Contributors to the secops.aws_ir project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Protect: keep the instance and its disks from being terminated, stopped or deleted.
+"""Protect: keep the instance and its disks from being terminated, stopped or deleted; on release, set them back.
 
 DisableApiTermination=True turns termination protection ON; DisableApiStop=True
 turns stop protection on. A shutdown from inside the instance with the behaviour
 "terminate" bypasses termination protection, so the behaviour is set to "stop".
 DeleteOnTermination=False keeps every EBS volume if the instance is terminated
-anyway. One attribute per ModifyInstanceAttribute call, as the API requires.
+anyway. One attribute per ModifyInstanceAttribute call, as the API requires; a
+release sets each one back to its recorded value the same way.
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
@@ -45,37 +46,53 @@ def _modify_parameters(instance_id, key, value):
     return {"InstanceId": instance_id, key: {"Value": value}}
 
 
+def set_attributes(log, client, instance_id, current, wanted, spot):
+    """Set each attribute whose current value differs from wanted, one ModifyInstanceAttribute each.
+
+    current and wanted: {DisableApiTermination, DisableApiStop,
+    InstanceInitiatedShutdownBehavior}. spot: Spot instances refuse termination
+    protection (UnsupportedOperation), so enabling it is skipped and reported.
+    Returns (the values after, warnings).
+    """
+    after = dict(current)
+    warnings = []
+    for _attribute, key, _protected in PROTECTED_ATTRIBUTES:
+        if key not in wanted or current[key] == wanted[key]:
+            continue
+        if key == "DisableApiTermination" and wanted[key] and spot:
+            warnings.append(f"{instance_id}: Spot instance, termination protection cannot be enabled (AWS refuses it); the other protections apply")
+            continue
+        try:
+            log.call(client, "ec2", "ModifyInstanceAttribute", instance_id, _modify_parameters(instance_id, key, wanted[key]),
+                     instance_ids=[instance_id], before={key: current[key]}, after={key: wanted[key]})
+        except is_boto3_error_code("UnsupportedOperation"):
+            warnings.append(f"{instance_id}: {key} cannot be changed on this instance (UnsupportedOperation); the other attributes apply")
+            continue
+        after[key] = wanted[key]
+    return after, warnings
+
+
+def set_delete_on_termination(log, client, instance_id, current, wanted):
+    """One ModifyInstanceAttribute with every EBS device whose DeleteOnTermination differs from wanted; returns the flags after.
+
+    current and wanted: {device name: bool}; devices not in both are left alone.
+    """
+    changes = sorted(d for d in current if d in wanted and current[d] != wanted[d])
+    if not changes:
+        return dict(current)
+    mappings = [{"DeviceName": d, "Ebs": {"DeleteOnTermination": wanted[d]}} for d in changes]
+    log.call(client, "ec2", "ModifyInstanceAttribute", instance_id, {"InstanceId": instance_id, "BlockDeviceMappings": mappings},
+             instance_ids=[instance_id], before={"DeleteOnTermination": {d: current[d] for d in changes}},
+             after={"DeleteOnTermination": {d: wanted[d] for d in changes}})
+    return dict(current, **{d: wanted[d] for d in changes})
+
+
 def protect_instance(log, client, instance_id, attributes, devices, spot):
     """Apply every protection the instance lacks; returns (after attributes, after devices, warnings).
 
     attributes: the current values from read_attributes. devices: the current
-    {device: DeleteOnTermination}. spot: Spot instances refuse termination
-    protection (UnsupportedOperation), so it is skipped and reported.
+    {device: DeleteOnTermination}.
     """
-    after = dict(attributes)
-    warnings = []
-    for _attribute, key, protected in PROTECTED_ATTRIBUTES:
-        if attributes[key] == protected:
-            continue
-        if key == "DisableApiTermination" and spot:
-            warnings.append(f"{instance_id}: Spot instance, termination protection cannot be enabled (AWS refuses it); the other protections apply")
-            continue
-        try:
-            log.call(client, "ec2", "ModifyInstanceAttribute", instance_id, _modify_parameters(instance_id, key, protected),
-                     instance_ids=[instance_id], before={key: attributes[key]}, after={key: protected})
-        except is_boto3_error_code("UnsupportedOperation"):
-            warnings.append(f"{instance_id}: {key} cannot be changed on this instance (UnsupportedOperation); the other protections apply")
-            continue
-        after[key] = protected
-    return after, _keep_volumes(log, client, instance_id, devices), warnings
-
-
-def _keep_volumes(log, client, instance_id, devices):
-    to_keep = sorted(d for d, delete in devices.items() if delete)
-    if not to_keep:
-        return dict(devices)
-    mappings = [{"DeviceName": d, "Ebs": {"DeleteOnTermination": False}} for d in to_keep]
-    log.call(client, "ec2", "ModifyInstanceAttribute", instance_id, {"InstanceId": instance_id, "BlockDeviceMappings": mappings},
-             instance_ids=[instance_id], before={"DeleteOnTermination": {d: True for d in to_keep}},
-             after={"DeleteOnTermination": {d: False for d in to_keep}})
-    return {d: False for d in devices}
+    wanted = {key: protected for _attribute, key, protected in PROTECTED_ATTRIBUTES}
+    after, warnings = set_attributes(log, client, instance_id, attributes, wanted, spot)
+    return after, set_delete_on_termination(log, client, instance_id, devices, {d: False for d in devices}), warnings

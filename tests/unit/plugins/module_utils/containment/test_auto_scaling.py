@@ -1,26 +1,29 @@
+import pytest
+
 from ansible_collections.secops.aws_ir.plugins.module_utils.actions import ActionLog
 from ansible_collections.secops.aws_ir.plugins.module_utils.containment import auto_scaling
 
 
-def group(min_size, desired):
-    return {"min_size": min_size, "max_size": 10, "desired_capacity": desired}
+def group(min_size, desired, max_size=10):
+    return {"min_size": min_size, "max_size": max_size, "desired_capacity": desired}
 
 
 def test_decrement_when_desired_stays_at_or_above_min():
-    plans, notes = auto_scaling.plan_detach({"i-1": {"group_name": "web", "lifecycle_state": "InService"}}, {"web": group(1, 2)})
+    plans, notes, warnings = auto_scaling.plan_detach({"i-1": {"group_name": "web", "lifecycle_state": "InService"}}, {"web": group(1, 2)})
     assert plans == [{"group_name": "web", "instance_ids": ["i-1"], "decrement": True}]
-    assert "desired capacity decremented" in notes["i-1"]
+    assert "desired capacity decremented" in notes["i-1"] and warnings == {}
 
 
 def test_no_decrement_when_it_would_fall_below_min_and_the_note_says_a_replacement_comes():
-    plans, notes = auto_scaling.plan_detach({"i-1": {"group_name": "web", "lifecycle_state": "InService"}}, {"web": group(1, 1)})
+    plans, notes, warnings = auto_scaling.plan_detach({"i-1": {"group_name": "web", "lifecycle_state": "InService"}}, {"web": group(1, 1)})
     assert plans == [{"group_name": "web", "instance_ids": ["i-1"], "decrement": False}]
     assert "WITHOUT decrementing" in notes["i-1"] and "replacement" in notes["i-1"]
+    assert warnings["i-1"] == notes["i-1"]
 
 
 def test_several_instances_of_one_group_count_together_against_min():
     memberships = {i: {"group_name": "web", "lifecycle_state": "InService"} for i in ("i-1", "i-2")}
-    plans, _notes = auto_scaling.plan_detach(memberships, {"web": group(2, 3)})
+    plans, _notes, _warnings = auto_scaling.plan_detach(memberships, {"web": group(2, 3)})
     assert plans[0]["decrement"] is False
 
 
@@ -30,10 +33,12 @@ def test_only_inservice_and_standby_are_detached_others_are_reported():
         "i-2": {"group_name": "web", "lifecycle_state": "Pending"},
         "i-3": {"group_name": "web", "lifecycle_state": "Detaching"},
     }
-    plans, notes = auto_scaling.plan_detach(memberships, {"web": group(0, 3)})
+    plans, notes, warnings = auto_scaling.plan_detach(memberships, {"web": group(0, 3)})
     assert plans == [{"group_name": "web", "instance_ids": ["i-1"], "decrement": True}]
     assert "lifecycle state Pending cannot be detached" in notes["i-2"]
     assert "already leaving" in notes["i-3"]
+    # Left in its group, the instance may still be replaced: a responder must see it.
+    assert list(warnings) == ["i-2"]
 
 
 def test_detach_sends_at_most_20_instances_per_call(fake_client):
@@ -42,3 +47,27 @@ def test_detach_sends_at_most_20_instances_per_call(fake_client):
     auto_scaling.detach(ActionLog("containment", False), client, [{"group_name": "web", "instance_ids": ids, "decrement": True}])
     assert [len(p["InstanceIds"]) for _n, p in client.calls] == [20, 1]
     assert all(p["ShouldDecrementDesiredCapacity"] is True for _n, p in client.calls)
+
+
+def recorded(group_name="web"):
+    return {"group_name": group_name, "lifecycle_state": "InService", "min_size": 1, "max_size": 4, "desired_capacity": 2}
+
+
+def test_attach_puts_back_only_instances_out_of_their_group():
+    plans, notes = auto_scaling.plan_attach({"i-1": recorded(), "i-2": recorded(), "i-3": None},
+                                            {"i-2": {"group_name": "web", "lifecycle_state": "InService"}}, {"web": group(1, 1, max_size=4)})
+    assert plans == {"web": ["i-1"]}
+    assert "already in Auto Scaling group web" in notes["i-2"] and "i-3" not in notes
+
+
+def test_attach_refuses_a_group_gone_or_at_its_max_size_before_any_change():
+    with pytest.raises(auto_scaling.AutoScalingError, match="restore_auto_scaling_group: Auto Scaling group gone, recorded for i-1, no longer exists"):
+        auto_scaling.plan_attach({"i-1": recorded("gone")}, {}, {})
+    with pytest.raises(auto_scaling.AutoScalingError, match="above MaxSize 4"):
+        auto_scaling.plan_attach({"i-1": recorded()}, {}, {"web": group(1, 4, max_size=4)})
+
+
+def test_attach_sends_at_most_20_instances_per_call(fake_client):
+    client = fake_client(attach_instances={"ResponseMetadata": {"RequestId": "r"}})
+    auto_scaling.attach(ActionLog("release", False), client, {"web": [f"i-{n}" for n in range(21)]})
+    assert [len(p["InstanceIds"]) for _n, p in client.calls] == [20, 1]

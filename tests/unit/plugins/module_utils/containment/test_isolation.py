@@ -1,28 +1,47 @@
 import pytest
 
 from ansible_collections.secops.aws_ir.plugins.module_utils.actions import ActionLog
+from ansible_collections.secops.aws_ir.plugins.module_utils.containment import egress
 from ansible_collections.secops.aws_ir.plugins.module_utils.containment import isolation
 
-GROUPS = {"vpc-1": {"quarantine_group_id": "sg-q", "untrack_group_id": "sg-u"}}
+GROUPS = {"vpc-1": {"quarantine_group_ids": ["sg-q"], "untrack_group_id": "sg-u"}}
+OK = {"ResponseMetadata": {"RequestId": "r"}}
+ANYWHERE = {"mode": egress.MODE_HTTPS_ANYWHERE, "destinations": {egress.ANYWHERE_V4}, "reason": "no endpoints"}
+ENDPOINTS = {"mode": egress.MODE_ENDPOINTS, "destinations": {("group", "sg-vpce"), ("prefix_list", "pl-s3")}, "reason": "endpoints"}
+ALL_V4_OUT = {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}], "Ipv6Ranges": [], "PrefixListIds": [], "UserIdGroupPairs": []}
+HTTPS_V4_OUT = {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
 
 
-def eni(eni_id, groups, instance_id="i-1"):
-    return {"network_interface_id": eni_id, "vpc_id": "vpc-1", "groups": groups, "instance_id": instance_id}
+def eni(eni_id, groups, instance_id="i-1", vpc_id="vpc-1"):
+    return {"network_interface_id": eni_id, "vpc_id": vpc_id, "groups": groups, "instance_id": instance_id}
 
 
-def quarantine_group(ingress=(), egress=({"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443},)):
-    return {"GroupId": "sg-q", "GroupName": "aws-ir-quarantine", "VpcId": "vpc-1", "IpPermissions": list(ingress), "IpPermissionsEgress": list(egress)}
+def sg(group_id="sg-q", name="aws-ir-quarantine", vpc_id="vpc-1", ingress=(), egress_rules=(HTTPS_V4_OUT,)):
+    return {"GroupId": group_id, "GroupName": name, "VpcId": vpc_id, "IpPermissions": list(ingress), "IpPermissionsEgress": list(egress_rules)}
+
+
+def group_client(fake_client, groups=(), created=()):
+    ids = iter(created)
+    return fake_client(
+        create_security_group=lambda p: dict(OK, GroupId=next(ids)),
+        authorize_security_group_ingress=OK, authorize_security_group_egress=OK, revoke_security_group_egress=OK,
+        describe_security_groups=lambda p: {"SecurityGroups": [dict(sg(g), IpPermissionsEgress=[ALL_V4_OUT]) for g in p.get("GroupIds", [])] or list(groups)},
+    )
+
+
+def calls(client, name):
+    return [p for n, p in client.calls if n == name]
 
 
 def test_quarantine_group_with_any_inbound_rule_is_refused():
     with pytest.raises(isolation.IsolationError, match="sg-q .*has inbound rules"):
-        isolation.check_quarantine_group(quarantine_group(ingress=[{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22}]))
+        isolation.check_quarantine_group(sg(ingress=[{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22}]))
 
 
 def test_quarantine_group_with_egress_other_than_https_is_refused():
     with pytest.raises(isolation.IsolationError, match="allows only tcp/443"):
-        isolation.check_quarantine_group(quarantine_group(egress=[{"IpProtocol": "-1"}]))
-    isolation.check_quarantine_group(quarantine_group())
+        isolation.check_quarantine_group(sg(egress_rules=[{"IpProtocol": "-1"}]))
+    isolation.check_quarantine_group(sg())
 
 
 def test_interfaces_get_two_steps_unless_already_half_or_fully_isolated():
@@ -31,7 +50,7 @@ def test_interfaces_get_two_steps_unless_already_half_or_fully_isolated():
 
 
 def test_every_untrack_step_comes_before_any_quarantine_step(fake_client):
-    client = fake_client(modify_network_interface_attribute={"ResponseMetadata": {"RequestId": "r"}})
+    client = fake_client(modify_network_interface_attribute=OK)
     plans = isolation.plan_interfaces([eni("eni-a", ["sg-web"]), eni("eni-b", ["sg-web"], "i-2")], GROUPS)
     log = ActionLog("containment", False)
     isolation.swap_interfaces(log, client, plans)
@@ -40,33 +59,103 @@ def test_every_untrack_step_comes_before_any_quarantine_step(fake_client):
     assert log.records[2]["before"] == {"groups": ["sg-u"]} and log.records[0]["before"] == {"groups": ["sg-web"]}
 
 
-def test_missing_groups_are_created_per_vpc_with_only_https_egress(fake_client):
-    created = iter(["sg-new-u", "sg-new-q"])
-    client = fake_client(
-        create_security_group=lambda p: {"GroupId": next(created), "ResponseMetadata": {"RequestId": "r"}},
-        authorize_security_group_ingress={"ResponseMetadata": {"RequestId": "r"}},
-        authorize_security_group_egress={"ResponseMetadata": {"RequestId": "r"}},
-        revoke_security_group_egress={"ResponseMetadata": {"RequestId": "r"}},
-        describe_security_groups={"SecurityGroups": [{"IpPermissionsEgress": [
-            {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}], "Ipv6Ranges": [], "PrefixListIds": [], "UserIdGroupPairs": []}]}]},
-    )
+def test_missing_groups_are_created_per_vpc_untrack_all_both_ways_quarantine_only_https(fake_client):
+    client = group_client(fake_client, created=["sg-new-u", "sg-new-q"])
     log = ActionLog("containment", False)
-    resolved = isolation.ensure_groups(log, client, ["vpc-1"], {"vpc-1": {"quarantine": None, "untrack": None}})
-    assert resolved["vpc-1"]["quarantine_group_id"] == "sg-new-q"
-    revoke = [p for n, p in client.calls if n == "revoke_security_group_egress"]
-    assert revoke == [{"GroupId": "sg-new-q", "IpPermissions": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]}]
-    egress = [p["IpPermissions"] for n, p in client.calls if n == "authorize_security_group_egress" and p["GroupId"] == "sg-new-q"]
-    assert egress == [[{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]]
-    ingress = [p for n, p in client.calls if n == "authorize_security_group_ingress"]
-    assert ingress[0]["GroupId"] == "sg-new-u"
-    assert ingress[0]["IpPermissions"][0]["IpRanges"] == [{"CidrIp": "0.0.0.0/0"}]
-    assert ingress[0]["IpPermissions"][0]["Ipv6Ranges"] == [{"CidrIpv6": "::/0"}]
+    existing = {"vpc-1": {"quarantine": None, "untrack": None}}
+    resolved, warnings = isolation.ensure_groups(log, client, ["vpc-1"], existing, {"vpc-1": ANYWHERE})
+    assert resolved["vpc-1"]["quarantine_group_ids"] == ["sg-new-q"] and resolved["vpc-1"]["created"] == ["aws-ir-untrack", "aws-ir-quarantine"]
+    assert warnings == {"vpc-1": []}
+    # Untrack: all traffic in, from IPv4 and IPv6 anywhere; out, IPv6 added to the IPv4 rule AWS created.
+    assert calls(client, "authorize_security_group_ingress") == [{"GroupId": "sg-new-u", "IpPermissions": [
+        {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}], "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}]}]
+    egress_calls = calls(client, "authorize_security_group_egress")
+    assert egress_calls[0] == {"GroupId": "sg-new-u", "IpPermissions": [{"IpProtocol": "-1", "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}]}
+    # Quarantine: the default all-traffic egress revoked, tcp/443 added.
+    assert calls(client, "revoke_security_group_egress") == [
+        {"GroupId": "sg-new-q", "IpPermissions": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]}]
+    assert egress_calls[1] == {"GroupId": "sg-new-q", "IpPermissions": [HTTPS_V4_OUT]}
+
+
+def test_endpoint_egress_goes_to_the_endpoint_groups_and_the_s3_prefix_list(fake_client):
+    client = group_client(fake_client, created=["sg-new-u", "sg-new-q"])
+    isolation.ensure_groups(ActionLog("containment", False), client, ["vpc-1"], {"vpc-1": {"quarantine": None, "untrack": None}}, {"vpc-1": ENDPOINTS})
+    assert calls(client, "authorize_security_group_egress")[-1] == {"GroupId": "sg-new-q", "IpPermissions": [
+        {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "PrefixListIds": [{"PrefixListId": "pl-s3"}], "UserIdGroupPairs": [{"GroupId": "sg-vpce"}]}]}
+
+
+def test_an_existing_quarantine_group_made_under_the_other_choice_is_corrected_with_a_warning(fake_client):
+    client = group_client(fake_client)
+    untrack = sg("sg-u", "aws-ir-untrack", ingress=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}], "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}],
+                 egress_rules=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}], "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}])
+    existing = {"vpc-1": {"quarantine": sg(), "untrack": untrack}}
+    resolved, warnings = isolation.ensure_groups(ActionLog("containment", False), client, ["vpc-1"], existing, {"vpc-1": ENDPOINTS})
+    assert calls(client, "revoke_security_group_egress") == [{"GroupId": "sg-q", "IpPermissions": [HTTPS_V4_OUT]}]
+    assert calls(client, "authorize_security_group_egress")[0]["IpPermissions"][0]["UserIdGroupPairs"] == [{"GroupId": "sg-vpce"}]
+    assert calls(client, "authorize_security_group_ingress") == []  # the untrack group was complete
+    assert len(warnings["vpc-1"]) == 1 and "had egress tcp/443 to cidr 0.0.0.0/0; changed to group sg-vpce, prefix_list pl-s3" in warnings["vpc-1"][0]
+    assert resolved["vpc-1"]["created"] == [] and resolved["vpc-1"]["egress"]["mode"] == egress.MODE_ENDPOINTS
+    # A second run finds the group as it should be and changes nothing.
+    fixed = sg(egress_rules=[egress.permission(egress.HTTPS, ENDPOINTS["destinations"])])
+    client = group_client(fake_client)
+    _resolved, warnings = isolation.ensure_groups(ActionLog("containment", False), client, ["vpc-1"],
+                                                  {"vpc-1": {"quarantine": fixed, "untrack": untrack}}, {"vpc-1": ENDPOINTS})
+    assert client.calls == [] and warnings == {"vpc-1": []}
+
+
+def test_an_existing_untrack_group_that_misses_ipv6_gets_it_with_a_warning(fake_client):
+    client = group_client(fake_client)
+    untrack = sg("sg-u", "aws-ir-untrack", ingress=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}], egress_rules=[ALL_V4_OUT])
+    _resolved, warnings = isolation.ensure_groups(ActionLog("containment", False), client, ["vpc-1"],
+                                                  {"vpc-1": {"quarantine": sg(), "untrack": untrack}}, {"vpc-1": ANYWHERE})
+    assert [p["IpPermissions"] for p in calls(client, "authorize_security_group_ingress")] == [[{"IpProtocol": "-1", "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}]]
+    assert [p["IpPermissions"] for p in calls(client, "authorize_security_group_egress")] == [[{"IpProtocol": "-1", "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}]]
+    assert "did not allow all traffic both ways for IPv4 and IPv6" in warnings["vpc-1"][0]
 
 
 def test_check_mode_plans_the_groups_without_calls(fake_client):
     client = fake_client()
     log = ActionLog("containment", True)
-    resolved = isolation.ensure_groups(log, client, ["vpc-1"], {"vpc-1": {"quarantine": None, "untrack": None}})
+    resolved, _warnings = isolation.ensure_groups(log, client, ["vpc-1"], {"vpc-1": {"quarantine": None, "untrack": None}}, {"vpc-1": ANYWHERE})
     assert client.calls == []
-    assert resolved["vpc-1"]["quarantine_group_id"] == "sg-(new aws-ir-quarantine in vpc-1)"
+    assert resolved["vpc-1"]["quarantine_group_ids"] == ["sg-(new aws-ir-quarantine in vpc-1)"]
     assert {r["outcome"] for r in log.records} == {"planned"}
+    assert [r["action"] for r in log.records] == ["CreateSecurityGroup", "AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress",
+                                                  "CreateSecurityGroup", "RevokeSecurityGroupEgress", "AuthorizeSecurityGroupEgress"]
+
+
+INTERFACES = [eni("eni-a", ["sg-web"], vpc_id="vpc-1"), eni("eni-b", ["sg-db"], vpc_id="vpc-2")]
+
+
+@pytest.mark.parametrize("group_ids, described, message", [
+    ([], [], r"quarantine_group_ids is empty \(\[\]\)"),
+    (["web-quarantine"], [], r"'web-quarantine' is not a security group id .*not its name"),
+    (["sg-0123456789abcdef0", "sg-0123456789abcdef0"], [], "listed twice"),
+    (["sg-0123456789abcdef0"], [], "sg-0123456789abcdef0 not found"),
+    (["sg-0123456789abcdef0", "sg-0123456789abcdef1"], [sg("sg-0123456789abcdef0", "q1", "vpc-1"), sg("sg-0123456789abcdef1", "q3", "vpc-3")],
+     r"sg-0123456789abcdef1 is in vpc-3, where no target instance has a network interface"),
+    (["sg-0123456789abcdef0"], [sg("sg-0123456789abcdef0", "q1", "vpc-1")], r"no group in vpc-2, the VPC of network interface eni-b of i-1"),
+    (["sg-0123456789abcdef0", "sg-0123456789abcdef1"],
+     [sg("sg-0123456789abcdef0", "q1", "vpc-1", ingress=[{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22}]), sg("sg-0123456789abcdef1", "q2", "vpc-2")],
+     "quarantine_group_ids: security group sg-0123456789abcdef0 .*has inbound rules"),
+])
+def test_given_quarantine_groups_are_refused_with_the_field_and_value(fake_client, group_ids, described, message):
+    client = fake_client(describe_security_groups={"SecurityGroups": described})
+    with pytest.raises(isolation.IsolationError, match=message):
+        isolation.read_user_groups(client, group_ids, INTERFACES)
+
+
+def test_given_quarantine_groups_apply_per_vpc_and_their_egress_is_reported_not_changed(fake_client):
+    described = [sg("sg-0123456789abcdef0", "q1", "vpc-1"), sg("sg-0123456789abcdef1", "q2", "vpc-2", egress_rules=[])]
+    client = fake_client(describe_security_groups={"SecurityGroups": described})
+    user_groups = isolation.read_user_groups(client, ["sg-0123456789abcdef0", "sg-0123456789abcdef1"], INTERFACES)
+    assert user_groups[0] == {"vpc-1": ["sg-0123456789abcdef0"], "vpc-2": ["sg-0123456789abcdef1"]}
+    client = group_client(fake_client, created=["sg-u1", "sg-u2"])
+    existing = {v: {"quarantine": None, "untrack": None} for v in ("vpc-1", "vpc-2")}
+    resolved, _w = isolation.ensure_groups(ActionLog("containment", False), client, ["vpc-1", "vpc-2"], existing, {}, user_groups)
+    assert [c["GroupName"] for c in calls(client, "create_security_group")] == ["aws-ir-untrack", "aws-ir-untrack"]
+    assert calls(client, "revoke_security_group_egress") == []
+    assert resolved["vpc-2"]["quarantine_group_ids"] == ["sg-0123456789abcdef1"]
+    assert resolved["vpc-1"]["egress"]["mode"] == egress.MODE_USER_GROUPS and resolved["vpc-1"]["egress"]["destinations"] == "cidr 0.0.0.0/0"
+    plans = isolation.plan_interfaces(INTERFACES, resolved)
+    assert [p["steps"][-1] for p in plans] == [["sg-0123456789abcdef0"], ["sg-0123456789abcdef1"]]
