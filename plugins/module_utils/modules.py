@@ -15,6 +15,7 @@ AnsibleAWSModule raises from an AWS error.
 
 from ansible_collections.amazon.aws.plugins.module_utils.common import set_collection_info
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.modules import aws_argument_spec
 
 try:
     from botocore.exceptions import BotoCoreError
@@ -29,6 +30,9 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.common import AWS_IR
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import DEFAULT_RETRY
 
 
+_ACCESS_KEY_HIDDEN = {"access_key": dict(aws_argument_spec()["access_key"], no_log=True)}
+
+
 class AwsIrModule(AnsibleAWSModule):
     """AnsibleAWSModule that records mutating calls and reports them even when it fails.
 
@@ -40,6 +44,8 @@ class AwsIrModule(AnsibleAWSModule):
         self.stage = stage
         self.partial = {}
         self.actions = ActionLog(stage=stage, check_mode=False)
+        # amazon.aws prints the access key id with the module's arguments at -vvv; no credential part may appear.
+        kwargs["argument_spec"] = dict(_ACCESS_KEY_HIDDEN, **kwargs.get("argument_spec", {}))
         super().__init__(**kwargs)
         self.actions.check_mode = self.check_mode
         set_collection_info(collection_name=AWS_IR_COLLECTION_NAME, collection_version=AWS_IR_COLLECTION_VERSION)

@@ -14,6 +14,22 @@ def lab():
         yield running
 
 
+@pytest.fixture(scope="session")
+def local_lab():
+    """A lab whose AWS-RunShellScript commands really run on this machine (the memory path needs real uploads)."""
+    with Lab(execute_locally=True, ssm={"invocation_absent_seconds": 0.1, "pending_seconds": 0.1, "in_progress_seconds": 0.1}) as running:
+        yield running
+
+
+@pytest.fixture
+def local_demo(local_lab):
+    """The demo estate in the local-execution lab."""
+    local_lab.reset()
+    scene = build_demo_scene(local_lab.endpoint_url, region=REGION, ticket=TICKET)
+    local_lab.clear_requests()
+    return scene
+
+
 @pytest.fixture
 def demo(lab):
     """A fresh demo estate (see lab/scene.py) with an empty request log."""

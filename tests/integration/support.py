@@ -22,19 +22,28 @@ def aws(lab, service):
                         aws_access_key_id="testing", aws_secret_access_key="testing")
 
 
-def lab_environment(lab):
-    """The environment a responder would set, pointed at the lab (dummy credentials, never real ones)."""
+def lab_environment(lab, credentials=None):
+    """The environment a responder would set, pointed at the lab (dummy credentials, never real ones).
+
+    credentials: other dummy AWS_* variables (a session token, say) instead of the default ones.
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(AWS_URL=lab.endpoint_url, AWS_REGION=REGION, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
-               ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_CONFIG=str(REPO / "ansible.cfg"))
+    env.update(AWS_URL=lab.endpoint_url, AWS_REGION=REGION, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_CONFIG=str(REPO / "ansible.cfg"))
+    env.update(credentials or {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"})
     return env
+
+
+def playbook_command(playbook, args, extra_vars):
+    """ansible-playbook's argument list: a playbook of playbooks/ by name, or any playbook by absolute path."""
+    command = [str(Path(sys.executable).parent / "ansible-playbook"), str(REPO / "playbooks" / playbook), *args]
+    for key, value in (extra_vars or {"ticket": TICKET}).items():
+        command += ["-e", json.dumps({key: value})]
+    return command
 
 
 def run_playbook(lab, playbook, *args, extra_vars=None):
     """ansible-playbook with the JSON callback; returns (exit code, parsed output)."""
-    command = [str(Path(sys.executable).parent / "ansible-playbook"), str(REPO / "playbooks" / playbook), *args]
-    for key, value in (extra_vars or {"ticket": TICKET}).items():
-        command += ["-e", json.dumps({key: value})]
+    command = playbook_command(playbook, args, extra_vars)
     done = subprocess.run(command, cwd=REPO, env=lab_environment(lab), capture_output=True, text=True, timeout=600, check=False)
     try:
         output = json.loads(done.stdout)
