@@ -64,7 +64,8 @@ function Read-IrPlan {
   $reader = New-Object IO.StreamReader((New-Object IO.Compression.GZipStream($zipped, [IO.Compression.CompressionMode]::Decompress)))
   return , ($reader.ReadToEnd() -split "`n")
 }
-$summary = [ordered]@{ status = 'failed'; part_size = $ir_part_size; written_on_host = @(); started_at = (Get-IrUtc); powershell = $PSVersionTable.PSVersion.ToString() }
+$summary = [ordered]@{ status = 'failed'; part_size = $ir_part_size; written_on_host = @(); started_at = (Get-IrUtc)
+  powershell = $PSVersionTable.PSVersion.ToString() }
 $folder = $null
 try {
   $urls = Read-IrPlan

@@ -132,7 +132,7 @@ options:
       linux:
         description: AVML (a static Linux binary), run as C(avml /dev/stdout).
         type: dict
-        suboptions:
+        suboptions: &tool_location
           s3_uri:
             description: C(s3://bucket/key) of the tool.
             type: str
@@ -147,18 +147,7 @@ options:
       windows:
         description: WinPmem (C(winpmem_mini_x64)), run as C(winpmem.exe -) (raw image on standard output).
         type: dict
-        suboptions:
-          s3_uri:
-            description: C(s3://bucket/key) of the tool.
-            type: str
-            required: true
-          sha256:
-            description: Its SHA-256, 64 hexadecimal digits.
-            type: str
-            required: true
-          version_id:
-            description: The S3 version to use (default the current one).
-            type: str
+        suboptions: *tool_location
   memory_execution_timeout:
     description:
       - Execution timeout of the memory acquisition in seconds; the presigned URLs and the
@@ -484,7 +473,7 @@ def main():
         instance_ids=dict(type="list", elements="str", required=True),
         ticket=dict(type="str", required=True),
         bucket=dict(type="str", required=True),
-        key_prefix=dict(type="str"),
+        key_prefix=dict(type="str", no_log=False),
         triage_profile=dict(type="str", choices=["standard", "custom"], default="standard"),
         custom_commands=dict(type="dict", options=dict(linux=dict(type="list", elements="str"), windows=dict(type="list", elements="str"))),
         force=dict(type="bool", default=False),

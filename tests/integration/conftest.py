@@ -21,19 +21,19 @@ def local_lab():
         yield running
 
 
+def fresh_demo(running):
+    """A fresh demo estate (see lab/scene.py) in a lab, with an empty request log."""
+    running.reset()
+    scene = build_demo_scene(running.endpoint_url, region=REGION, ticket=TICKET)
+    running.clear_requests()
+    return scene
+
+
 @pytest.fixture
 def local_demo(local_lab):
-    """The demo estate in the local-execution lab."""
-    local_lab.reset()
-    scene = build_demo_scene(local_lab.endpoint_url, region=REGION, ticket=TICKET)
-    local_lab.clear_requests()
-    return scene
+    return fresh_demo(local_lab)
 
 
 @pytest.fixture
 def demo(lab):
-    """A fresh demo estate (see lab/scene.py) with an empty request log."""
-    lab.reset()
-    scene = build_demo_scene(lab.endpoint_url, region=REGION, ticket=TICKET)
-    lab.clear_requests()
-    return scene
+    return fresh_demo(lab)
