@@ -382,12 +382,11 @@ def settle(invocation, artifacts, command_id, document):
     return dict(outcome, status=status, detail=run_command.describe_end(invocation))
 
 
-def capture_memory(module, clients, targets, ticket, output, tools):
-    """{instance_id: {"artifacts", "outcome"}} of the memory stage for the reachable targets."""
+def capture_memory(module, clients, platforms, ticket, output, tools):
+    """{instance_id: {"artifacts", "outcome"}} of the memory stage; platforms: {instance_id: linux, windows or macos}."""
     params = module.params
     timeouts = {"delivery": params["timeout_seconds"], "execution": params["memory_execution_timeout"]}
     run = MemoryRun(module.actions, clients, ticket, output, timeouts, tools)
-    platforms = {i: PLATFORMS[d] for i, d in targets.items()}
     results = {i: {"artifacts": [], "outcome": {"status": "skipped", "detail": f"memory_tools has no tool for {p}"}}
                for i, p in platforms.items() if p not in tools}
     wanted = {i: p for i, p in platforms.items() if p in tools}
@@ -415,7 +414,10 @@ def capture_memory(module, clients, targets, ticket, output, tools):
 
 
 def combine(instance_id, triage, memory):
-    """One instance's result: triage outcome at the top, memory's under "memory", warnings for both."""
+    """One instance's result: triage outcome at the top, memory's under "memory", a warning for each that went wrong.
+
+    A memory outcome that only repeats the triage's (an instance SSM cannot reach) gets no warning of its own.
+    """
     outcome = dict(triage["outcome"])
     artifacts = list(triage["artifacts"])
     if memory is not None:
@@ -426,7 +428,7 @@ def combine(instance_id, triage, memory):
     warnings = []
     if triage["outcome"]["status"] not in _FINE:
         warnings.append(f"{instance_id}: volatile capture {triage['outcome']['status']}: {triage['outcome'].get('detail')}")
-    if memory is not None and memory["outcome"]["status"] not in _FINE:
+    if memory is not None and memory["outcome"]["status"] not in _FINE + (triage["outcome"]["status"],):
         warnings.append(f"{instance_id}: memory image {memory['outcome']['status']}: {memory['outcome'].get('detail')}")
     return {"instance_id": instance_id, "outcome": outcome, "artifacts": artifacts, "warnings": warnings}
 
@@ -451,7 +453,9 @@ def do(module):
     reach = describe_reachability(clients["ssm"], ids)
     targets = {i: document_for(reach[i]["platform_type"]) for i in ids if reach[i]["reachable"]}
     triage = Triage(module, clients, ticket, output).run(targets)
-    memory = capture_memory(module, clients, targets, ticket, output, tools) if params["memory"] else {}
+    # AVML is for Linux only: a MacOS instance runs the shell triage but has no memory tool.
+    platforms = {i: "macos" if reach[i]["platform_type"] == "MacOS" else PLATFORMS[d] for i, d in targets.items()}
+    memory = capture_memory(module, clients, platforms, ticket, output, tools) if params["memory"] else {}
     for i in ids:
         if i not in targets:
             outcome = unreachable_outcome(reach[i])

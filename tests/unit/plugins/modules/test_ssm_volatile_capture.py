@@ -25,3 +25,10 @@ def test_success_without_the_s3_object_is_evidence_upload_failed():
     assert capture.settle(invocation, [{"kind": "triage_stdout"}], "c-1", "AWS-RunShellScript")["status"] == "captured"
     failed = capture.settle({"Status": "Failed", "StatusDetails": "Undeliverable", "ResponseCode": -1}, [], "c-1", "AWS-RunShellScript")
     assert failed["status"] == "undeliverable" and "ResponseCode -1" in failed["detail"]
+
+
+def test_an_unreachable_instance_is_warned_about_once():
+    unreachable = {"artifacts": [], "outcome": {"status": "connection_lost", "detail": "the SSM Agent stopped answering"}}
+    result = capture.combine("i-1", unreachable, {"artifacts": [], "outcome": {"status": "connection_lost", "detail": "same"}})
+    assert result["warnings"] == ["i-1: volatile capture connection_lost: the SSM Agent stopped answering"]
+    assert result["outcome"]["status"] == "connection_lost"
