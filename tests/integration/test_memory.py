@@ -159,4 +159,4 @@ def test_respond_with_memory_records_the_image_and_no_credential_or_presigned_ur
     values = [a["parameters"]["Value"] for a in manifest["actions"] if a["action"] == "PutParameter"]
     assert values and set(values) == {"<redacted>"}
     # The output searched is the verbose one: module arguments and connection details are in it.
-    assert "ESTABLISH LOCAL CONNECTION" in done.stdout and '"memory_tools"' in done.stdout
+    assert "ESTABLISH LOCAL CONNECTION" in done.stdout and "module_args:" in done.stdout and "memory_tools:" in done.stdout
