@@ -36,6 +36,18 @@ def list_keys(client, bucket, prefix):
     return {item["Key"]: item["Size"] for item in listing.get("Contents", [])}
 
 
+def key_versions(client, bucket, key):
+    """Every version and delete marker of exactly this key (ListObjectVersions, paginated).
+
+    Returns a list of {"version_id", "is_latest", "delete_marker" (bool), "last_modified"}.
+    """
+    listing = paginate(client, "list_object_versions", Bucket=bucket, Prefix=key)
+    found = [dict(entry, delete_marker=False) for entry in listing.get("Versions", [])]
+    found += [dict(entry, delete_marker=True) for entry in listing.get("DeleteMarkers", [])]
+    return [{"version_id": e["VersionId"], "is_latest": e["IsLatest"], "delete_marker": e["delete_marker"],
+             "last_modified": e["LastModified"]} for e in found if e["Key"] == key]
+
+
 def read_artifact(client, bucket, key, keep_bytes=0, version_id=None):
     """Read an object (its current version, or version_id) back and describe it; None when it does not exist.
 
@@ -43,12 +55,10 @@ def read_artifact(client, bucket, key, keep_bytes=0, version_id=None):
     (hex), "s3_checksum" (see s3_checksum), "head"}: head holds the first
     keep_bytes bytes (for parsing), or b"".
     """
-    where = {"Bucket": bucket, "Key": key}
-    if version_id:
-        where["VersionId"] = version_id
+    version = {"VersionId": version_id} if version_id else {}
     try:
-        response = client.get_object(aws_retry=True, ChecksumMode="ENABLED", **where)
-    except is_boto3_error_code(["NoSuchKey", "404"]):
+        response = client.get_object(aws_retry=True, Bucket=bucket, Key=key, ChecksumMode="ENABLED", **version)
+    except is_boto3_error_code(["NoSuchKey", "NoSuchVersion", "404"]):
         return None
     digest, size, head = hashlib.sha256(), 0, bytearray()
     for chunk in response["Body"].iter_chunks(_CHUNK):

@@ -30,9 +30,6 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.common import AWS_IR
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import DEFAULT_RETRY
 
 
-_ACCESS_KEY_HIDDEN = {"access_key": dict(aws_argument_spec()["access_key"], no_log=True)}
-
-
 class AwsIrModule(AnsibleAWSModule):
     """AnsibleAWSModule that records mutating calls and reports them even when it fails.
 
@@ -44,8 +41,10 @@ class AwsIrModule(AnsibleAWSModule):
         self.stage = stage
         self.partial = {}
         self.actions = ActionLog(stage=stage, check_mode=False)
-        # amazon.aws prints the access key id with the module's arguments at -vvv; no credential part may appear.
-        kwargs["argument_spec"] = dict(_ACCESS_KEY_HIDDEN, **kwargs.get("argument_spec", {}))
+        # amazon.aws shows the access key id in the task's invocation (verbose output, AWX job events);
+        # no credential of the responder belongs in an incident's logs, so it is masked like the secret key.
+        access_key = dict(aws_argument_spec()["access_key"], no_log=True)
+        kwargs["argument_spec"] = dict(kwargs.get("argument_spec") or {}, access_key=access_key)
         super().__init__(**kwargs)
         self.actions.check_mode = self.check_mode
         set_collection_info(collection_name=AWS_IR_COLLECTION_NAME, collection_version=AWS_IR_COLLECTION_VERSION)

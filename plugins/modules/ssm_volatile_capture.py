@@ -58,7 +58,7 @@ description:
     output read back; an image already in the bucket is not acquired again. O(force=true)
     collects again. Check mode sends nothing and lists the planned calls.
 author:
-  - secops.aws_ir developers
+  - secops.aws_ir developers (@secops)
 notes:
   - The instance role needs C(s3:PutObject) on the evidence bucket for the command output
     (and C(kms:GenerateDataKey) when the bucket uses SSE-KMS). For memory it needs

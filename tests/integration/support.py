@@ -3,12 +3,15 @@ client (not the modules' own return values) reads back what they did."""
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import boto3
 import pytest
+
+from ansible_collections.secops.aws_ir.plugins.module_utils.manifest import validate
 
 REPO = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
@@ -22,34 +25,45 @@ def aws(lab, service):
                         aws_access_key_id="testing", aws_secret_access_key="testing")
 
 
-def lab_environment(lab, credentials=None):
-    """The environment a responder would set, pointed at the lab (dummy credentials, never real ones).
-
-    credentials: other dummy AWS_* variables (a session token, say) instead of the default ones.
-    """
+def lab_environment(lab):
+    """The environment a responder would set, pointed at the lab (dummy credentials, never real ones)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(AWS_URL=lab.endpoint_url, AWS_REGION=REGION, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_CONFIG=str(REPO / "ansible.cfg"))
-    env.update(credentials or {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"})
+    env.update(AWS_URL=lab.endpoint_url, AWS_REGION=REGION, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
+               ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_CONFIG=str(REPO / "ansible.cfg"))
     return env
 
 
-def playbook_command(playbook, args, extra_vars):
-    """ansible-playbook's argument list: a playbook of playbooks/ by name, or any playbook by absolute path."""
+def run_playbook_raw(lab, playbook, *args, extra_vars=None, env=None):
+    """ansible-playbook with the JSON callback and the lab's environment (plus env); returns the CompletedProcess."""
     command = [str(Path(sys.executable).parent / "ansible-playbook"), str(REPO / "playbooks" / playbook), *args]
     for key, value in (extra_vars or {"ticket": TICKET}).items():
         command += ["-e", json.dumps({key: value})]
-    return command
+    environment = dict(lab_environment(lab), **(env or {}))
+    return subprocess.run(command, cwd=REPO, env=environment, capture_output=True, text=True, timeout=600, check=False)
 
 
-def run_playbook(lab, playbook, *args, extra_vars=None):
+def run_playbook(lab, playbook, *args, extra_vars=None, env=None):
     """ansible-playbook with the JSON callback; returns (exit code, parsed output)."""
-    command = playbook_command(playbook, args, extra_vars)
-    done = subprocess.run(command, cwd=REPO, env=lab_environment(lab), capture_output=True, text=True, timeout=600, check=False)
+    done = run_playbook_raw(lab, playbook, *args, extra_vars=extra_vars, env=env)
     try:
         output = json.loads(done.stdout)
     except json.JSONDecodeError:
         pytest.fail(f"ansible-playbook printed no JSON (exit {done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
     return done.returncode, output
+
+
+def run_module(lab, module, args, *flags, env=None):
+    """One module of the collection run ad hoc (ansible localhost -m ...) against the lab; returns its result (dict).
+
+    env: extra environment variables (for example another account's credentials).
+    """
+    command = [str(Path(sys.executable).parent / "ansible"), "localhost", "-m", f"secops.aws_ir.{module}", "-a", json.dumps(args), *flags]
+    environment = dict(lab_environment(lab), ANSIBLE_LOAD_CALLBACK_PLUGINS="1", **(env or {}))
+    done = subprocess.run(command, cwd=REPO, env=environment, capture_output=True, text=True, timeout=600, check=False)
+    try:
+        return json.loads(done.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
+    except (json.JSONDecodeError, KeyError, IndexError):
+        pytest.fail(f"ansible printed no result (exit {done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
 
 
 def task_result(output, name):
@@ -65,3 +79,37 @@ def task_result(output, name):
 def mutating(requests):
     """The AWS calls in a lab request log that can change something."""
     return [r for r in requests if not r["action"].startswith(_READ_ONLY_PREFIXES)]
+
+
+def role_task(output, role, name):
+    """The localhost result of a task of one of our roles (None when it did not run)."""
+    return task_result(output, f"secops.aws_ir.{role} : {name}")
+
+
+def manifest_versions(lab, bucket, ticket=TICKET):
+    """Every version of a ticket's manifest, newest first: [{"version_id", "body", "manifest"}], each validated against the schema."""
+    s3 = aws(lab, "s3")
+    key = f"{ticket}/manifest.json"
+    listing = s3.list_object_versions(Bucket=bucket, Prefix=key).get("Versions", [])
+    versions = []
+    for entry in sorted((v for v in listing if v["Key"] == key), key=lambda v: not v["IsLatest"]):
+        body = s3.get_object(Bucket=bucket, Key=key, VersionId=entry["VersionId"])["Body"].read()
+        manifest = json.loads(body)
+        validate(manifest)
+        versions.append({"version_id": entry["VersionId"], "body": body, "manifest": manifest})
+    return versions
+
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--hide-scrollbars"]
+
+
+def screenshot(page, png, tmp_path, width=1280, height=1400):
+    """A screenshot of a local HTML file in headless Chromium (scripts/ensure-chromium installs it); returns the PNG bytes."""
+    chromium = shutil.which("chromium")
+    assert chromium, "Chromium is missing: run scripts/ensure-chromium (scripts/test does)"
+    command = [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'chromium-profile'}", f"--window-size={width},{height}",
+               f"--screenshot={png}", Path(page).as_uri()]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0 and Path(png).exists(), done.stderr[-2000:]
+    return Path(png).read_bytes()

@@ -7,7 +7,6 @@ lab's S3, and everything is read back through an independent client.
 
 import hashlib
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -16,10 +15,9 @@ from tests.integration import standin_avml
 from tests.integration.support import REPO
 from tests.integration.support import TICKET
 from tests.integration.support import aws
-from tests.integration.support import lab_environment
 from tests.integration.support import mutating
-from tests.integration.support import playbook_command
 from tests.integration.support import run_playbook
+from tests.integration.support import run_playbook_raw
 from tests.integration.support import task_result
 
 CAPTURE = str(REPO / "tests" / "integration" / "playbooks" / "capture.yml")
@@ -125,10 +123,8 @@ def test_custom_commands_run_as_written_and_a_ticket_s_characters_stay_literal(l
 
 
 def test_respond_with_memory_records_the_image_and_no_credential_or_presigned_url_leaks(local_lab, local_demo, tool):
-    extra_vars = {"ticket": TICKET, "memory": True, "memory_tools": tool}
-    env = dict(lab_environment(local_lab, CONTROLLER), ANSIBLE_STDOUT_CALLBACK="default", ANSIBLE_NOCOLOR="1")
-    done = subprocess.run(playbook_command("respond.yml", ["-vvv"], extra_vars), cwd=REPO, env=env, capture_output=True, text=True,
-                          timeout=600, check=False)
+    done = run_playbook_raw(local_lab, "respond.yml", "-vvv", extra_vars={"ticket": TICKET, "memory": True, "memory_tools": tool},
+                            env=dict(CONTROLLER, ANSIBLE_STDOUT_CALLBACK="default", ANSIBLE_NOCOLOR="1"))
     assert done.returncode == 0, done.stdout[-3000:]
     s3, ssm = aws(local_lab, "s3"), aws(local_lab, "ssm")
     manifest_text = s3.get_object(Bucket=local_demo["bucket"], Key=f"{TICKET}/manifest.json")["Body"].read().decode()

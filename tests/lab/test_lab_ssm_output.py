@@ -115,7 +115,7 @@ def test_ir_script_steps_printf_and_the_missing_tools_tag(aws, launch):
     commands = IR_FUNCTIONS + ["ir_script() { :; }", "printf '%s\\n' '##IR## ticket=INC 1 profile=custom'",
                                "ir_script custom_1 'ps' 'ps auxww | grep -v grep'", "ir_script custom_2 'nope' 'nope --x'",
                                "ir_step sockets ss -tanp", "ir_step files lsof -nP", "ir_step memory cat /proc/meminfo"]
-    _, answer = _run(aws, instance_id, commands)
+    _command_id, answer = _run(aws, instance_id, commands)
     out = answer["StandardOutputContent"]
     assert out.startswith("##IR## ticket=INC 1 profile=custom\n")
     assert "##IR## step=custom_1 tool=ps start=" in out and "##IR## end=custom_1 rc=0" in out and "203.0.113.66" in out
