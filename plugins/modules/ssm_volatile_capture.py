@@ -59,18 +59,6 @@ description:
     collects again. Check mode sends nothing and lists the planned calls.
 author:
   - secops.aws_ir developers (@secops)
-notes:
-  - The instance role needs C(s3:PutObject) on the evidence bucket for the command output
-    (and C(kms:GenerateDataKey) when the bucket uses SSE-KMS). For memory it needs
-    C(ssm:GetParameters) on C(arn:aws:ssm:REGION:ACCOUNT:parameter/secops/aws_ir/*), which
-    C(AmazonSSMManagedInstanceCore) already grants; the parameters use the default
-    C(alias/aws/ssm) key, which needs no KMS permission. Linux hosts need C(python3) 3.6 or
-    later and the AWS CLI; Windows hosts AWS Tools for PowerShell or the AWS CLI.
-  - The presigned URLs are signed with the controller's credentials and stop working when they
-    expire; temporary credentials must outlive the acquisition (O(timeout_seconds) +
-    O(memory_execution_timeout)).
-  - The SSM Agent writes every command it runs into its own folder on the instance; the memory
-    command holds parameter names, hashes and sizes, never a URL.
 options:
   bucket:
     description: The evidence bucket (C(OutputS3BucketName), and where memory images go).
@@ -165,6 +153,18 @@ options:
     description: How long to wait for the triage, in seconds.
     type: int
     default: 1200
+notes:
+  - The instance role needs C(s3:PutObject) on the evidence bucket for the command output
+    (and C(kms:GenerateDataKey) when the bucket uses SSE-KMS). For memory it needs
+    C(ssm:GetParameters) on C(arn:aws:ssm:REGION:ACCOUNT:parameter/secops/aws_ir/*), which
+    C(AmazonSSMManagedInstanceCore) already grants; the parameters use the default
+    C(alias/aws/ssm) key, which needs no KMS permission. Linux hosts need C(python3) 3.6 or
+    later and the AWS CLI; Windows hosts AWS Tools for PowerShell or the AWS CLI.
+  - The presigned URLs are signed with the controller's credentials and stop working when they
+    expire; temporary credentials must outlive the acquisition (O(timeout_seconds) +
+    O(memory_execution_timeout)).
+  - The SSM Agent writes every command it runs into its own folder on the instance; the memory
+    command holds parameter names, hashes and sizes, never a URL.
 extends_documentation_fragment:
   - secops.aws_ir.targets
   - amazon.aws.common.modules
@@ -478,11 +478,11 @@ def main():
         ticket=dict(type="str", required=True),
         bucket=dict(type="str", required=True),
         key_prefix=dict(type="str", no_log=False),
+        timeout_seconds=dict(type="int", default=600),
+        execution_timeout=dict(type="int", default=900),
         triage_profile=dict(type="str", choices=["standard", "custom"], default="standard"),
         custom_commands=dict(type="dict", options=dict(linux=dict(type="list", elements="str"), windows=dict(type="list", elements="str"))),
         force=dict(type="bool", default=False),
-        timeout_seconds=dict(type="int", default=600),
-        execution_timeout=dict(type="int", default=900),
         memory=dict(type="bool", default=False),
         memory_tools=dict(type="dict", options=dict(linux=tool, windows=dict(tool))),
         memory_execution_timeout=dict(type="int", default=7200),
