@@ -35,12 +35,8 @@ import subprocess
 import sys
 import tempfile
 import time
-
-try:
-    import urllib.error
-    import urllib.request
-except ImportError:  # pragma: no cover - Python 2, which this program does not support
-    pass
+import urllib.error
+import urllib.request
 
 SUMMARY_MARKER = "##IR## memory "
 _URL = re.compile(r"https?://\S+")
@@ -49,6 +45,8 @@ _HTTP_TIMEOUT = 300
 _RETRY_HTTP = (408, 429, 500, 502, 503, 504)
 _MFD_EXEC = 0x0010  # Linux 6.3+: say the memfd may be executed (older kernels refuse the flag; retried without)
 _TMPFS_CANDIDATES = ("/dev/shm", "/run")
+# The host has no Ansible: the standard library's HTTP client, with its default handlers.
+_HTTP = urllib.request.build_opener()
 _GET_PARAMETERS_MAX = 10
 
 
@@ -108,7 +106,7 @@ def _with_retries(what, action):
 def fetch(url):
     """The body of a presigned GET (bytes)."""
     def get():
-        with urllib.request.urlopen(url, timeout=_HTTP_TIMEOUT) as answer:
+        with _HTTP.open(url, timeout=_HTTP_TIMEOUT) as answer:
             return answer.read()
     return _with_retries("downloading the tool", get)
 
@@ -119,7 +117,7 @@ def put_part(url, number, data):
         request = urllib.request.Request(url, data=data, method="PUT", headers={
             # An explicit type: a form-encoded body is what urllib would claim otherwise.
             "Content-Type": "application/octet-stream", "Content-Length": str(len(data))})
-        with urllib.request.urlopen(request, timeout=_HTTP_TIMEOUT) as answer:
+        with _HTTP.open(request, timeout=_HTTP_TIMEOUT) as answer:
             answer.read()
     _with_retries("uploading part %d" % number, put)
 

@@ -1,6 +1,6 @@
-#!/usr/bin/env python3
 """A stand-in for AVML in the lab's local-execution mode: it writes a known byte stream to the file its
-first argument names (the module runs it as ``avml /dev/stdout``), like AVML writing a LiME image.
+first argument names (the module runs it as ``avml /dev/stdout``), like AVML writing a LiME image. The tests upload it
+with a ``#!/usr/bin/env python3`` line in front, so the host can execute it.
 
 The stream is LENGTH bytes, two full 8 MiB parts and part of a third at the part size the module picks
 for a t3.micro (1 GiB of memory), so the upload has several parts and a short last one.

@@ -22,7 +22,7 @@ from tests.integration.support import task_result
 
 CAPTURE = str(REPO / "tests" / "integration" / "playbooks" / "capture.yml")
 TOOLS_BUCKET = "ir-tools-123456789012"
-TOOL = Path(standin_avml.__file__).read_bytes()
+TOOL = b"#!/usr/bin/env python3\n" + Path(standin_avml.__file__).read_bytes()
 # Distinct dummy controller credentials, so that any of them leaking anywhere can be found.
 CONTROLLER = {"AWS_ACCESS_KEY_ID": "ASIACONTROLLERLAB7Q2Z", "AWS_SECRET_ACCESS_KEY": "controller-secret-key-lab-0000000000000000",
               "AWS_SESSION_TOKEN": "IQoJb3JpZ2luX2VjELAB-controller-session-token-8f1d2c"}

@@ -45,7 +45,8 @@ def objects(stdout, image=IMAGE):
     return get_object
 
 
-def make_run(fake_client, aws_error, stdout, existing=NAMES, image=IMAGE, stdout_missing=False):
+def make_run(fake_client, aws_error, stdout, existing=None, image=IMAGE, stdout_missing=False):
+    existing = NAMES if existing is None else existing
     def get_object(params):
         if stdout_missing and params["Key"].endswith("/stdout") or params["Key"].endswith("/stderr"):
             raise aws_error("NoSuchKey", "GetObject")
@@ -184,10 +185,9 @@ def test_image_keys_say_the_format():
 
 
 def test_memory_sizes_come_from_the_instance_type(fake_client):
-    ec2 = fake_client(describe_instances={"Reservations": [{"Instances": [{"InstanceId": "i-1", "InstanceType": "t3.micro"},
-                                                                            {"InstanceId": "i-2", "InstanceType": "r6i.large"}]}]},
-                      describe_instance_types={"InstanceTypes": [{"InstanceType": "t3.micro", "MemoryInfo": {"SizeInMiB": 1024}},
-                                                                 {"InstanceType": "r6i.large", "MemoryInfo": {"SizeInMiB": 16384}}]})
+    instances = [{"InstanceId": "i-1", "InstanceType": "t3.micro"}, {"InstanceId": "i-2", "InstanceType": "r6i.large"}]
+    types = [{"InstanceType": "t3.micro", "MemoryInfo": {"SizeInMiB": 1024}}, {"InstanceType": "r6i.large", "MemoryInfo": {"SizeInMiB": 16384}}]
+    ec2 = fake_client(describe_instances={"Reservations": [{"Instances": instances}]}, describe_instance_types={"InstanceTypes": types})
     assert memory.memory_sizes(ec2, ["i-1", "i-2"]) == {"i-1": 1024, "i-2": 16384}
     assert ec2.calls[-1][1]["InstanceTypes"] == ["r6i.large", "t3.micro"]
 

@@ -30,7 +30,7 @@ def test_profiles_are_lists_of_lines_one_step_each():
 
 
 def test_linux_profile_follows_order_of_volatility_sockets_before_processes_before_disk():
-    names = [line.split()[1] for line in triage.commands_for(LINUX_DOCUMENT, "INC-1") if line.startswith("ir_")  and "()" not in line]
+    names = [line.split()[1] for line in triage.commands_for(LINUX_DOCUMENT, "INC-1") if line.startswith("ir_") and "()" not in line]
     assert names.index("sockets") < names.index("processes") < names.index("mounts") < names.index("cron_root")
 
 

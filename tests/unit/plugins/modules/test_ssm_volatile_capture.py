@@ -12,8 +12,8 @@ def test_a_memory_image_not_captured_shows_in_the_stage_status_and_warnings():
 
 
 def test_without_memory_the_status_is_the_triage_s():
-    assert capture.combine("i-1", TRIAGE, None) == {"instance_id": "i-1", "outcome": TRIAGE["outcome"], "artifacts": TRIAGE["artifacts"],
-                                                   "warnings": []}
+    expected = {"instance_id": "i-1", "outcome": TRIAGE["outcome"], "artifacts": TRIAGE["artifacts"], "warnings": []}
+    assert capture.combine("i-1", TRIAGE, None) == expected
     captured = {"artifacts": [{"kind": "memory_image"}], "outcome": {"status": "captured"}}
     both = capture.combine("i-1", TRIAGE, captured)
     assert both["outcome"]["status"] == "captured" and [a["kind"] for a in both["artifacts"]] == ["triage_stdout", "memory_image"]
