@@ -47,6 +47,7 @@ def objects(stdout, image=IMAGE):
 
 def make_run(fake_client, aws_error, stdout, existing=None, image=IMAGE, stdout_missing=False):
     existing = NAMES if existing is None else existing
+
     def get_object(params):
         if stdout_missing and params["Key"].endswith("/stdout") or params["Key"].endswith("/stderr"):
             raise aws_error("NoSuchKey", "GetObject")
