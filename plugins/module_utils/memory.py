@@ -162,11 +162,12 @@ class MemoryRun:
     """One module run's memory acquisitions: clients, options, and the calls it records."""
 
     def __init__(self, log, clients, ticket, output, timeouts, tools):
+        """clients: {"ssm", "s3"} (the S3 client signs with SigV4); timeouts: {"delivery", "execution"} in seconds."""
         self.log = log
-        self.ssm, self.s3, self.ec2 = clients["ssm"], clients["s3"], clients["ec2"]
+        self.ssm, self.s3 = clients["ssm"], clients["s3"]
         self.ticket = ticket
         self.output = output  # {"bucket", "prefix"}
-        self.timeouts = timeouts  # {"delivery", "execution"} seconds
+        self.timeouts = timeouts
         self.tools = tools
         self.comment = run_command.comment_for(ticket, PURPOSE)
         self.now = datetime.datetime.now(datetime.timezone.utc)
@@ -181,7 +182,7 @@ class MemoryRun:
         lifetime = url_lifetime(self.timeouts["delivery"], self.timeouts["execution"])
         created = self.log.call(self.s3, "s3", "CreateMultipartUpload", s3_uri(bucket, key), {"Bucket": bucket, "Key": key},
                                 instance_ids=[instance_id], after_from=lambda r: {"upload_id": r["UploadId"]})
-        acquisition = {"instance_id": instance_id, "platform": platform, "key": key, "part_size": part_size,
+        acquisition = {"instance_id": instance_id, "platform": platform, "key": key,
                        "upload_id": created["UploadId"] if created else "(planned)", "parameters": [], "command_id": None}
         try:
             values = encode(presign(self.s3, bucket, key, acquisition["upload_id"], planned_parts(memory_mib, part_size), tool, lifetime))
@@ -218,7 +219,7 @@ class MemoryRun:
         command = commands[0] if commands else {}
         text = "\n".join(command.get("Parameters", {}).get("commands", []))
         key = image_key(self.output["prefix"], instance_id, platform)
-        return {"instance_id": instance_id, "platform": platform, "key": key, "part_size": None, "command_id": command_id,
+        return {"instance_id": instance_id, "platform": platform, "key": key, "command_id": command_id,
                 "parameters": sorted(set(_PARAMETER_NAME.findall(text))),
                 "upload_id": self._open_upload(key, command.get("RequestedDateTime"))}
 

@@ -60,14 +60,14 @@ def make_run(fake_client, aws_error, stdout, existing=None, image=IMAGE, stdout_
                       delete_parameters={"DeletedParameters": existing, "ResponseMetadata": {"RequestId": "r"}},
                       get_command_invocation={"StandardOutputContent": ""})
     log = ActionLog("volatile_capture", False)
-    run = memory.MemoryRun(log, {"ssm": ssm, "s3": s3, "ec2": None}, "INC-1", {"bucket": "evidence", "prefix": "INC-1/volatile"},
+    run = memory.MemoryRun(log, {"ssm": ssm, "s3": s3}, "INC-1", {"bucket": "evidence", "prefix": "INC-1/volatile"},
                            {"delivery": 600, "execution": 7200}, TOOLS)
     return run, log, s3, ssm
 
 
 def acquisition(upload_id="up-1"):
-    return {"instance_id": "i-1", "platform": "linux", "key": "INC-1/volatile/memory/i-1/memory.lime", "part_size": 8388608,
-            "upload_id": upload_id, "parameters": NAMES, "command_id": "c-1"}
+    return {"instance_id": "i-1", "platform": "linux", "key": "INC-1/volatile/memory/i-1/memory.lime", "upload_id": upload_id,
+            "parameters": NAMES, "command_id": "c-1"}
 
 
 SUCCESS = {"Status": "Success", "StatusDetails": "Success", "ResponseCode": 0}
@@ -203,7 +203,7 @@ def test_a_resumed_acquisition_finds_its_parameters_and_open_upload(fake_client)
         {"Key": "INC-1/volatile/memory/i-1/memory.lime", "UploadId": "mine", "Initiated": sent - datetime.timedelta(seconds=1)},
         {"Key": "INC-1/volatile/memory/i-1/memory.lime", "UploadId": "later", "Initiated": sent + datetime.timedelta(hours=1)},
         {"Key": "INC-1/volatile/memory/i-1/memory.lime.x", "UploadId": "other-key", "Initiated": sent}]})
-    run = memory.MemoryRun(ActionLog("volatile_capture", False), {"ssm": ssm, "s3": s3, "ec2": None}, "INC-1",
+    run = memory.MemoryRun(ActionLog("volatile_capture", False), {"ssm": ssm, "s3": s3}, "INC-1",
                            {"bucket": "evidence", "prefix": "INC-1/volatile"}, {"delivery": 600, "execution": 7200}, TOOLS)
     found = run.resume("i-1", "linux", "c-1")
     assert (found["parameters"], found["upload_id"], found["key"]) == (NAMES, "mine", "INC-1/volatile/memory/i-1/memory.lime")
@@ -220,7 +220,7 @@ def test_a_start_that_fails_deletes_what_it_put_and_aborts_the_upload(fake_clien
                       delete_parameters={"ResponseMetadata": {"RequestId": "r"}})
     ssm.meta = types.SimpleNamespace(region_name="us-east-1")
     log = ActionLog("volatile_capture", False)
-    run = memory.MemoryRun(log, {"ssm": ssm, "s3": s3, "ec2": None}, "INC-1", {"bucket": "evidence", "prefix": "INC-1/volatile"},
+    run = memory.MemoryRun(log, {"ssm": ssm, "s3": s3}, "INC-1", {"bucket": "evidence", "prefix": "INC-1/volatile"},
                            {"delivery": 600, "execution": 7200}, TOOLS)
     with pytest.raises(Exception, match="InvalidInstanceId"):
         run.start("i-1", "linux", 1024)
