@@ -71,12 +71,6 @@ def find_previous(client, instance_ids, comment):
     return previous
 
 
-def command_lines(client, command_id):
-    """The ``commands`` parameter a command was sent with (list of str), from ListCommands."""
-    commands = client.list_commands(aws_retry=True, CommandId=command_id)["Commands"]
-    return commands[0].get("Parameters", {}).get("commands", []) if commands else []
-
-
 def send(log, client, instance_ids, document, commands, comment, output, timeouts, recorded_commands=None):
     """SendCommand in batches of 50; {instance_id: command_id} (planned ids in check mode).
 
