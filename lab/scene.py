@@ -34,8 +34,10 @@ BLOCK_DEVICES = [
 ]
 _TRUST = ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},'
           '"Action":"sts:AssumeRole"}]}')
+# What the SSM Agent needs, the output upload, and reading the memory upload plan (secops.aws_ir's parameters).
 _ROLE_POLICY = ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ssm:UpdateInstanceInformation",'
-                '"ssmmessages:*","ec2messages:*","s3:PutObject","s3:GetEncryptionConfiguration"],"Resource":"*"}]}')
+                '"ssmmessages:*","ec2messages:*","s3:PutObject","s3:GetEncryptionConfiguration"],"Resource":"*"},'
+                '{"Effect":"Allow","Action":"ssm:GetParameters","Resource":"arn:aws:ssm:*:*:parameter/secops/aws_ir/*"}]}')
 _ATTACH_BATCH = 20  # AttachInstances takes at most 20 instance ids
 
 

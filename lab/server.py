@@ -25,6 +25,7 @@ def make_lab_server(port, config=None):
     state = LabState(config)
     # MotoRequestHandler keeps header spellings moto needs (S3 metadata keys with underscores).
     server = make_server(HOST, port, build_app(state), threaded=True, request_handler=MotoRequestHandler)
+    state.ssm.lifecycle.endpoint_url = f"http://{HOST}:{server.server_port}"
     return server, state
 
 

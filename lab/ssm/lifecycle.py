@@ -50,6 +50,7 @@ class Lifecycle:
         self.lock = lock
         self.config = config
         self.scheduler = scheduler
+        self.endpoint_url = None  # the lab's own URL, set once it listens: what a script's AWS CLI talks to
 
     def launch(self, command):
         """Start the clock for a command that was just sent."""
@@ -97,7 +98,8 @@ class Lifecycle:
         node = invocation.node
         host = _HOSTS[node.platform]
         context = host_context(node.instance_id, node.ip, node.computer_name)
-        return render_script(invocation.command.parameters.get("commands", []), host, context, invocation.stdout_bytes)
+        return render_script(invocation.command.parameters.get("commands", []), host, context, invocation.stdout_bytes,
+                             invocation.missing_tools)
 
     def _run_locally(self, invocation):
         def attach(process):
@@ -105,7 +107,7 @@ class Lifecycle:
                 invocation.process = process
 
         lines = script_lines(invocation.command.parameters.get("commands", []))
-        result, timed_out = run_locally(lines, invocation.command.execution_timeout, attach)
+        result, timed_out = run_locally(lines, invocation.command.execution_timeout, attach, self.endpoint_url, invocation.command.region)
         self._complete(invocation, result, timed_out)
 
     def _complete(self, invocation, result, timed_out):

@@ -30,6 +30,7 @@ class Invocation:
     s3_denied: bool
     stdout_bytes: int
     visible_at: float
+    missing_tools: tuple = ()
     status: str = "Pending"
     details: str = "Pending"
     response_code: int = NOT_STARTED
@@ -67,6 +68,7 @@ class Command:
     bucket: str | None
     prefix: str
     s3_region: str | None
+    region: str
     timeout_seconds: int
     execution_timeout: int
     max_concurrency: str

@@ -1,7 +1,8 @@
 """The lab's script model: what a host prints for a Run Command script, without running anything.
 
 Lines that define functions are skipped; ``ir_step NAME TOOL ARGS`` frames one triage step;
-``ir_fallback NAME TOOL ARGS`` runs only when step NAME's tool was missing (rc 127); any other
+``ir_fallback NAME TOOL ARGS`` runs only when step NAME's tool was missing (rc 127);
+``ir_script NAME TOOL SCRIPT`` frames a step that runs the first command of SCRIPT; any other
 line is a command whose first word is the tool.
 """
 import datetime
@@ -13,7 +14,11 @@ MISSING = 127
 # Shell and PowerShell words that print nothing (lower case; PowerShell names are case-insensitive).
 _SILENT = {"set", "export", "cd", "umask", "trap", "unset", "readonly", "true", ":", "exit", "shopt", "local", "wait",
            "set-strictmode", "set-location", "import-module"}
-_ECHO = {"echo", "printf", "write-output", "write-host"}
+_ECHO = {"echo", "write-output", "write-host"}
+# Shells a step may name as its tool (ir_script): every host has one.
+_SHELLS = {"sh", "bash", "invoke-command"}
+# Where a shell script's first simple command ends.
+_OPERATORS = {"|", "||", "&&", ";", "&", ">", ">>", "<", "2>", "2>&1"}
 
 
 @dataclass
@@ -66,9 +71,10 @@ def _utc_now():
 class _ScriptRun:
     """One pass over a script, collecting stdout, stderr and each step's rc."""
 
-    def __init__(self, host, context):
+    def __init__(self, host, context, missing=()):
         self.host = host
         self.context = context
+        self.missing = {host.fold(tool) for tool in missing}
         self.stdout = []
         self.stderr = []
         self.step_rc = {}
@@ -85,14 +91,33 @@ class _ScriptRun:
             if words[0] == "ir_fallback" and self.step_rc.get(name) != MISSING:
                 return
             self.step_rc[name] = self.step(name, tool, args)
+        elif words[0] == "ir_script" and len(words) >= 4:
+            self.step_rc[words[1]] = self.step(words[1], words[2], None, script=words[3])
         else:
             self.command(words[0], words[1:])
 
-    def step(self, name, tool, args):
+    def step(self, name, tool, args, script=None):
+        """A framed step: TOOL ARGS, or (ir_script) the first command of SCRIPT once TOOL is found."""
         self.stdout.append(f"\n##IR## step={name} tool={tool} start={_utc_now()}\n")
-        rc = self.command(tool, args)
+        if script is None:
+            rc = self.command(tool, args)
+        elif self._lacks(tool):
+            self.stderr.append(self.host.not_found(tool))
+            rc = MISSING
+        else:
+            first = []
+            for word in _words(script):
+                if word in _OPERATORS:
+                    break
+                first.append(word)
+            rc = self.command(first[0], first[1:]) if first else 0
         self.stdout.append(f"##IR## end={name} rc={rc}\n")
         return rc
+
+    def _lacks(self, tool):
+        if self.host.fold(tool) in self.missing:
+            return True
+        return not self.host.has(tool) and tool.lower() not in _SILENT | _ECHO | _SHELLS | {"printf"}
 
     def command(self, tool, args):
         folded = tool.lower()
@@ -101,7 +126,10 @@ class _ScriptRun:
         if folded in _ECHO:
             self.stdout.append(" ".join(args) + "\n")
             return 0
-        text = self.host.output(tool, args, self.context)
+        if folded == "printf":
+            self.stdout.append(_printf(args))
+            return 0
+        text = None if self.host.fold(tool) in self.missing else self.host.output(tool, args, self.context)
         if text is None:
             self.stderr.append(self.host.not_found(tool))
             return MISSING
@@ -109,9 +137,22 @@ class _ScriptRun:
         return 0
 
 
-def render_script(commands, host, context, min_stdout=0):
-    """The canned result of a script on a host; stdout padded with log-like filler to ``min_stdout`` characters."""
-    run = _ScriptRun(host, context)
+def _printf(args):
+    """printf FORMAT ARGS with the %s and \\n its callers use; without a format, the words and a newline."""
+    if not args or "%s" not in args[0]:
+        return " ".join(args) + "\n"
+    text = args[0].replace("\\n", "\n")
+    for arg in args[1:]:
+        text = text.replace("%s", arg, 1)
+    return text.replace("%s", "")
+
+
+def render_script(commands, host, context, min_stdout=0, missing=()):
+    """The canned result of a script on a host; stdout padded with log-like filler to ``min_stdout`` characters.
+
+    missing: tools this host lacks although its table has them (the lab:missing-tools tag).
+    """
+    run = _ScriptRun(host, context, missing)
     for line in script_lines(commands):
         run.line(line)
     stdout = "".join(run.stdout)

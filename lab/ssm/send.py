@@ -12,6 +12,7 @@ from lab.ssm.model import OUTCOMES, Command, Invocation
 STATUS_TAG = "lab:command-status"
 UPLOAD_TAG = "lab:s3-upload"
 STDOUT_BYTES_TAG = "lab:stdout-bytes"
+MISSING_TOOLS_TAG = "lab:missing-tools"
 MAX_INSTANCES = 50
 _SCRIPT_PARAMETERS = {"commands", "executionTimeout", "workingDirectory"}
 _NUMBER = re.compile(r"^[0-9]+$")
@@ -78,6 +79,7 @@ def _invocation(command, node, visible_at):
         outcome=outcome if outcome in OUTCOMES else "Success",
         s3_denied=node.tags.get(UPLOAD_TAG) == "denied",
         stdout_bytes=int(stdout_bytes) if stdout_bytes.isdigit() else 0,
+        missing_tools=tuple(tool.strip() for tool in node.tags.get(MISSING_TOOLS_TAG, "").split(",") if tool.strip()),
         visible_at=visible_at,
     )
 
@@ -102,6 +104,7 @@ def build_command(params, account, region, absent_seconds):
         prefix=params.get("OutputS3KeyPrefix", ""),
         # OutputS3Region is ignored by AWS: the bucket's own Region counts.
         s3_region=(moto_state.s3_bucket_region(bucket) if bucket else None) or params.get("OutputS3Region") or region,
+        region=region,
         timeout_seconds=timeout,
         execution_timeout=execution_timeout,
         max_concurrency=params.get("MaxConcurrency", "50"),

@@ -7,9 +7,14 @@
 
 Size and SHA-256 are computed from the bytes read back from S3 (streamed, so a
 memory image of many GiB needs little memory), and the object's VersionId pins
-the exact version an auditor will verify.
+the exact version an auditor will verify. The object is read with
+ChecksumMode=ENABLED: whatever checksum S3 stored for it is recorded, botocore
+checks the bytes against it as they arrive, and a full-object SHA-256 checksum
+must equal the hash we compute.
 """
 
+import base64
+import binascii
 import hashlib
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
@@ -17,6 +22,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import paginate
 
 _CHUNK = 8 * 1024 * 1024
+# GetObject answer fields that carry the checksum S3 stored, by algorithm.
+_CHECKSUMS = ("SHA256", "SHA1", "CRC64NVME", "CRC32C", "CRC32")
 
 
 def s3_uri(bucket, key):
@@ -45,11 +52,12 @@ def read_artifact(client, bucket, key, keep_bytes=0, version_id=None):
     """Read an object (its current version, or version_id) back and describe it; None when it does not exist.
 
     Returns {"bucket", "key", "s3_uri", "version_id", "size_bytes", "sha256"
-    (hex), "head"}: head holds the first keep_bytes bytes (for parsing), or b"".
+    (hex), "s3_checksum" (see s3_checksum), "head"}: head holds the first
+    keep_bytes bytes (for parsing), or b"".
     """
     version = {"VersionId": version_id} if version_id else {}
     try:
-        response = client.get_object(aws_retry=True, Bucket=bucket, Key=key, **version)
+        response = client.get_object(aws_retry=True, Bucket=bucket, Key=key, ChecksumMode="ENABLED", **version)
     except is_boto3_error_code(["NoSuchKey", "NoSuchVersion", "404"]):
         return None
     digest, size, head = hashlib.sha256(), 0, bytearray()
@@ -65,5 +73,27 @@ def read_artifact(client, bucket, key, keep_bytes=0, version_id=None):
         "version_id": response.get("VersionId"),
         "size_bytes": size,
         "sha256": digest.hexdigest(),
+        "s3_checksum": s3_checksum(response, digest.digest()),
         "head": bytes(head),
     }
+
+
+def s3_checksum(response, sha256_digest):
+    """The checksum S3 stored for an object, or None: {"algorithm", "value" (base64, as S3 gives it), "type"}.
+
+    A full-object SHA-256 is compared with sha256_digest (bytes) and "matches" says
+    whether they agree; a composite one (multipart, "value-N") covers part hashes
+    and cannot be compared with the hash of the whole object.
+    """
+    for algorithm in _CHECKSUMS:
+        value = response.get(f"Checksum{algorithm}")
+        if not value:
+            continue
+        found = {"algorithm": algorithm, "value": value, "type": response.get("ChecksumType") or ("COMPOSITE" if "-" in value else "FULL_OBJECT")}
+        if algorithm == "SHA256" and found["type"] == "FULL_OBJECT":
+            try:
+                found["matches"] = base64.b64decode(value) == sha256_digest
+            except (binascii.Error, ValueError):
+                found["matches"] = False
+        return found
+    return None

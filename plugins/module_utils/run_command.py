@@ -18,7 +18,6 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.retry import paginat
 SEND_MAX = 50
 COMMENT_MAX = 100
 _PENDING = ("Pending", "InProgress", "Delayed", "Cancelling")
-_FAILED_BEFORE = ("Failed", "Cancelled", "TimedOut")
 # Outcome per invocation, from StatusDetails first (it tells timeouts and undeliverable apart), else Status.
 _OUTCOMES = {
     "Success": "success",
@@ -32,6 +31,22 @@ _OUTCOMES = {
     "InvalidPlatform": "invalid_platform",
     "AccessDenied": "access_denied",
 }
+# What a responder should check, per outcome (the SSM User Guide, "Understanding command statuses").
+LIKELY_CAUSE = {
+    "failed": "the script ended with a non-zero exit code; its stderr object in S3 says why",
+    "cancelled": "someone cancelled the command (CancelCommand) before it ended",
+    "delivery_timed_out": "the SSM Agent did not pick the command up within timeout_seconds: the agent stopped, "
+                          "or the instance lost its route to the SSM endpoints after the preflight",
+    "execution_timed_out": "the script ran longer than its executionTimeout and the agent stopped it "
+                           "(ResponseCode 137 on Linux, -1 on Windows); what it printed before is in S3",
+    "timed_out": "the command timed out",
+    "undeliverable": "SSM could not deliver the command: the instance stopped, was terminated, or its agent is gone",
+    "terminated": "SSM cancelled this invocation because the command exceeded its MaxErrors on other instances",
+    "invalid_platform": "the document does not run on this instance's platform",
+    "access_denied": "the caller may not run this document on this instance (IAM)",
+}
+# Invocations that ended like this are collected again on a re-run; any other is reused.
+_RETRY_ON_RERUN = {"Failed", "Cancelled", "TimedOut", "Cancelling"}
 
 
 def comment_for(ticket, purpose):
@@ -40,25 +55,30 @@ def comment_for(ticket, purpose):
 
 
 def find_previous(client, instance_ids, comment):
-    """{instance_id: command_id} of commands already sent with this comment that did not fail.
+    """{instance_id: command_id} of invocations already sent with this comment that did not fail.
 
-    One ListCommands per instance; the newest matching command wins. A command
-    that failed, was cancelled or timed out does not count, so a re-run retries it.
+    One ListCommandInvocations per instance (an invocation's own status counts, not
+    its command's: one failed instance does not make the others collect again);
+    the newest matching invocation wins. A failed, cancelled or timed-out
+    invocation does not count, so a re-run retries it.
     """
     previous = {}
     for instance_id in instance_ids:
-        commands = paginate(client, "list_commands", InstanceId=instance_id)["Commands"]
-        matching = [c for c in commands if c.get("Comment") == comment and c.get("Status") not in _FAILED_BEFORE]
+        invocations = paginate(client, "list_command_invocations", InstanceId=instance_id)["CommandInvocations"]
+        matching = [i for i in invocations if i.get("Comment") == comment and i.get("Status") not in _RETRY_ON_RERUN]
         if matching:
-            previous[instance_id] = max(matching, key=lambda c: c["RequestedDateTime"])["CommandId"]
+            previous[instance_id] = max(matching, key=lambda i: i["RequestedDateTime"])["CommandId"]
     return previous
 
 
-def send(log, client, instance_ids, document, commands, comment, output, timeouts):
+def send(log, client, instance_ids, document, commands, comment, output, timeouts, recorded_commands=None):
     """SendCommand in batches of 50; {instance_id: command_id} (planned ids in check mode).
 
     output: {"bucket", "prefix"} for OutputS3BucketName / OutputS3KeyPrefix.
     timeouts: {"delivery": seconds (TimeoutSeconds), "execution": seconds (executionTimeout)}.
+    recorded_commands: what the action record shows instead of commands (a long
+    program named by its hash), or None for the commands themselves.
+    MaxErrors is 100%: one instance that fails never stops the command on the others.
     """
     sent = {}
     for start in range(0, len(instance_ids), SEND_MAX):
@@ -69,10 +89,15 @@ def send(log, client, instance_ids, document, commands, comment, output, timeout
             "Comment": comment,
             "Parameters": {"commands": list(commands), "executionTimeout": [str(timeouts["execution"])]},
             "TimeoutSeconds": timeouts["delivery"],
+            "MaxConcurrency": str(SEND_MAX),
+            "MaxErrors": "100%",
             "OutputS3BucketName": output["bucket"],
             "OutputS3KeyPrefix": output["prefix"],
         }
-        response = log.call(client, "ssm", "SendCommand", document, parameters, instance_ids=batch,
+        recorded = None
+        if recorded_commands is not None:
+            recorded = dict(parameters, Parameters=dict(parameters["Parameters"], commands=list(recorded_commands)))
+        response = log.call(client, "ssm", "SendCommand", document, parameters, instance_ids=batch, recorded=recorded,
                             after_from=lambda r: {"command_id": r["Command"]["CommandId"]})
         command_id = response["Command"]["CommandId"] if response else "(planned)"
         sent.update({i: command_id for i in batch})
@@ -87,6 +112,21 @@ def outcome_of(invocation):
     """"success", "failed", "delivery_timed_out", "execution_timed_out", "undeliverable", ... for a terminal invocation."""
     details = invocation.get("StatusDetails")
     return _OUTCOMES.get(details) or _OUTCOMES.get(invocation.get("Status"), str(invocation.get("Status")).lower())
+
+
+def response_code(invocation):
+    """The script's exit code: GetCommandInvocation's ResponseCode, or (ListCommandInvocations) its plugin's."""
+    if "ResponseCode" in invocation:
+        return invocation["ResponseCode"]
+    plugins = invocation.get("CommandPlugins") or [{}]
+    return plugins[0].get("ResponseCode")
+
+
+def describe_end(invocation):
+    """A responder's sentence for how an invocation ended: the likely cause, ResponseCode and StatusDetails."""
+    status = outcome_of(invocation)
+    cause = LIKELY_CAUSE.get(status, f"the command ended {invocation.get('Status')}")
+    return f"{cause} (ResponseCode {response_code(invocation)}, Status {invocation.get('Status')}, StatusDetails {invocation.get('StatusDetails')})"
 
 
 def wait_for(client, expected, wait_timeout, sleep=time.sleep, clock=time.monotonic):

@@ -8,39 +8,92 @@ DOCUMENTATION = r"""
 ---
 module: ssm_volatile_capture
 version_added: 1.0.0
-short_description: Collect volatile data from live instances through SSM Run Command into S3
+short_description: Collect volatile data and memory images from live instances through SSM Run Command into S3
 description:
   - Collects what disappears first (RFC 3227 order of volatility) from running instances,
-    through SSM Run Command, without opening any inbound port.
+    through SSM Run Command, without opening any inbound port; first the triage (network and
+    process state), then, with O(memory=true), a full memory image.
   - B(Preflight.) C(DescribeInstanceInformation) for every instance. Only C(PingStatus=Online)
     instances get a command; C(ConnectionLost), C(Inactive) and unmanaged instances are
     reported with the likely cause and do not fail the module, so the rest of the response
     (snapshots) goes on.
   - B(Triage.) The document is chosen from the SSM C(PlatformType) (C(AWS-RunShellScript) for
-    Linux, C(AWS-RunPowerShellScript) for Windows). The triage profile collects time, uptime,
-    logged-in users, sockets (C(ss), else C(netstat)), neighbour table, routes, interfaces,
-    processes with full command lines, open files, memory information, kernel modules, mounts,
-    recent logins and scheduled jobs; each step's tool, exit code and output are kept apart.
-    The command's C(Comment) is C(aws-ir <ticket> triage). Output goes to
-    C(s3://<bucket>/<key_prefix>/<CommandId>/<InstanceId>/...) with the SSM Agent's key layout.
+    Linux and MacOS, C(AWS-RunPowerShellScript) for Windows). The C(standard) profile collects,
+    on Linux, the time (UTC), uptime, logged-in users, sockets (C(ss), else C(netstat)),
+    neighbour table, routes, interfaces, processes with full command lines, open files
+    (C(lsof)), memory information, kernel modules, mounts, recent logins and scheduled jobs
+    (root's crontab, C(/etc/crontab), the cron folders, systemd timers); on Windows the
+    equivalents (C(Get-NetTCPConnection), C(Get-NetUDPEndpoint), neighbours, routes, addresses,
+    C(Win32_Process) with command lines, services, scheduled tasks, logged-on and local users).
+    The C(custom) O(triage_profile) runs O(custom_commands) instead, one step per command. Each step's
+    tool, exit code and output are kept apart in the evidence (offset, length and SHA-256 of
+    its output inside the stdout object); a missing tool gives exit code 127 and the next
+    step runs. Every value put into a command (the ticket, a custom command, parameter names)
+    is quoted for the target shell, and the commands go to SSM as a list of lines.
   - B(Waiting.) Its own poll loop (C(ListCommandInvocations)) with backoff, not the built-in
-    waiter; a wait that runs out reports C(still_running) and never re-sends the command.
+    waiter; an invocation that does not exist yet is pending. Each terminal status has its own
+    outcome; a wait that runs out reports C(still_running) and never re-sends the command.
+    Up to 50 instances per C(SendCommand) (C(MaxErrors=100%), so one failing instance never
+    stops the others), more in batches.
   - B(Evidence, not status.) After a terminal status the S3 objects are read back; size and
-    SHA-256 come from the bytes in S3, never from the API's C(StandardOutputContent). A
-    C(Success) without its S3 object is C(evidence_upload_failed).
-  - Idempotent. A command already sent for this ticket (same comment) that did not fail is
-    reused, never sent again. Check mode sends nothing and lists the planned commands.
+    SHA-256 come from the bytes in S3 (and S3's own checksum is checked when it stored one),
+    never from the API's C(StandardOutputContent). A C(Success) without its S3 object is
+    C(evidence_upload_failed).
+  - B(Memory.) With O(memory=true), after the triage, each instance runs AVML (Linux) or
+    WinPmem (Windows) taken from O(memory_tools), whose SHA-256 the host checks before running
+    it. The host gets no AWS credentials from the module, only presigned URLs, a GET for the
+    tool and one C(UploadPart) URL per part of a multipart upload the module creates (parts of
+    about 1/128 of the instance's memory, from C(DescribeInstanceTypes)), so images larger
+    than 5 GiB work. The URLs reach the host through short-lived SecureString parameters under
+    C(/secops/aws_ir/) that the command names and the host reads with its own instance role;
+    no URL is in the command text, the task output or the result. The image goes from the
+    tool's standard output straight to S3, one part in the host's memory at a time; nothing is
+    written to the instance's disks on Linux (the tool runs from memory); on Windows the tool
+    must be a file and WinPmem extracts its driver, both under C(%TEMP%), as the artifact
+    records. The module deletes the parameters when the command ends, completes the upload
+    itself, reads the whole image back and compares its size and SHA-256 with what the host
+    computed while streaming.
+  - Idempotent. A command already sent for this ticket, instance and profile (same
+    C(Comment)) that did not fail, cancel or time out is reused, never sent again, and its
+    output read back; an image already in the bucket is not acquired again. O(force=true)
+    collects again. Check mode sends nothing and lists the planned calls.
 author:
   - secops.aws_ir developers (@secops)
 options:
   bucket:
-    description: The evidence bucket (C(OutputS3BucketName)).
+    description: The evidence bucket (C(OutputS3BucketName), and where memory images go).
     type: str
     required: true
   key_prefix:
     description:
-      - C(OutputS3KeyPrefix). Defaults to C(<ticket>/volatile).
+      - C(OutputS3KeyPrefix). Defaults to C(<ticket>/volatile). Memory images go to
+        C(<key_prefix>/memory/<instance id>/memory.lime) (AVML) or C(memory.raw) (WinPmem).
     type: str
+  triage_profile:
+    description:
+      - C(standard) runs the built-in triage of each platform; C(custom) runs O(custom_commands).
+    type: str
+    choices: [standard, custom]
+    default: standard
+  custom_commands:
+    description:
+      - The commands of the C(custom) O(triage_profile), per platform; each command is one step
+        (C(custom_1), C(custom_2), ...), run with C(sh -c) on Linux and as a script block on
+        Windows. An instance whose platform has no list is reported C(skipped).
+    type: dict
+    suboptions:
+      linux:
+        description: Shell commands for Linux (and MacOS) instances.
+        type: list
+        elements: str
+      windows:
+        description: PowerShell commands for Windows instances.
+        type: list
+        elements: str
+  force:
+    description: Collect again even when this ticket, instance and profile were collected before.
+    type: bool
+    default: false
   timeout_seconds:
     description:
       - Delivery timeout in seconds (C(TimeoutSeconds) of C(SendCommand)); an instance that
@@ -49,18 +102,69 @@ options:
     default: 600
   execution_timeout:
     description:
-      - Execution timeout in seconds (the document's C(executionTimeout) parameter); a command
-        that runs longer ends C(execution_timed_out).
+      - Execution timeout of the triage in seconds (the document's C(executionTimeout)
+        parameter); a command that runs longer ends C(execution_timed_out).
     type: int
     default: 900
+  memory:
+    description: Whether to acquire a memory image of each instance after the triage.
+    type: bool
+    default: false
+  memory_tools:
+    description:
+      - Where the acquisition tools are, each with the SHA-256 the host must find before it runs
+        it. Required (at least one platform) when O(memory=true); an instance whose platform has
+        no tool is reported C(skipped).
+    type: dict
+    suboptions:
+      linux:
+        description: AVML (a static Linux binary), run as C(avml /dev/stdout).
+        type: dict
+        suboptions: &tool_location
+          s3_uri:
+            description: C(s3://bucket/key) of the tool.
+            type: str
+            required: true
+          sha256:
+            description: Its SHA-256, 64 hexadecimal digits.
+            type: str
+            required: true
+          version_id:
+            description: The S3 version to use (default the current one).
+            type: str
+      windows:
+        description: WinPmem (C(winpmem_mini_x64)), run as C(winpmem.exe -) (raw image on standard output).
+        type: dict
+        suboptions: *tool_location
+  memory_execution_timeout:
+    description:
+      - Execution timeout of the memory acquisition in seconds; the presigned URLs and the
+        parameters live O(timeout_seconds) + this + 600 seconds. The module waits for the
+        acquisition as long as SSM lets it run.
+    type: int
+    default: 7200
   wait:
-    description: Whether to wait for the commands to end and verify their output in S3.
+    description:
+      - Whether to wait for the commands to end and verify their output in S3. Without waiting,
+        the memory command is sent right after the triage's, and a later run finishes it.
     type: bool
     default: true
   wait_timeout:
-    description: How long to wait, in seconds.
+    description: How long to wait for the triage, in seconds.
     type: int
     default: 1200
+notes:
+  - The instance role needs C(s3:PutObject) on the evidence bucket for the command output
+    (and C(kms:GenerateDataKey) when the bucket uses SSE-KMS). For memory it needs
+    C(ssm:GetParameters) on C(arn:aws:ssm:REGION:ACCOUNT:parameter/secops/aws_ir/*), which
+    C(AmazonSSMManagedInstanceCore) already grants; the parameters use the default
+    C(alias/aws/ssm) key, which needs no KMS permission. Linux hosts need C(python3) 3.6 or
+    later and the AWS CLI; Windows hosts AWS Tools for PowerShell or the AWS CLI.
+  - The presigned URLs are signed with the controller's credentials and stop working when they
+    expire; temporary credentials must outlive the acquisition (O(timeout_seconds) +
+    O(memory_execution_timeout)).
+  - The SSM Agent writes every command it runs into its own folder on the instance; the memory
+    command holds parameter names, hashes and sizes, never a URL.
 extends_documentation_fragment:
   - secops.aws_ir.targets
   - amazon.aws.common.modules
@@ -76,6 +180,31 @@ EXAMPLES = r"""
     ticket: INC-123456
     bucket: aws-ir-evidence-123456789012-us-east-1
   register: capture
+
+- name: Triage and a memory image with AVML and WinPmem kept in a tools bucket
+  secops.aws_ir.ssm_volatile_capture:
+    instance_ids: "{{ targets }}"
+    ticket: INC-123456
+    bucket: aws-ir-evidence-123456789012-us-east-1
+    memory: true
+    memory_tools:
+      linux:
+        s3_uri: s3://ir-tools-123456789012/avml/v0.14.0/avml
+        sha256: 4c2d0c3f1e0b2d8f5a8e2a1f0c7b9d6e3a5f4c1b2e8d7a6f5c4b3a2918f7e6d5
+      windows:
+        s3_uri: s3://ir-tools-123456789012/winpmem/winpmem_mini_x64_rc2.exe
+        sha256: 0d9a7c4e5b6f1a2c3d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c
+
+- name: Your own commands, one step each
+  secops.aws_ir.ssm_volatile_capture:
+    instance_ids: [i-0123456789abcdef0]
+    ticket: INC-123456
+    bucket: aws-ir-evidence-123456789012-us-east-1
+    triage_profile: custom
+    custom_commands:
+      linux:
+        - ls -la /tmp /dev/shm
+        - find / -xdev -newer /etc/hostname -type f -mmin -600 2>/dev/null | head -500
 """
 
 RETURN = r"""
@@ -90,18 +219,37 @@ instances:
       type: str
     outcome:
       description:
-        - C(status) is one of C(captured), C(evidence_upload_failed), C(failed),
-          C(delivery_timed_out), C(execution_timed_out), C(undeliverable), C(terminated),
-          C(cancelled), C(still_running), C(planned), C(connection_lost), C(inactive), C(unmanaged).
-        - Also C(command_id), C(document_name), C(ping_status) and C(detail) (likely cause or exit code).
+        - C(status) is the stage's overall status; without memory it is the triage's, one of
+          C(captured), C(evidence_upload_failed), C(failed), C(delivery_timed_out),
+          C(execution_timed_out), C(undeliverable), C(terminated), C(cancelled),
+          C(still_running), C(planned), C(sent), C(skipped), C(connection_lost), C(inactive),
+          C(unmanaged). With memory, a captured triage whose memory image was not captured gives
+          C(memory_<memory status>) (for example C(memory_hash_mismatch)).
+        - C(command_id), C(document_name), C(ping_status) (C(DescribeInstanceInformation)) and
+          C(detail) (the likely cause, C(ResponseCode), C(Status) and C(StatusDetails)) describe
+          the triage.
+        - C(memory) (with O(memory=true)) has its own C(status) (C(captured), C(hash_mismatch),
+          C(failed), C(skipped), C(still_running), C(planned), C(sent) or a command outcome as
+          above), C(detail), C(command_id), C(document_name) and C(upload_id).
       type: dict
     artifacts:
       description:
-        - The S3 objects read back, each with C(kind) (C(triage_stdout) or C(triage_stderr)),
-          C(bucket), C(key), C(s3_uri), C(version_id), C(size_bytes), C(sha256) (hex, of the bytes in
-          S3), C(command_id), C(document_name), C(truncated_in_api) (the object is longer than the
-          24,000 characters C(GetCommandInvocation) returns) and, for stdout, C(steps) (C(name),
-          C(tool), C(started_at), C(rc), C(offset), C(length) in bytes).
+        - The S3 objects read back, each with C(kind), C(bucket), C(key), C(s3_uri),
+          C(version_id), C(size_bytes), C(sha256) (hex, of the bytes in S3, GetObject),
+          C(s3_checksum) (the checksum S3 stored, C(algorithm), C(value), C(type), and for a
+          full-object SHA-256 whether it C(matches); null when S3 stored none) and C(command_id).
+        - C(triage_stdout), C(triage_stderr), C(memory_log_stdout), C(memory_log_stderr) (the
+          command output) also have C(document_name) and C(truncated_in_api) (the object holds
+          more than the 24,000 (stdout) or 8,000 (stderr) characters C(GetCommandInvocation)
+          returns); C(triage_stdout) has C(steps) (C(name), C(tool), C(command), C(started_at),
+          C(rc), C(offset) and C(length) in bytes, C(sha256) of the step's output).
+        - C(memory_image) also has C(format) (C(lime) or C(raw)), C(tool) (C(avml) or
+          C(winpmem)), C(tool_s3_uri), C(sha256_matches_host) (size and SHA-256 in S3 equal what
+          the host streamed; null when there was no host summary) and C(host) (C(bytes),
+          C(sha256), C(parts), C(part_size), C(tool_sha256) as the host computed it,
+          C(tool_location) (C(memfd), C(tmpfs:/dev/shm) or the Windows path), C(tool_rc),
+          C(written_on_host) (each file the host had to write, C(path), C(bytes), C(why)),
+          C(started_at), C(ended_at)).
       type: list
       elements: dict
     warnings:
@@ -109,7 +257,10 @@ instances:
       type: list
       elements: str
 actions:
-  description: Every C(SendCommand) made or planned, as in M(secops.aws_ir.ec2_quarantine).
+  description:
+    - Every mutating call made or planned, as in M(secops.aws_ir.ec2_quarantine) (C(SendCommand),
+      and for memory C(CreateMultipartUpload), C(PutParameter) (its value recorded as
+      C(<redacted>)), C(DeleteParameters), C(CompleteMultipartUpload) or C(AbortMultipartUpload)).
   returned: always
   type: list
   elements: dict
@@ -119,28 +270,33 @@ stage:
   type: str
 """
 
+import hashlib
+import json
+
 from ansible_collections.secops.aws_ir.plugins.module_utils import run_command
-from ansible_collections.secops.aws_ir.plugins.module_utils.artifacts import read_artifact
+from ansible_collections.secops.aws_ir.plugins.module_utils.command_output import read_outputs
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_VOLATILE
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence_bucket import validate_bucket_name
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import validate_instance_ids
+from ansible_collections.secops.aws_ir.plugins.module_utils.memory import MemoryRun
+from ansible_collections.secops.aws_ir.plugins.module_utils.memory import check_tools_exist
+from ansible_collections.secops.aws_ir.plugins.module_utils.memory import memory_sizes
+from ansible_collections.secops.aws_ir.plugins.module_utils.memory import validate_tools
 from ansible_collections.secops.aws_ir.plugins.module_utils.modules import AwsIrModule
+from ansible_collections.secops.aws_ir.plugins.module_utils.ssm_documents import PLATFORMS
+from ansible_collections.secops.aws_ir.plugins.module_utils.ssm_documents import document_for
 from ansible_collections.secops.aws_ir.plugins.module_utils.ssm_reachability import describe_reachability
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import validate_ticket
-from ansible_collections.secops.aws_ir.plugins.module_utils.triage import OUTPUT_PLUGIN_PATHS
+from ansible_collections.secops.aws_ir.plugins.module_utils.triage import CUSTOM
+from ansible_collections.secops.aws_ir.plugins.module_utils.triage import ProfileError
 from ansible_collections.secops.aws_ir.plugins.module_utils.triage import commands_for
-from ansible_collections.secops.aws_ir.plugins.module_utils.triage import document_for
 from ansible_collections.secops.aws_ir.plugins.module_utils.triage import parse_steps
+from ansible_collections.secops.aws_ir.plugins.module_utils.triage import step_commands
 
-# GetCommandInvocation returns at most this many characters of standard output.
-API_STDOUT_LIMIT = 24000
 _UNREACHABLE = {"ConnectionLost": "connection_lost", "Inactive": "inactive", "unmanaged": "unmanaged"}
-
-
-def output_key(prefix, command_id, instance_id, document, stream):
-    """The key the SSM Agent writes a stream (stdout or stderr) to."""
-    head = f"{prefix.rstrip('/')}/" if prefix else ""
-    return f"{head}{command_id}/{instance_id}/{OUTPUT_PLUGIN_PATHS[document]}/{stream}"
+_FINE = ("captured", "planned", "sent")
+# Beyond SSM's own timeouts the memory wait gives the agent this long to report and upload its output.
+_REPORT_SECONDS = 120
 
 
 def unreachable_outcome(reach):
@@ -148,38 +304,70 @@ def unreachable_outcome(reach):
             "detail": reach["likely_cause"]}
 
 
-def send_missing(module, client, targets, comment, output):
-    """{instance_id: command_id}: commands found from an earlier run, and new ones sent for the rest."""
-    commands = run_command.find_previous(client, list(targets), comment)
-    by_document = {}
-    for instance_id, document in targets.items():
-        if instance_id not in commands:
-            by_document.setdefault(document, []).append(instance_id)
-    timeouts = {"delivery": module.params["timeout_seconds"], "execution": module.params["execution_timeout"]}
-    for document, instance_ids in sorted(by_document.items()):
-        commands.update(run_command.send(module.actions, client, instance_ids, document, commands_for(document), comment, output, timeouts))
-    return commands
+class Triage:
+    """The triage of the reachable instances: which profile, which comment, send or reuse, read back."""
 
+    def __init__(self, module, clients, ticket, output):
+        self.module, self.ssm, self.s3 = module, clients["ssm"], clients["s3"]
+        self.ticket, self.output = ticket, output
+        self.profile = module.params["triage_profile"]
+        self.custom = module.params["custom_commands"] or {}
 
-def collect_artifacts(client, output, command_id, instance_id, document):
-    """The stdout and stderr objects of one invocation, read back from S3 (list)."""
-    artifacts = []
-    for stream in ("stdout", "stderr"):
-        found = read_artifact(client, output["bucket"], output_key(output["prefix"], command_id, instance_id, document, stream),
-                              keep_bytes=1 << 24 if stream == "stdout" else 0)
-        if found is None:
-            continue
-        head = found.pop("head")
-        found.update(kind=f"triage_{stream}", command_id=command_id, document_name=document,
-                     truncated_in_api=stream == "stdout" and len(head.decode("utf-8", "replace")) > API_STDOUT_LIMIT)
-        if stream == "stdout":
-            found["steps"] = parse_steps(head)
-        artifacts.append(found)
-    return artifacts
+    def commands(self, document):
+        return (self.custom.get(PLATFORMS[document]) or []) if self.profile == CUSTOM else None
+
+    def comment(self, document):
+        """aws-ir <ticket> triage, or triage custom-<hash of the commands>: a changed list is a new collection."""
+        if self.profile != CUSTOM:
+            return run_command.comment_for(self.ticket, "triage")
+        digest = hashlib.sha256(json.dumps(self.commands(document)).encode("utf-8")).hexdigest()[:12]
+        return run_command.comment_for(self.ticket, f"triage custom-{digest}")
+
+    def send(self, targets):
+        """{instance_id: command_id}: earlier commands found (unless force), new ones sent for the rest."""
+        params = self.module.params
+        timeouts = {"delivery": params["timeout_seconds"], "execution": params["execution_timeout"]}
+        commands = {}
+        for document in sorted(set(targets.values())):
+            ids = [i for i, d in targets.items() if d == document]
+            comment = self.comment(document)
+            found = {} if params["force"] else run_command.find_previous(self.ssm, ids, comment)
+            lines = commands_for(document, self.ticket, self.profile, self.commands(document))
+            missing = [i for i in ids if i not in found]
+            if missing:
+                found.update(run_command.send(self.module.actions, self.ssm, missing, document, lines, comment, self.output, timeouts))
+            commands.update(found)
+        return commands
+
+    def collect(self, command_id, instance_id, document):
+        """The stdout and stderr objects of one invocation, read back from S3, stdout split into its steps."""
+        found = read_outputs(self.s3, self.output, command_id, instance_id, document, "triage")
+        if "stdout" in found:
+            found["stdout"]["steps"] = parse_steps(found["stdout"]["head"], step_commands(document, self.profile, self.commands(document)))
+        return [dict((k, v) for k, v in artifact.items() if k != "head") for artifact in found.values()]
+
+    def run(self, targets):
+        """{instance_id: {"artifacts", "outcome"}} for the reachable targets."""
+        skipped = {i: d for i, d in targets.items() if self.profile == CUSTOM and not self.commands(d)}
+        results = {i: {"artifacts": [], "outcome": {"status": "skipped", "document_name": d, "ping_status": "Online",
+                                                    "detail": f"custom_commands has no commands for {PLATFORMS[d]}"}}
+                   for i, d in skipped.items()}
+        targets = {i: d for i, d in targets.items() if i not in skipped}
+        commands = self.send(targets)
+        if self.module.check_mode or not self.module.params["wait"]:
+            status = "planned" if self.module.check_mode else "sent"
+            results.update({i: {"artifacts": [], "outcome": {"status": status, "command_id": commands[i], "document_name": d,
+                                                             "ping_status": "Online"}} for i, d in targets.items()})
+            return results
+        invocations = run_command.wait_for(self.ssm, commands, self.module.params["wait_timeout"])
+        for i, document in targets.items():
+            artifacts = self.collect(commands[i], i, document)
+            results[i] = {"artifacts": artifacts, "outcome": settle(invocations[i], artifacts, commands[i], document)}
+        return results
 
 
 def settle(invocation, artifacts, command_id, document):
-    """The capture outcome of one instance from its invocation and what S3 holds."""
+    """The triage outcome of one instance from its invocation and what S3 holds."""
     outcome = {"command_id": command_id, "document_name": document, "ping_status": "Online"}
     if not run_command.is_terminal(invocation):
         return dict(outcome, status="still_running", detail="wait_timeout ran out; the command was left running, not re-sent")
@@ -187,10 +375,67 @@ def settle(invocation, artifacts, command_id, document):
     has_stdout = any(a["kind"] == "triage_stdout" for a in artifacts)
     if status == "success" and not has_stdout:
         return dict(outcome, status="evidence_upload_failed",
-                    detail="the command succeeded but its output is not in S3: the instance role likely lacks s3:PutObject (or KMS access) on the bucket")
+                    detail="the command succeeded but its output is not in S3: the instance role likely lacks s3:PutObject "
+                           "(or KMS access) on the bucket")
     if status == "success":
         return dict(outcome, status="captured", detail=None)
-    return dict(outcome, status=status, detail=f"ResponseCode {invocation.get('ResponseCode')}, StatusDetails {invocation.get('StatusDetails')}")
+    return dict(outcome, status=status, detail=run_command.describe_end(invocation))
+
+
+def capture_memory(module, clients, platforms, ticket, output, tools):
+    """{instance_id: {"artifacts", "outcome"}} of the memory stage; platforms: {instance_id: linux, windows or macos}."""
+    params = module.params
+    timeouts = {"delivery": params["timeout_seconds"], "execution": params["memory_execution_timeout"]}
+    run = MemoryRun(module.actions, clients, ticket, output, timeouts, tools)
+    results = {i: {"artifacts": [], "outcome": {"status": "skipped", "detail": f"memory_tools has no tool for {p}"}}
+               for i, p in platforms.items() if p not in tools}
+    wanted = {i: p for i, p in platforms.items() if p in tools}
+    previous = {} if params["force"] else run_command.find_previous(clients["ssm"], list(wanted), run.comment)
+    acquisitions = {i: run.resume(i, wanted[i], c) for i, c in previous.items()}
+    fresh = [i for i in wanted if i not in previous]
+    for i in [i for i in fresh if not params["force"] and run.existing_image(i, wanted[i])]:
+        fresh.remove(i)
+        artifacts, outcome = run.found_only(i, wanted[i])
+        results[i] = {"artifacts": artifacts, "outcome": outcome}
+    sizes = memory_sizes(clients["ec2"], fresh) if fresh else {}
+    for i in fresh:
+        acquisitions[i] = run.start(i, wanted[i], sizes[i])
+    if module.check_mode or not params["wait"]:
+        status = "planned" if module.check_mode else "sent"
+        results.update({i: {"artifacts": [], "outcome": {"status": status, "command_id": a["command_id"], "upload_id": a["upload_id"]}}
+                        for i, a in acquisitions.items()})
+        return results
+    wait = params["timeout_seconds"] + params["memory_execution_timeout"] + _REPORT_SECONDS
+    invocations = run_command.wait_for(clients["ssm"], {i: a["command_id"] for i, a in acquisitions.items()}, wait)
+    for i, acquisition in acquisitions.items():
+        artifacts, outcome = run.finish(acquisition, invocations[i])
+        results[i] = {"artifacts": artifacts, "outcome": outcome}
+    return results
+
+
+def combine(instance_id, triage, memory):
+    """One instance's result: triage outcome at the top, memory's under "memory", a warning for each that went wrong.
+
+    A memory outcome that only repeats the triage's (an instance SSM cannot reach) gets no warning of its own.
+    """
+    outcome = dict(triage["outcome"])
+    artifacts = list(triage["artifacts"])
+    if memory is not None:
+        outcome["memory"] = memory["outcome"]
+        artifacts += memory["artifacts"]
+        if outcome["status"] == "captured" and memory["outcome"]["status"] != "captured":
+            outcome["status"] = f"memory_{memory['outcome']['status']}"
+    warnings = []
+    if triage["outcome"]["status"] not in _FINE:
+        warnings.append(f"{instance_id}: volatile capture {triage['outcome']['status']}: {triage['outcome'].get('detail')}")
+    if memory is not None and memory["outcome"]["status"] not in _FINE + (triage["outcome"]["status"],):
+        warnings.append(f"{instance_id}: memory image {memory['outcome']['status']}: {memory['outcome'].get('detail')}")
+    return {"instance_id": instance_id, "outcome": outcome, "artifacts": artifacts, "warnings": warnings}
+
+
+def validate_profile(params):
+    if params["triage_profile"] == CUSTOM and not any((params["custom_commands"] or {}).values()):
+        raise ProfileError("triage_profile is custom but custom_commands has no command (custom_commands.linux or custom_commands.windows)")
 
 
 def do(module):
@@ -198,35 +443,36 @@ def do(module):
     ids = validate_instance_ids(params["instance_ids"])
     ticket = validate_ticket(params["ticket"], pattern=r".+")
     output = {"bucket": validate_bucket_name(params["bucket"]), "prefix": params["key_prefix"] or f"{ticket}/volatile"}
-    ssm, s3 = module.client("ssm"), module.client("s3")
+    validate_profile(params)
+    tools = validate_tools(params["memory_tools"]) if params["memory"] else {}
+    # SigV4 for presigned URLs: boto3 still presigns with SigV2 in us-east-1 unless told, and newer Regions refuse SigV2.
+    clients = {"ssm": module.client("ssm"), "s3": module.client("s3", config={"signature_version": "s3v4"}), "ec2": module.client("ec2")}
+    if tools:
+        check_tools_exist(clients["s3"], tools)
 
-    reach = describe_reachability(ssm, ids)
-    results = {i: {"instance_id": i, "outcome": unreachable_outcome(reach[i]), "artifacts": [], "warnings": []}
-               for i in ids if not reach[i]["reachable"]}
+    reach = describe_reachability(clients["ssm"], ids)
     targets = {i: document_for(reach[i]["platform_type"]) for i in ids if reach[i]["reachable"]}
-    commands = send_missing(module, ssm, targets, run_command.comment_for(ticket, "triage"), output)
+    triage = Triage(module, clients, ticket, output).run(targets)
+    # AVML is for Linux only: a MacOS instance runs the shell triage but has no memory tool.
+    platforms = {i: "macos" if reach[i]["platform_type"] == "MacOS" else PLATFORMS[d] for i, d in targets.items()}
+    memory = capture_memory(module, clients, platforms, ticket, output, tools) if params["memory"] else {}
+    for i in ids:
+        if i not in targets:
+            outcome = unreachable_outcome(reach[i])
+            triage[i] = {"artifacts": [], "outcome": outcome}
+            if params["memory"]:
+                memory[i] = {"artifacts": [], "outcome": {"status": outcome["status"], "detail": outcome["detail"]}}
 
-    if module.check_mode or not params["wait"]:
-        status = "planned" if module.check_mode else "sent"
-        for i, document in targets.items():
-            results[i] = {"instance_id": i, "artifacts": [], "warnings": [],
-                          "outcome": {"status": status, "command_id": commands[i], "document_name": document, "ping_status": "Online"}}
-    else:
-        invocations = run_command.wait_for(ssm, commands, params["wait_timeout"])
-        for i, document in targets.items():
-            artifacts = collect_artifacts(s3, output, commands[i], i, document)
-            results[i] = {"instance_id": i, "artifacts": artifacts, "warnings": [],
-                          "outcome": settle(invocations[i], artifacts, commands[i], document)}
-
-    ordered = [results[i] for i in ids]
+    ordered = [combine(i, triage[i], memory.get(i)) for i in ids]
     for result in ordered:
-        if result["outcome"]["status"] not in ("captured", "planned", "sent"):
-            result["warnings"].append(f"{result['instance_id']}: volatile capture {result['outcome']['status']}: {result['outcome'].get('detail')}")
-            module.warn(result["warnings"][-1])
+        for warning in result["warnings"]:
+            module.warn(warning)
     module.exit_json(changed=bool(module.actions.records), instances=ordered)
 
 
 def main():
+    tool = dict(type="dict", options=dict(s3_uri=dict(type="str", required=True), sha256=dict(type="str", required=True),
+                                          version_id=dict(type="str")))
     argument_spec = dict(
         instance_ids=dict(type="list", elements="str", required=True),
         ticket=dict(type="str", required=True),
@@ -234,6 +480,12 @@ def main():
         key_prefix=dict(type="str", no_log=False),
         timeout_seconds=dict(type="int", default=600),
         execution_timeout=dict(type="int", default=900),
+        triage_profile=dict(type="str", choices=["standard", "custom"], default="standard"),
+        custom_commands=dict(type="dict", options=dict(linux=dict(type="list", elements="str"), windows=dict(type="list", elements="str"))),
+        force=dict(type="bool", default=False),
+        memory=dict(type="bool", default=False),
+        memory_tools=dict(type="dict", options=dict(linux=tool, windows=dict(tool))),
+        memory_execution_timeout=dict(type="int", default=7200),
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=1200),
     )

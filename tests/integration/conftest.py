@@ -14,13 +14,30 @@ def lab():
         yield running
 
 
+@pytest.fixture(scope="session")
+def local_lab():
+    """A lab whose AWS-RunShellScript commands really run on this machine (the memory path needs real uploads)."""
+    with Lab(execute_locally=True, ssm={"invocation_absent_seconds": 0.1, "pending_seconds": 0.1, "in_progress_seconds": 0.1}) as running:
+        yield running
+
+
+def fresh_demo(running):
+    """A fresh demo estate (see lab/scene.py) in a lab, with an empty request log."""
+    running.reset()
+    scene = build_demo_scene(running.endpoint_url, region=REGION, ticket=TICKET)
+    running.clear_requests()
+    return scene
+
+
+@pytest.fixture
+def local_demo(local_lab):
+    return fresh_demo(local_lab)
+
+
 @pytest.fixture
 def demo(lab):
     """A fresh demo estate (see lab/scene.py) with an empty request log."""
-    lab.reset()
-    scene = build_demo_scene(lab.endpoint_url, region=REGION, ticket=TICKET)
-    lab.clear_requests()
-    return scene
+    return fresh_demo(lab)
 
 
 @pytest.fixture

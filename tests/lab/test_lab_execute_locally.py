@@ -66,3 +66,12 @@ def test_script_can_put_through_a_presigned_url(clients):
     answer = _run(clients, [f'{sys.executable} -c "{put}"', "echo uploaded"])
     assert answer["Status"] == "Success", answer["StandardErrorContent"]
     assert s3.get_object(Bucket="local-evidence", Key="memory.lime")["Body"].read() == b"RAM"
+
+
+def test_script_sees_the_instance_role_and_reaches_the_lab_with_the_aws_cli(clients):
+    # As on EC2: the instance profile's credentials and the Regional endpoints, never the caller's own credentials.
+    clients("ssm").put_parameter(Name="/secops/aws_ir/lab/check", Value="from-parameter-store", Type="SecureString")
+    answer = _run(clients, ["echo key=$AWS_ACCESS_KEY_ID", "aws ssm get-parameter --name /secops/aws_ir/lab/check --with-decryption "
+                            "--query Parameter.Value --output text"])
+    assert answer["Status"] == "Success", answer["StandardErrorContent"]
+    assert answer["StandardOutputContent"] == "key=ASIALABINSTANCEROLE0\nfrom-parameter-store\n"

@@ -108,3 +108,18 @@ def test_internal_writes_are_not_logged(lab, aws, launch, bucket):
     lab.clear_requests()
     _run(aws, instance_id, ["date"], OutputS3BucketName=bucket)
     assert set(lab.counts()) == {"ssm"}
+
+
+def test_ir_script_steps_printf_and_the_missing_tools_tag(aws, launch):
+    instance_id = launch(tags={"lab:missing-tools": "lsof, ss"})[0]
+    commands = IR_FUNCTIONS + ["ir_script() { :; }", "printf '%s\\n' '##IR## ticket=INC 1 profile=custom'",
+                               "ir_script custom_1 'ps' 'ps auxww | grep -v grep'", "ir_script custom_2 'nope' 'nope --x'",
+                               "ir_step sockets ss -tanp", "ir_step files lsof -nP", "ir_step memory cat /proc/meminfo"]
+    _command_id, answer = _run(aws, instance_id, commands)
+    out = answer["StandardOutputContent"]
+    assert out.startswith("##IR## ticket=INC 1 profile=custom\n")
+    assert "##IR## step=custom_1 tool=ps start=" in out and "##IR## end=custom_1 rc=0" in out and "203.0.113.66" in out
+    assert "##IR## end=custom_2 rc=127" in out
+    # Tagged missing: the tools the table has are gone, and the steps after them still run.
+    assert "##IR## end=sockets rc=127" in out and "##IR## end=files rc=127" in out and "##IR## end=memory rc=0" in out
+    assert answer["StandardErrorContent"] == "sh: 1: nope: not found\nsh: 1: ss: not found\nsh: 1: lsof: not found\n"

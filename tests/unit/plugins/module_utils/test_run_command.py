@@ -66,14 +66,17 @@ def test_each_terminal_status_has_its_own_outcome():
     assert not run_command.is_terminal({"Status": "Delayed"})
 
 
-def test_previous_command_with_same_comment_is_reused_unless_it_failed(fake_client):
+def test_previous_invocation_with_same_comment_is_reused_unless_it_failed(fake_client):
     comment = run_command.comment_for("INC-1", "triage")
-    commands = {"i-1": [{"CommandId": "old", "Comment": comment, "Status": "Success", "RequestedDateTime": 1},
-                        {"CommandId": "new", "Comment": comment, "Status": "InProgress", "RequestedDateTime": 2},
-                        {"CommandId": "other", "Comment": "aws-ir INC-2 triage", "Status": "Success", "RequestedDateTime": 3}],
-                "i-2": [{"CommandId": "failed", "Comment": comment, "Status": "Failed", "RequestedDateTime": 1}]}
-    client = fake_client(list_commands=lambda params: {"Commands": commands[params["InstanceId"]]})
-    assert run_command.find_previous(client, ["i-1", "i-2"], comment) == {"i-1": "new"}
+
+    def listed(command_id, status, when, text=comment):
+        return {"CommandId": command_id, "Comment": text, "Status": status, "RequestedDateTime": when}
+    invocations = {"i-1": [listed("old", "Success", 1), listed("new", "InProgress", 2), listed("other", "Success", 3, "aws-ir INC-2 triage")],
+                   # The command of i-2 may be Failed overall; only this instance's own invocation counts.
+                   "i-2": [listed("shared", "Success", 1)],
+                   "i-3": [listed("f", "Failed", 1), listed("t", "TimedOut", 2), listed("c", "Cancelled", 3)]}
+    client = fake_client(list_command_invocations=lambda params: {"CommandInvocations": invocations[params["InstanceId"]]})
+    assert run_command.find_previous(client, ["i-1", "i-2", "i-3"], comment) == {"i-1": "new", "i-2": "shared"}
 
 
 def test_send_batches_fifty_instances_per_command(fake_client):
@@ -87,6 +90,28 @@ def test_send_batches_fifty_instances_per_command(fake_client):
     params = client.calls[0][1]
     assert params["Parameters"] == {"commands": ["uptime"], "executionTimeout": ["900"]}
     assert (params["TimeoutSeconds"], params["OutputS3KeyPrefix"], params["Comment"]) == (600, "INC-1/volatile", "aws-ir INC-1 triage")
+    # One failing instance must not stop the others (MaxErrors 0 would).
+    assert (params["MaxErrors"], params["MaxConcurrency"]) == ("100%", "50")
+
+
+def test_send_records_a_long_program_by_its_note_not_its_text(fake_client):
+    client = fake_client(send_command={"Command": {"CommandId": "c-1"}, "ResponseMetadata": {"RequestId": "r"}})
+    log = ActionLog("volatile_capture", False)
+    run_command.send(log, client, ["i-1"], "AWS-RunShellScript", ["exec python3 - <<'X'", "print(1)", "X"], "aws-ir INC-1 memory",
+                     {"bucket": "b", "prefix": "p"}, {"delivery": 600, "execution": 900}, recorded_commands=["exec python3 - <<'X'", "<note>", "X"])
+    assert client.calls[0][1]["Parameters"]["commands"] == ["exec python3 - <<'X'", "print(1)", "X"]
+    assert log.records[0]["parameters"]["Parameters"]["commands"] == ["exec python3 - <<'X'", "<note>", "X"]
+
+
+def test_each_way_a_command_ends_is_explained_with_its_codes():
+    ended = {"Status": "TimedOut", "StatusDetails": "ExecutionTimedOut", "ResponseCode": 137}
+    text = run_command.describe_end(ended)
+    assert "executionTimeout" in text and "ResponseCode 137" in text and "StatusDetails ExecutionTimedOut" in text
+    assert "timeout_seconds" in run_command.describe_end({"Status": "TimedOut", "StatusDetails": "DeliveryTimedOut", "ResponseCode": -1})
+    assert "MaxErrors" in run_command.describe_end({"Status": "Cancelled", "StatusDetails": "Terminated", "ResponseCode": -1})
+    # ListCommandInvocations carries the code on the plugin, not on the invocation.
+    listed = {"Status": "TimedOut", "StatusDetails": "ExecutionTimedOut", "CommandPlugins": [{"ResponseCode": -1}]}
+    assert "ResponseCode -1," in run_command.describe_end(listed)
 
 
 def test_comment_fits_the_100_characters_ssm_allows():
