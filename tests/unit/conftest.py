@@ -62,3 +62,23 @@ def fake_client():
 @pytest.fixture
 def aws_error():
     return client_error
+
+
+class FakeClock:
+    """A monotonic clock that only moves when something sleeps on it; keeps every sleep."""
+
+    def __init__(self):
+        self.now = 0.0
+        self.sleeps = []
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()

@@ -6,43 +6,29 @@ def invocation(instance_id, status, details=None, command_id="c-1"):
     return {"CommandId": command_id, "InstanceId": instance_id, "Status": status, "StatusDetails": details or status}
 
 
-class Clock:
-    def __init__(self):
-        self.now = 0.0
-        self.sleeps = []
 
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def __call__(self):
-        return self.now
-
-
-def test_missing_invocation_right_after_send_is_pending_not_failure(fake_client):
+def test_missing_invocation_right_after_send_is_pending_not_failure(fake_client, clock):
     client = fake_client(list_command_invocations=[
         {"CommandInvocations": []},
         {"CommandInvocations": [invocation("i-1", "InProgress")]},
         {"CommandInvocations": [invocation("i-1", "Success")]},
     ])
-    clock = Clock()
     latest = run_command.wait_for(client, {"i-1": "c-1"}, wait_timeout=60, sleep=clock.sleep, clock=clock)
     assert latest["i-1"]["Status"] == "Success"
     assert clock.sleeps == [0.5, 0.75]
 
 
-def test_wait_that_runs_out_returns_the_running_invocation_and_never_sends(fake_client):
+def test_wait_that_runs_out_returns_the_running_invocation_and_never_sends(fake_client, clock):
     client = fake_client(list_command_invocations={"CommandInvocations": [invocation("i-1", "InProgress")]})
-    clock = Clock()
     latest = run_command.wait_for(client, {"i-1": "c-1"}, wait_timeout=10, sleep=clock.sleep, clock=clock)
     assert not run_command.is_terminal(latest["i-1"])
     assert set(client.names()) == {"list_command_invocations"}
     assert sum(clock.sleeps) <= 10
 
 
-def test_one_listing_per_command_per_poll_covers_all_its_instances(fake_client):
+def test_one_listing_per_command_per_poll_covers_all_its_instances(fake_client, clock):
     client = fake_client(list_command_invocations={"CommandInvocations": [invocation("i-1", "Success"), invocation("i-2", "Failed")]})
-    latest = run_command.wait_for(client, {"i-1": "c-1", "i-2": "c-1"}, wait_timeout=10, sleep=None, clock=Clock())
+    latest = run_command.wait_for(client, {"i-1": "c-1", "i-2": "c-1"}, wait_timeout=10, sleep=None, clock=clock)
     assert len(client.calls) == 1
     assert client.calls[0][1] == {"CommandId": "c-1", "Details": True}
     assert run_command.outcome_of(latest["i-2"]) == "failed"

@@ -85,47 +85,34 @@ def test_existing_lookup_filters_by_ticket_tag_and_volume_and_skips_error_state_
     assert params["OwnerIds"] == ["self"]
 
 
-class Clock:
-    def __init__(self):
-        self.now, self.sleeps = 0.0, []
 
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def __call__(self):
-        return self.now
-
-
-def test_wait_polls_pending_until_completed(fake_client):
+def test_wait_polls_pending_until_completed(fake_client, clock):
     client = fake_client(describe_snapshots=[
         {"Snapshots": [{"SnapshotId": "snap-1", "VolumeId": "v", "State": "pending", "Progress": "40%"}]},
         {"Snapshots": [{"SnapshotId": "snap-1", "VolumeId": "v", "State": "completed", "Progress": "100%"}]},
     ])
-    clock = Clock()
     latest = snapshots.wait_completed(client, ["snap-1"], 600, sleep=clock.sleep, clock=clock)
     assert latest["snap-1"]["State"] == "completed"
     assert clock.sleeps == [1.0]
 
 
-def test_wait_that_runs_out_returns_pending_with_progress(fake_client):
+def test_wait_that_runs_out_returns_pending_with_progress(fake_client, clock):
     client = fake_client(describe_snapshots={"Snapshots": [{"SnapshotId": "snap-1", "VolumeId": "v", "State": "pending", "Progress": "3%"}]})
-    clock = Clock()
     latest = snapshots.wait_completed(client, ["snap-1"], 20, sleep=clock.sleep, clock=clock)
     assert (latest["snap-1"]["State"], latest["snap-1"]["Progress"]) == ("pending", "3%")
     assert clock.now <= 20
 
 
-def test_error_state_fails_naming_the_snapshot_and_volume(fake_client):
+def test_error_state_fails_naming_the_snapshot_and_volume(fake_client, clock):
     client = fake_client(describe_snapshots={"Snapshots": [{"SnapshotId": "snap-9", "VolumeId": "vol-data1", "State": "error",
                                                             "StateMessage": "internal error"}]})
     with pytest.raises(snapshots.SnapshotError, match="snap-9 \\(volume vol-data1\\): internal error"):
-        snapshots.wait_completed(client, ["snap-9"], 60, sleep=lambda s: None, clock=Clock())
+        snapshots.wait_completed(client, ["snap-9"], 60, sleep=lambda s: None, clock=clock)
 
 
-def test_a_copy_in_the_error_state_fails_naming_the_copy_and_its_original(fake_client):
+def test_a_copy_in_the_error_state_fails_naming_the_copy_and_its_original(fake_client, clock):
     # A copy fails asynchronously, for example when the KMS key policy does not let EBS use the key.
     client = fake_client(describe_snapshots={"Snapshots": [{"SnapshotId": "snap-c", "VolumeId": "vol-ffffffff", "State": "error",
                                                             "Tags": [{"Key": "SourceSnapshotId", "Value": "snap-o"}]}]})
     with pytest.raises(snapshots.SnapshotError, match="snap-c \\(copy of snap-o\\): no message"):
-        snapshots.wait_completed(client, ["snap-c"], 60, sleep=lambda s: None, clock=Clock())
+        snapshots.wait_completed(client, ["snap-c"], 60, sleep=lambda s: None, clock=clock)
