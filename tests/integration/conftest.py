@@ -2,15 +2,28 @@
 
 import pytest
 
-from lab import Lab
 from lab.scene import build_demo_scene
+from tests.integration.responder_calls import RecordingLab
 from tests.integration.support import REGION
+from tests.integration.support import REPO
 from tests.integration.support import TICKET
+
+# Every AWS call the modules made during the session, for the responder policy check (and for people).
+RESPONDER_CALLS = REPO / "tests" / "output" / "responder-calls.json"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "after_integration: runs after every other test, because it reads what they recorded")
+
+
+def pytest_collection_modifyitems(items):
+    items.sort(key=lambda item: item.get_closest_marker("after_integration") is not None)
 
 
 @pytest.fixture(scope="session")
 def lab():
-    with Lab() as running:
+    """The session's lab; it keeps the modules' calls across resets (see responder_calls.py)."""
+    with RecordingLab(RESPONDER_CALLS) as running:
         yield running
 
 
