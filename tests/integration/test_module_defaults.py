@@ -1,0 +1,25 @@
+"""module_defaults: group/secops.aws_ir.aws_ir reaches the collection's modules and amazon.aws's."""
+
+from tests.integration.support import REGION
+from tests.integration.support import REPO
+from tests.integration.support import TICKET
+from tests.integration.support import run_playbook
+from tests.integration.support import task_result
+
+# Where the modules would go without the group's endpoint_url: nothing listens there, so a
+# module the group did not reach fails instead of calling anything real.
+NOWHERE = "http://127.0.0.1:9"
+PLAYBOOK = REPO / "tests" / "integration" / "playbooks" / "module_defaults.yml"
+
+
+def test_region_and_endpoint_set_only_in_the_action_group_reach_both_collections(lab, demo):
+    code, output = run_playbook(lab, PLAYBOOK,
+                                extra_vars={"ticket": TICKET, "lab_region": REGION, "lab_endpoint_url": lab.endpoint_url},
+                                environment={"AWS_URL": NOWHERE, "AWS_REGION": None, "AWS_CONFIG_FILE": "/dev/null"})
+    assert code == 0, output["stats"]
+    assert task_result(output, "A module of this collection")["instance_ids"] == [demo["compromised_instance_id"]]
+    found = task_result(output, "A module of amazon.aws")["instances"]
+    assert [i["instance_id"] for i in found] == [demo["compromised_instance_id"]]
+    callers = {r["user_agent"].split(" Ansible/")[1].split()[1].split("/")[0] for r in lab.requests()
+               if r["action"] == "DescribeInstances"}
+    assert callers == {"secops.aws_ir", "amazon.aws"}
