@@ -32,7 +32,7 @@ def test_defaults_are_the_ones_the_specification_declares(role):
     path = REPO / "roles" / role / "defaults" / "main.yml"
     defaults = load_yaml(path) if path.exists() else {}
     options = spec(role)["options"]
-    assert {k: v for k, v in (defaults or {}).items()} == {k: o["default"] for k, o in options.items() if "default" in o}
+    assert (defaults or {}) == {k: o["default"] for k, o in options.items() if "default" in o}
 
 
 @pytest.mark.parametrize("role", ROLES)
