@@ -5,6 +5,7 @@ made in the lab during the integration tests (see responder_calls.py and iam_act
 comparison runs after every other test of the session.
 """
 
+import fnmatch
 import json
 import re
 
@@ -96,3 +97,16 @@ def test_responder_policy_allows_exactly_what_the_modules_called(lab):
         pytest.fail(str(error))
     report = difference_report(needed, allowed_actions(load(RESPONDER)))
     assert report == [], "\n".join(report) + f"\n(the calls are in {lab.record_path})"
+
+
+@pytest.mark.after_integration
+def test_the_instance_role_may_write_every_output_location_the_modules_asked_for(lab):
+    lab.keep_module_calls()
+    sends = [c["params"] for c in lab.module_calls
+             if (c["service"], c["action"]) == ("ssm", "SendCommand") and c["params"].get("OutputS3BucketName")]
+    assert sends, "no SendCommand with S3 output was recorded: run this with the other integration tests"
+    uploads = [arn for s in load(INSTANCE_ROLE) if "s3:PutObject" in s["Action"] for arn in s["Resource"]]
+    # SSM writes under OutputS3KeyPrefix/<command id>/<instance id>/<plugin>/...
+    outputs = {f"arn:aws:s3:::{p['OutputS3BucketName']}/{p.get('OutputS3KeyPrefix', '').strip('/')}/command-id/i-id/stdout" for p in sends}
+    refused = sorted(o for o in outputs if not any(fnmatch.fnmatchcase(o, arn) for arn in uploads))
+    assert refused == [], f"{INSTANCE_ROLE.relative_to(REPO)} does not let the instance role write {refused}"
