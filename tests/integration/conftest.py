@@ -3,6 +3,7 @@
 import pytest
 
 from lab.scene import build_demo_scene
+from tests.integration.responder_calls import ModuleCalls
 from tests.integration.responder_calls import RecordingLab
 from tests.integration.support import REGION
 from tests.integration.support import REPO
@@ -21,9 +22,15 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="session")
-def lab():
-    """The session's lab; it keeps the modules' calls across resets (see responder_calls.py)."""
-    with RecordingLab(RESPONDER_CALLS) as running:
+def module_calls():
+    """Every call the modules made in the session's labs (see responder_calls.py)."""
+    return ModuleCalls(RESPONDER_CALLS)
+
+
+@pytest.fixture(scope="session")
+def lab(module_calls):
+    """The session's lab; it keeps the modules' calls across resets."""
+    with RecordingLab(module_calls) as running:
         yield running
 
 

@@ -30,22 +30,12 @@ def lab_environment(lab):
     return env
 
 
-def run_playbook(lab, playbook, *args, extra_vars=None, environment=None):
-    """ansible-playbook with the JSON callback; returns (exit code, parsed output).
-
-    playbook: a name in playbooks/, or an absolute path; environment: variables to set on top of
-    lab_environment(lab), None to remove one.
-    """
+def run_playbook(lab, playbook, *args, extra_vars=None):
+    """ansible-playbook with the JSON callback; returns (exit code, parsed output)."""
     command = [str(Path(sys.executable).parent / "ansible-playbook"), str(REPO / "playbooks" / playbook), *args]
     for key, value in (extra_vars or {"ticket": TICKET}).items():
         command += ["-e", json.dumps({key: value})]
-    env = lab_environment(lab)
-    for key, value in (environment or {}).items():
-        if value is None:
-            env.pop(key, None)
-        else:
-            env[key] = value
-    done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False)
+    done = subprocess.run(command, cwd=REPO, env=lab_environment(lab), capture_output=True, text=True, timeout=600, check=False)
     try:
         output = json.loads(done.stdout)
     except json.JSONDecodeError:

