@@ -45,5 +45,5 @@ def test_the_readme_names_the_role_and_documents_every_variable(role):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_galaxy_shows_a_description(role):
-    # galaxy-importer reads a role's description from meta/main.yml.
-    assert load_yaml(REPO / "roles" / role / "meta" / "main.yml")["galaxy_info"]["description"] == spec(role)["short_description"]
+    # galaxy-importer reads a role's description from meta/main.yml (it warns without one).
+    assert load_yaml(REPO / "roles" / role / "meta" / "main.yml")["galaxy_info"]["description"].strip()
