@@ -14,6 +14,7 @@ _ELB_BY_VERSION = {"2012-06-01": "elb", "2015-12-01": "elbv2"}
 # Services whose JSON-protocol target prefix identifies them when a request is unsigned.
 _TARGET_PREFIXES = {"AmazonSSM": "ssm", "TrentService": "kms"}
 _SECRET_MARKERS = ("X-Amz-Signature", "X-Amz-Credential")
+_SIGNING_HEADERS = frozenset({"x-amz-date", "x-amz-content-sha256", "x-amz-security-token"})
 REDACTED = "<redacted>"
 
 
@@ -34,9 +35,10 @@ class Call:
 
 
 def _amz_header_names(environ):
-    """What an S3 request asks for beyond its path: Object Lock retention, tagging, a copy source..."""
-    prefix = "HTTP_X_AMZ_"
-    return tuple(sorted(name[5:].lower().replace("_", "-") for name in environ if name.startswith(prefix)))
+    """What an S3 request asks for beyond its path: Object Lock retention, tagging, a copy source...
+    (the names only, and not those of the signature: date, payload hash, session token)."""
+    names = (name[5:].lower().replace("_", "-") for name in environ if name.startswith("HTTP_X_AMZ_"))
+    return tuple(sorted(name for name in names if name not in _SIGNING_HEADERS))
 
 
 def _credential_scope(environ, query):

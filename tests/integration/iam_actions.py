@@ -25,6 +25,7 @@ S3_ACTIONS = {
     "GetBucketEncryption": (("GetEncryptionConfiguration",), None),
     "GetBucketLifecycleConfiguration": (("GetLifecycleConfiguration",), None),
     "GetBucketLocation": (("GetBucketLocation",), None),
+    "GetBucketOwnershipControls": (("GetBucketOwnershipControls",), None),
     "GetBucketPolicy": (("GetBucketPolicy",), None),
     "GetBucketPolicyStatus": (("GetBucketPolicyStatus",), None),
     "GetBucketTagging": (("GetBucketTagging",), None),

@@ -23,6 +23,7 @@ def request(service, action, params=None, amz_headers=(), error_code=None):
     (request("s3", "ListObjectVersions", {"bucket": "b", "key": None}), {"s3:ListBucketVersions"}),
     (request("s3", "GetObjectLockConfiguration", {"bucket": "b", "key": None}), {"s3:GetBucketObjectLockConfiguration"}),
     (request("s3", "GetBucketEncryption", {"bucket": "b", "key": None}), {"s3:GetEncryptionConfiguration"}),
+    (request("s3", "HeadBucket", {"bucket": "b", "key": None}), {"s3:ListBucket"}),
     (request("s3", "HeadObject", {"bucket": "b", "key": "k"}), {"s3:GetObject"}),
     (request("s3", "GetObject", {"bucket": "b", "key": "k", "version_id": "v1"}), {"s3:GetObjectVersion"}),
     (request("s3", "GetObjectAttributes", {"bucket": "b", "key": "k", "version_id": "v1"}),
