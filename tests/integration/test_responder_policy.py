@@ -90,7 +90,7 @@ def difference_report(needed, allowed):
 def test_responder_policy_allows_exactly_what_the_modules_called(module_calls):
     calls = module_calls.collect()
     assert calls, ("no module call was recorded: this test compares the policy with the calls of the other "
-                              "integration tests, so run it together with them (pytest tests/integration)")
+                   "integration tests, so run it together with them (pytest tests/integration)")
     try:
         needed = needed_actions(calls)
     except UnknownRequest as error:
