@@ -1,7 +1,7 @@
 # The commands a newcomer needs; each one installs what it needs first (scripts/bootstrap).
 PORT ?= 5055
 
-.PHONY: demo test lab-start lab-stop bootstrap
+.PHONY: demo test lab-start lab-stop bootstrap molecule
 
 demo:  ## run respond.yml against a compromised instance in the local lab
 	scripts/demo
@@ -17,3 +17,9 @@ lab-start: bootstrap  ## start the local AWS lab on PORT (default 5055)
 
 lab-stop:  ## stop the local AWS lab on PORT
 	.venv/bin/python -m lab stop --port $(PORT)
+
+molecule: bootstrap  ## run the molecule scenario (extensions/molecule/default) against a lab started on PORT
+	.venv/bin/python -m lab start --port $(PORT)
+	PATH="$(CURDIR)/.venv/bin:$$PATH" AWS_URL=http://127.0.0.1:$(PORT) AWS_REGION=us-east-1 \
+		AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing .venv/bin/molecule test; \
+		status=$$?; .venv/bin/python -m lab stop --port $(PORT); exit $$status

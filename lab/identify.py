@@ -14,6 +14,7 @@ _ELB_BY_VERSION = {"2012-06-01": "elb", "2015-12-01": "elbv2"}
 # Services whose JSON-protocol target prefix identifies them when a request is unsigned.
 _TARGET_PREFIXES = {"AmazonSSM": "ssm", "TrentService": "kms"}
 _SECRET_MARKERS = ("X-Amz-Signature", "X-Amz-Credential")
+_SIGNING_HEADERS = frozenset({"x-amz-date", "x-amz-content-sha256", "x-amz-security-token"})
 REDACTED = "<redacted>"
 
 
@@ -29,6 +30,15 @@ class Call:
     params: dict = field(default_factory=dict)
     method: str = "GET"
     query: dict = field(default_factory=dict)  # the decoded query string (never logged)
+    user_agent: str = ""
+    amz_headers: tuple = ()  # names of the x-amz-* request headers, lower case (values are never logged)
+
+
+def _amz_header_names(environ):
+    """What an S3 request asks for beyond its path: Object Lock retention, tagging, a copy source...
+    (the names only, and not those of the signature: date, payload hash, session token)."""
+    names = (name[5:].lower().replace("_", "-") for name in environ if name.startswith("HTTP_X_AMZ_"))
+    return tuple(sorted(name for name in names if name not in _SIGNING_HEADERS))
 
 
 def _credential_scope(environ, query):
@@ -76,7 +86,7 @@ def _json_call(environ, body, base):
     except ValueError:
         params = {}
     service = base.service or _TARGET_PREFIXES.get(prefix, prefix.lower())
-    return Call(service, action, "json", base.region, base.access_key, params, base.method, base.query)
+    return Call(service, action, "json", base.region, base.access_key, params, base.method, base.query, base.user_agent, base.amz_headers)
 
 
 def _query_call(form, base):
@@ -85,21 +95,25 @@ def _query_call(form, base):
     if service == "elasticloadbalancing":
         service = _ELB_BY_VERSION.get(form.get("Version", ""), "elbv2")
     protocol = "ec2" if service == "ec2" else "query"
-    return Call(service or "unknown", form["Action"], protocol, base.region, base.access_key, params, base.method, base.query)
+    return Call(service or "unknown", form["Action"], protocol, base.region, base.access_key, params, base.method, base.query,
+                base.user_agent, base.amz_headers)
 
 
 def _s3_call(environ, query, base):
     bucket, key = s3_bucket_and_key(environ)
     params = {"bucket": bucket, "key": key}
+    if "versionId" in query:
+        params["version_id"] = query["versionId"]
     action = s3_action(environ["REQUEST_METHOD"], bucket, key, query, environ)
-    return Call("s3", action, "rest-xml", base.region, base.access_key, params, base.method, base.query)
+    return Call("s3", action, "rest-xml", base.region, base.access_key, params, base.method, base.query, base.user_agent, base.amz_headers)
 
 
 def identify(environ):
     """Return the Call a request is. Reads (and restores) the body of every non-S3 request."""
     query = _form(environ.get("QUERY_STRING", ""))
     access_key, region, signing_name = _credential_scope(environ, query)
-    base = Call(signing_name, "", "", region, access_key, method=environ["REQUEST_METHOD"], query=query)
+    base = Call(signing_name, "", "", region, access_key, method=environ["REQUEST_METHOD"], query=query,
+                user_agent=environ.get("HTTP_USER_AGENT", ""), amz_headers=_amz_header_names(environ))
     if signing_name == "s3":
         return _s3_call(environ, query, base)
     body = read_body(environ)

@@ -22,6 +22,8 @@ class RequestLog:
             "status": status,
             "error_code": error_code,
             "params": redact(call.params),
+            "user_agent": call.user_agent,
+            "amz_headers": list(call.amz_headers),
         }
         with self._lock:
             self._entries.append(entry)

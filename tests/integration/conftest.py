@@ -2,22 +2,43 @@
 
 import pytest
 
-from lab import Lab
 from lab.scene import build_demo_scene, build_multi_vpc_scene, build_spot_scene
+from tests.integration.responder_calls import ModuleCalls
+from tests.integration.responder_calls import RecordingLab
 from tests.integration.support import REGION
+from tests.integration.support import REPO
 from tests.integration.support import TICKET
+
+# Every AWS call the modules made during the session, for the responder policy check (and for people).
+RESPONDER_CALLS = REPO / "tests" / "output" / "responder-calls.json"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "after_integration: runs after every other test, because it reads what they recorded")
+
+
+def pytest_collection_modifyitems(items):
+    items.sort(key=lambda item: item.get_closest_marker("after_integration") is not None)
 
 
 @pytest.fixture(scope="session")
-def lab():
-    with Lab() as running:
+def module_calls():
+    """Every call the modules made in the session's labs (see responder_calls.py)."""
+    return ModuleCalls(RESPONDER_CALLS)
+
+
+@pytest.fixture(scope="session")
+def lab(module_calls):
+    """The session's lab; it keeps the modules' calls across resets."""
+    with RecordingLab(module_calls) as running:
         yield running
 
 
 @pytest.fixture(scope="session")
-def local_lab():
+def local_lab(module_calls):
     """A lab whose AWS-RunShellScript commands really run on this machine (the memory path needs real uploads)."""
-    with Lab(execute_locally=True, ssm={"invocation_absent_seconds": 0.1, "pending_seconds": 0.1, "in_progress_seconds": 0.1}) as running:
+    ssm = {"invocation_absent_seconds": 0.1, "pending_seconds": 0.1, "in_progress_seconds": 0.1}
+    with RecordingLab(module_calls, execute_locally=True, ssm=ssm) as running:
         yield running
 
 

@@ -5,7 +5,9 @@ import subprocess
 import sys
 import urllib.request
 
+import boto3
 import pytest
+from botocore.config import Config
 
 from lab.identify import REDACTED
 
@@ -83,6 +85,25 @@ def test_more_s3_bucket_actions(lab, aws):
     assert [action for _service, action in entries(lab)] == [
         "CreateBucket", "PutBucketVersioning", "PutBucketTagging", "GetBucketTagging", "PutPublicAccessBlock",
         "GetPublicAccessBlock", "PutBucketPolicy", "GetBucketPolicy"]
+
+
+def test_user_agent_version_and_amz_header_names_are_logged(lab, aws):
+    s3 = aws("s3")
+    s3.create_bucket(Bucket="locked", ObjectLockEnabledForBucket=True)
+    version = s3.put_object(Bucket="locked", Key="k", Body=b"x", ChecksumAlgorithm="SHA256", ObjectLockMode="GOVERNANCE",
+                            ObjectLockRetainUntilDate="2100-01-01T00:00:00Z", Tagging="Evidence=Yes")["VersionId"]
+    tagged = boto3.client("s3", endpoint_url=lab.endpoint_url, region_name="us-east-1", aws_access_key_id="testing",
+                          aws_secret_access_key="testing", aws_session_token="session",
+                          config=Config(user_agent_extra="APN/1.0 Ansible/2.19.14 secops.aws_ir/1.0.0"))
+    tagged.get_object(Bucket="locked", Key="k", VersionId=version)
+    put, get = lab.requests()[1:]
+    assert {"x-amz-object-lock-mode", "x-amz-object-lock-retain-until-date", "x-amz-tagging", "x-amz-checksum-sha256"} <= set(put["amz_headers"])
+    assert put["amz_headers"] == sorted(put["amz_headers"]) and "x-amz-date" not in put["amz_headers"]
+    assert put["params"] == {"bucket": "locked", "key": "k"} and "Ansible/" not in put["user_agent"]
+    assert get["params"] == {"bucket": "locked", "key": "k", "version_id": version}
+    assert "x-amz-security-token" not in get["amz_headers"]  # a signature header, like the date
+    assert get["user_agent"].endswith("APN/1.0 Ansible/2.19.14 secops.aws_ir/1.0.0")
+    assert get["user_agent"].startswith("Boto3/")
 
 
 def test_presigned_url_is_identified_and_redacted(lab, aws):
