@@ -6,7 +6,6 @@ def invocation(instance_id, status, details=None, command_id="c-1"):
     return {"CommandId": command_id, "InstanceId": instance_id, "Status": status, "StatusDetails": details or status}
 
 
-
 def test_missing_invocation_right_after_send_is_pending_not_failure(fake_client, clock):
     client = fake_client(list_command_invocations=[
         {"CommandInvocations": []},

@@ -85,7 +85,6 @@ def test_existing_lookup_filters_by_ticket_tag_and_volume_and_skips_error_state_
     assert params["OwnerIds"] == ["self"]
 
 
-
 def test_wait_polls_pending_until_completed(fake_client, clock):
     client = fake_client(describe_snapshots=[
         {"Snapshots": [{"SnapshotId": "snap-1", "VolumeId": "v", "State": "pending", "Progress": "40%"}]},
