@@ -8,12 +8,20 @@
 Throttling (RequestLimitExceeded, Throttling) is normal when many instances are
 handled at once; calls back off with jitter instead of being serialised. The
 first delay is short so that one throttled call does not cost seconds.
+
+A throttled request is refused before AWS acts on it, so retrying it repeats
+nothing, creates (CreateSnapshots, CreateSecurityGroup, SendCommand) included.
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-DEFAULT_RETRY = AWSRetry.jittered_backoff(retries=12, delay=0.5, backoff=2.0, max_delay=20)
+# AWSRetry already retries RequestLimitExceeded (EC2) and Throttling (Auto Scaling, ELB, STS, IAM and the
+# other query APIs), but not what the JSON APIs (SSM, KMS) and S3 answer: ThrottlingException, SlowDown,
+# and a bare 503 for a HEAD request, whose error has no body to name its code.
+THROTTLING_CODES = ["ThrottlingException", "SlowDown", "503"]
+
+DEFAULT_RETRY = AWSRetry.jittered_backoff(retries=12, delay=0.5, backoff=2.0, max_delay=20, catch_extra_error_codes=THROTTLING_CODES)
 
 
 def paginate(client, operation, **parameters):
