@@ -5,9 +5,11 @@ from botocore.exceptions import ClientError
 
 from ansible_collections.amazon.aws.plugins.module_utils import cloud
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
+from ansible_collections.secops.aws_ir.plugins.module_utils import retry
 from ansible_collections.secops.aws_ir.plugins.module_utils.actions import ActionLog
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import DEFAULT_RETRY
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import paginate
+from ansible_collections.secops.aws_ir.plugins.module_utils.retry import poll
 
 
 @pytest.fixture(autouse=True)
@@ -44,3 +46,37 @@ def test_a_refusal_is_not_retried(fake_client, aws_error):
         log.call(RetryingBotoClientWrapper(client, DEFAULT_RETRY), "ssm", "SendCommand", "AWS-RunShellScript", {"InstanceIds": ["i-1"]})
     assert client.names() == ["send_command"]
     assert (log.records[0]["outcome"], log.records[0]["error_code"]) == ("error", "InvalidInstanceId")
+
+
+class Clock:
+    """A stand-in for the time module: sleep() moves monotonic() on instead of waiting."""
+
+    def __init__(self):
+        self.now = 0.0
+        self.slept = []
+
+    def monotonic(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    fake = Clock()
+    monkeypatch.setattr(retry, "time", fake)
+    return fake
+
+
+def test_poll_reads_until_done(clock):
+    values = iter(["pending", "pending", "completed"])
+    assert poll(lambda: next(values), lambda v: v == "completed", wait_timeout=60, delay=5) == ("completed", True)
+    assert clock.slept == [5, 5]
+
+
+def test_poll_reads_a_last_time_when_the_wait_runs_out(clock):
+    reads = []
+    assert poll(lambda: reads.append(clock.now) or "pending", lambda v: v == "completed", wait_timeout=12, delay=5) == ("pending", False)
+    assert reads == [0, 5, 10, 12] and clock.slept == [5, 5, 2]
