@@ -125,6 +125,7 @@ options:
   forensic_instance_profile:
     description:
       - Name or ARN of the instance profile to associate with O(credentials=instance_profile). It must exist and hold a role.
+      - Refused with any other O(credentials).
     type: str
   evidence_bucket:
     description:
