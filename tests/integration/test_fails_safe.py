@@ -213,3 +213,24 @@ def test_a_fault_between_the_two_steps_of_isolation_never_leaves_the_interface_o
     assert code == 0
     estate = read_estate(lab, scene["bucket"])
     assert {k: v for k, v in estate.items() if k != "objects"} == {k: v for k, v in reference["estate"].items() if k != "objects"}
+
+
+def test_release_and_verify_in_check_mode_change_nothing_and_the_release_plan_is_what_the_release_does(lab):
+    scene = fresh_demo(lab)
+    assert run_playbook(lab, "respond.yml")[0] == 0
+    versions = manifest_versions(lab, scene["bucket"])
+    lab.clear_requests()
+    code, output = run_playbook(lab, "verify.yml", "--check")
+    assert code == 0 and task_result(output, "secops.aws_ir.verify : Give the verdict")["msg"].startswith(f"evidence of {TICKET} is intact")
+    code, plan = run_playbook(lab, "release.yml", "--check", "--diff")
+    assert code == 0
+    assert mutating(lab.requests()) == [] and manifest_versions(lab, scene["bucket"]) == versions
+    release_plan = role_task(plan, "release", "Restore the instances to the state recorded before containment")
+    instance_id = scene["compromised_instance_id"]
+    # --diff: from contained back to the state recorded before containment (Auto Scaling only when asked).
+    recorded = versions[0]["manifest"]["instances"][instance_id]["state_before"]
+    assert release_plan["diff"]["after"]["instances"][instance_id] == dict(recorded, auto_scaling=None)
+    code, output = run_playbook(lab, "release.yml")
+    assert code == 0
+    planned, made = call_list(actions_of(plan)), call_list(actions_of(output))
+    assert planned == made and {call[2] for call in made} >= {"ModifyNetworkInterfaceAttribute", "ModifyInstanceAttribute", "PutObject"}
