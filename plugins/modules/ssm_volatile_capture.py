@@ -58,7 +58,7 @@ description:
     output read back; an image already in the bucket is not acquired again. O(force=true)
     collects again. Check mode sends nothing and lists the planned calls.
   - An instance SSM cannot reach is reported, not fatal; one that is not running (C(DescribeInstances))
-    is C(not_running): its volatile data cannot be collected.
+    is C(not_running), its volatile data cannot be collected.
 author:
   - secops.aws_ir developers (@secops)
 options:
@@ -226,7 +226,7 @@ instances:
           C(captured), C(evidence_upload_failed), C(failed), C(delivery_timed_out),
           C(execution_timed_out), C(undeliverable), C(terminated), C(cancelled),
           C(still_running), C(planned), C(sent), C(skipped), C(connection_lost), C(inactive),
-          C(unmanaged), or C(not_running) (stopped, stopping or pending: volatile data cannot be collected,
+          C(unmanaged), or C(not_running) (stopped, stopping or pending, so volatile data cannot be collected;
           C(state) gives the EC2 state). With memory, a captured triage whose memory image was not captured gives
           C(memory_<memory status>) (for example C(memory_hash_mismatch)).
         - C(command_id), C(document_name), C(ping_status) (C(DescribeInstanceInformation)) and

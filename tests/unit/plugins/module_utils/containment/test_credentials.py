@@ -68,8 +68,8 @@ def test_a_forensic_profile_must_exist_and_hold_a_role(fake_client, aws_error):
 
 @pytest.mark.parametrize("mode", ["none", "deny_policy"])
 def test_a_forensic_profile_the_mode_would_not_associate_is_refused(mode):
-    with pytest.raises(credentials.CredentialsError, match=f"forensic_instance_profile 'forensic' is only used with credentials=instance_profile "
-                                                          f"\\(credentials is {mode}\\)"):
+    expected = f"forensic_instance_profile 'forensic' is only used with credentials=instance_profile \\(credentials is {mode}\\)"
+    with pytest.raises(credentials.CredentialsError, match=expected):
         credentials.refuse_unused_profile(mode, "forensic")
     credentials.refuse_unused_profile(mode, None)
     credentials.refuse_unused_profile("instance_profile", "forensic")
