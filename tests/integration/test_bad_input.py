@@ -16,6 +16,7 @@ from tests.integration.support import run_playbook
 from tests.integration.support import task_result
 
 UNKNOWN_ID = "i-0123456789abcdef0"
+UNKNOWN_GROUP = "sg-0123456789abcdef0"
 OTHER_REGION_BUCKET = "evidence-in-eu-west-1"
 TOOLS_BUCKET = "ir-tools-123456789012"
 SHA256 = "0" * 64
@@ -47,6 +48,7 @@ def estate(lab):
 
 
 PREFLIGHT = "secops.aws_ir.preflight : Check ticket, targets, evidence bucket, credentials and SSM reachability"
+CONTAIN = "secops.aws_ir.contain : Protect, take out of service and isolate the instances"
 # (case, extra variables, the task that refuses, its message); <compromised> and <terminated> stand for those instances' ids.
 CASES = [
     ("malformed instance id", {"instance_ids": ["i-12345"]}, PREFLIGHT,
@@ -71,6 +73,10 @@ CASES = [
     ("evidence bucket in another Region", {"evidence_bucket": OTHER_REGION_BUCKET}, PREFLIGHT,
      f"evidence bucket '{OTHER_REGION_BUCKET}' is in eu-west-1, not in us-east-1: use a bucket in the Region of the instances"),
     ("unknown Region", {"aws_region": "us-nowhere-1"}, PREFLIGHT, "region 'us-nowhere-1' is not a known AWS Region"),
+    ("quarantine group that does not exist", {"quarantine_group_ids": [UNKNOWN_GROUP]}, CONTAIN,
+     f"quarantine_group_ids: {UNKNOWN_GROUP} not found in this account and Region"),
+    ("forensic instance profile that does not exist", {"credentials_containment": "instance_profile", "forensic_instance_profile": "no-such-profile"},
+     CONTAIN, "forensic_instance_profile: instance profile 'no-such-profile' does not exist"),
     ("unknown credentials containment", {"credentials_containment": "revoke"}, "Check the variables of the response",
      "Validation of arguments failed:\nvalue of credentials_containment must be one of: none, instance_profile, deny_policy, got: revoke"),
     ("memory without volatile capture", {"memory": True, "capture_volatile": False}, "Refuse a memory image without volatile capture",
