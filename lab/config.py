@@ -6,7 +6,7 @@ import threading
 from lab.wire import THROTTLE
 
 SSM_DEFAULTS = {"invocation_absent_seconds": 0.3, "pending_seconds": 0.2, "in_progress_seconds": 0.5}
-_FAULT_KEYS = {"service", "action", "code", "status", "message", "count"}
+_FAULT_KEYS = {"service", "action", "code", "status", "message", "count", "after"}
 
 
 def _throttle(value, current):
@@ -28,6 +28,9 @@ def _fault(value):
     count = value.get("count")
     if count is not None and (not isinstance(count, int) or count < 1):
         raise ValueError("fault.count must be a positive integer or null")
+    after = value.get("after") or 0
+    if not isinstance(after, int) or after < 0:
+        raise ValueError("fault.after must be a non-negative integer")
     return {
         "service": value.get("service"),
         "action": value.get("action"),
@@ -35,6 +38,7 @@ def _fault(value):
         "status": int(value.get("status") or 400),
         "message": value.get("message") or f"Injected fault {value['code']}",
         "count": count,
+        "after": after,
     }
 
 
@@ -94,6 +98,9 @@ class LabConfig:
         with self._lock:
             for fault in self._values["faults"]:
                 if fault["service"] in (None, call.service) and fault["action"] in (None, call.action) and fault["count"] != 0:
+                    if fault["after"]:
+                        fault["after"] -= 1  # this matching request still goes through
+                        continue
                     if fault["count"] is not None:
                         fault["count"] -= 1
                     return fault["code"], fault["status"], fault["message"]

@@ -62,6 +62,14 @@ def describe_instances(client, instance_ids, field="instance_ids"):
     return {i: found[i] for i in instance_ids}
 
 
+def instance_states(client, instance_ids):
+    """{instance_id: EC2 state name} of those of the instances that exist."""
+    states = {}
+    for chunk in _chunks(list(instance_ids), _FILTER_VALUES_MAX):
+        states.update({i["InstanceId"]: i["State"]["Name"] for i in _describe(client, [{"Name": "instance-id", "Values": chunk}])})
+    return states
+
+
 def find_instances_by_ticket(client, ticket):
     """{instance_id: instance} of instances tagged IncidentTicket=<ticket> that are not terminated."""
     filters = [

@@ -62,3 +62,15 @@ def _reachability(info):
         "reachable": status == PING_ONLINE,
         "likely_cause": None if status == PING_ONLINE else LIKELY_CAUSE.get(status, f"PingStatus is {status}"),
     }
+
+
+def volatile_capture(state, reach):
+    """"possible", or why volatile data cannot be collected: the instance's EC2 state first, then SSM's PingStatus.
+
+    state: the instance's EC2 state name; reach: its entry of describe_reachability.
+    """
+    if state != "running":
+        return f"impossible: the instance is {state}, its memory is gone or frozen"
+    if not reach["reachable"]:
+        return f"impossible: SSM PingStatus is {reach['ping_status']} ({reach['likely_cause']})"
+    return "possible"

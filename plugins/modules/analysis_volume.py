@@ -146,11 +146,6 @@ stage:
 
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_specifications
 
-try:
-    from botocore.exceptions import WaiterError
-except ImportError:
-    pass  # AnsibleAWSModule reports the missing SDK.
-
 from ansible_collections.secops.aws_ir.plugins.module_utils import analysis
 from ansible_collections.secops.aws_ir.plugins.module_utils.actions import OUTCOME_ERROR
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_ANALYSIS
@@ -158,6 +153,7 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.instances import des
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import refuse_gone
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import validate_instance_ids
 from ansible_collections.secops.aws_ir.plugins.module_utils.modules import AwsIrModule
+from ansible_collections.secops.aws_ir.plugins.module_utils.retry import poll
 from ansible_collections.secops.aws_ir.plugins.module_utils.snapshots import describe_volumes
 from ansible_collections.secops.aws_ir.plugins.module_utils.tags import validate_tags
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import normalize_ticket
@@ -185,14 +181,15 @@ def create_volume(module, client, snapshot, zone, ticket, instance_id):
                         "Encrypted": bool(params["kms_key_id"] or snapshot.get("Encrypted")), "Attachments": []}
 
 
-def wait_for(client, waiter, volume_ids, timeout):
-    """Wait with a boto3 waiter (volume_available, volume_in_use); AnalysisError naming the volumes when it gives up."""
+def wait_for(client, state, volume_ids, timeout):
+    """Wait until every volume is in state (available, in-use), reading DescribeVolumes every 5 s; AnalysisError naming the volumes when it gives up."""
     if not volume_ids:
         return
-    try:
-        client.get_waiter(waiter).wait(VolumeIds=volume_ids, WaiterConfig={"Delay": _WAIT_DELAY, "MaxAttempts": max(1, timeout // _WAIT_DELAY)})
-    except WaiterError as e:
-        raise analysis.AnalysisError(f"{waiter.replace('_', ' ')} not reached within {timeout} s by {', '.join(volume_ids)}: {e}") from e
+    volumes, reached = poll(lambda: describe_volumes(client, volume_ids), lambda found: all(found.get(v, {}).get("State") == state for v in volume_ids),
+                            timeout, _WAIT_DELAY)
+    if not reached:
+        states = ", ".join(f"{v} ({volumes[v]['State'] if v in volumes else 'not found'})" for v in volume_ids)
+        raise analysis.AnalysisError(f"volumes not {state} within {timeout} s: {states}")
 
 
 def refuse_attached_elsewhere(volumes, instance_id):
@@ -222,7 +219,7 @@ def attach(module, client, volumes, instance_id, attach_plan):
     """AttachVolume for each (snapshot id, device) of attach_plan, then wait; returns the volumes as they are now."""
     timeout = module.params["wait_timeout"]
     if not module.check_mode:
-        wait_for(client, "volume_available", [volumes[s]["VolumeId"] for s, _device in attach_plan], timeout)
+        wait_for(client, "available", [volumes[s]["VolumeId"] for s, _device in attach_plan], timeout)
     for snapshot_id, device in attach_plan:
         volume_id = volumes[snapshot_id]["VolumeId"]
         module.actions.call(client, "ec2", "AttachVolume", volume_id, {"VolumeId": volume_id, "InstanceId": instance_id, "Device": device},
@@ -230,7 +227,7 @@ def attach(module, client, volumes, instance_id, attach_plan):
         volumes[snapshot_id]["Attachments"] = [{"InstanceId": instance_id, "Device": device, "State": "planned"}]
     if module.check_mode:
         return volumes
-    wait_for(client, "volume_in_use", [volumes[s]["VolumeId"] for s, _device in attach_plan], timeout)
+    wait_for(client, "in-use", [volumes[s]["VolumeId"] for s, _device in attach_plan], timeout)
     now = describe_volumes(client, [v["VolumeId"] for v in volumes.values()])
     return {s: now[v["VolumeId"]] for s, v in volumes.items()}
 

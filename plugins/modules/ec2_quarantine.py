@@ -38,6 +38,9 @@ description:
     C(0.0.0.0/0), with a warning that HTTPS to the internet stays open. The choice is returned per VPC
     and recorded in the outcome; an existing C(aws-ir-quarantine) whose tcp/443 destinations follow the
     other choice is corrected, with a warning (it applies to every interface in it).
+    It fails closed, never leaving an interface in C(aws-ir-untrack). When a group change fails, the
+    interfaces already untracked still get their quarantine group; one whose quarantine change fails
+    goes back to its groups before, and the error says where each interface is.
   - Flows AWS tracks automatically are not ended by a group change. The module warns, per instance,
     about the NAT gateways, transit gateways, egress-only internet gateways and Gateway Load Balancer
     endpoints its subnets route to, the interface endpoints of its VPCs, the Network Load Balancers it
@@ -125,6 +128,7 @@ options:
   forensic_instance_profile:
     description:
       - Name or ARN of the instance profile to associate with O(credentials=instance_profile). It must exist and hold a role.
+      - Refused with any other O(credentials).
     type: str
   evidence_bucket:
     description:

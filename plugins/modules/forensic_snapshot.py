@@ -272,14 +272,22 @@ def create_snapshots(run, instance_id, spec, wanted):
     }
     response = run.log.call(run.ec2, "ec2", "CreateSnapshots", instance_id, parameters, instance_ids=[instance_id],
                             after_from=lambda r: {"snapshots": {s["VolumeId"]: s["SnapshotId"] for s in r["Snapshots"]}})
+    # In check mode the tags are planned on stand-ins, so that the plan lists every call the run makes.
+    snapshots = response["Snapshots"] if response else [{"VolumeId": v, "SnapshotId": planned_snapshot_id(v)} for v in missing]
     created = {}
-    for snapshot in (response or {}).get("Snapshots", []):
+    for snapshot in snapshots:
         volume_id = snapshot["VolumeId"]
         rest = {k: v for k, v in wanted[volume_id].items() if at_creation.get(k) != v}
         if rest:
             _create_tags(run.log, run.ec2, snapshot["SnapshotId"], rest, instance_id)
-        created[volume_id] = dict(snapshot, Tags=ansible_dict_to_boto3_tag_list(wanted[volume_id]))
+        if response:
+            created[volume_id] = dict(snapshot, Tags=ansible_dict_to_boto3_tag_list(wanted[volume_id]))
     return created
+
+
+def planned_snapshot_id(volume_id):
+    """Stand-in id, in check mode, for the snapshot of a volume that would be created."""
+    return f"snap-(new, of {volume_id})"
 
 
 def complete_incident_tags(run, instance_id, volume):

@@ -189,6 +189,7 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.instances import ref
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import validate_instance_ids
 from ansible_collections.secops.aws_ir.plugins.module_utils.modules import AwsIrModule
 from ansible_collections.secops.aws_ir.plugins.module_utils.ssm_reachability import describe_reachability
+from ansible_collections.secops.aws_ir.plugins.module_utils.ssm_reachability import volatile_capture
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import DEFAULT_TICKET_PATTERN
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import normalize_ticket
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import validate_ticket
@@ -234,15 +235,6 @@ def resolve_targets(client, instance_ids, ticket):
     return instances
 
 
-def volatile_capture(instance, ssm):
-    """"possible", or the reason volatile data cannot be collected from this instance."""
-    if instance["State"]["Name"] != "running":
-        return f"impossible: the instance is {instance['State']['Name']}, its memory is gone or frozen"
-    if not ssm["reachable"]:
-        return f"impossible: SSM PingStatus is {ssm['ping_status']} ({ssm['likely_cause']})"
-    return "possible"
-
-
 def describe_target(instance, ssm):
     return {
         "instance_id": instance["InstanceId"],
@@ -251,7 +243,7 @@ def describe_target(instance, ssm):
         "spot": instance.get("InstanceLifecycle") == "spot",
         "vpc_ids": sorted({eni["vpc_id"] for eni in network_interfaces(instance) if eni["vpc_id"]}),
         "ssm": ssm,
-        "volatile_capture": volatile_capture(instance, ssm),
+        "volatile_capture": volatile_capture(instance["State"]["Name"], ssm),
     }
 
 

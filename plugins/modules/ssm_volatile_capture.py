@@ -57,6 +57,8 @@ description:
     C(Comment)) that did not fail, cancel or time out is reused, never sent again, and its
     output read back; an image already in the bucket is not acquired again. O(force=true)
     collects again. Check mode sends nothing and lists the planned calls.
+  - An instance SSM cannot reach is reported, not fatal; one that is not running (C(DescribeInstances))
+    is C(not_running), its volatile data cannot be collected.
 author:
   - secops.aws_ir developers (@secops)
 options:
@@ -80,6 +82,7 @@ options:
       - The commands of the C(custom) O(triage_profile), per platform; each command is one step
         (C(custom_1), C(custom_2), ...), run with C(sh -c) on Linux and as a script block on
         Windows. An instance whose platform has no list is reported C(skipped).
+      - Refused with O(triage_profile=standard).
     type: dict
     suboptions:
       linux:
@@ -223,7 +226,8 @@ instances:
           C(captured), C(evidence_upload_failed), C(failed), C(delivery_timed_out),
           C(execution_timed_out), C(undeliverable), C(terminated), C(cancelled),
           C(still_running), C(planned), C(sent), C(skipped), C(connection_lost), C(inactive),
-          C(unmanaged). With memory, a captured triage whose memory image was not captured gives
+          C(unmanaged), or C(not_running) (stopped, stopping or pending, so volatile data cannot be collected;
+          C(state) gives the EC2 state). With memory, a captured triage whose memory image was not captured gives
           C(memory_<memory status>) (for example C(memory_hash_mismatch)).
         - C(command_id), C(document_name), C(ping_status) (C(DescribeInstanceInformation)) and
           C(detail) (the likely cause, C(ResponseCode), C(Status) and C(StatusDetails)) describe
@@ -277,6 +281,7 @@ from ansible_collections.secops.aws_ir.plugins.module_utils import run_command
 from ansible_collections.secops.aws_ir.plugins.module_utils.command_output import read_outputs
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_VOLATILE
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence_bucket import validate_bucket_name
+from ansible_collections.secops.aws_ir.plugins.module_utils.instances import instance_states
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import validate_instance_ids
 from ansible_collections.secops.aws_ir.plugins.module_utils.memory import MemoryRun
 from ansible_collections.secops.aws_ir.plugins.module_utils.memory import check_tools_exist
@@ -286,6 +291,7 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.modules import AwsIr
 from ansible_collections.secops.aws_ir.plugins.module_utils.ssm_documents import PLATFORMS
 from ansible_collections.secops.aws_ir.plugins.module_utils.ssm_documents import document_for
 from ansible_collections.secops.aws_ir.plugins.module_utils.ssm_reachability import describe_reachability
+from ansible_collections.secops.aws_ir.plugins.module_utils.ssm_reachability import volatile_capture
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import validate_ticket
 from ansible_collections.secops.aws_ir.plugins.module_utils.triage import CUSTOM
 from ansible_collections.secops.aws_ir.plugins.module_utils.triage import ProfileError
@@ -299,7 +305,10 @@ _FINE = ("captured", "planned", "sent")
 _REPORT_SECONDS = 120
 
 
-def unreachable_outcome(reach):
+def unreachable_outcome(reach, state):
+    """The outcome of an instance SSM cannot reach; one that is not running (state, its EC2 state) is not_running, whatever SSM says."""
+    if state not in (None, "running"):
+        return {"status": "not_running", "state": state, "ping_status": reach["ping_status"], "detail": volatile_capture(state, reach)}
     return {"status": _UNREACHABLE.get(reach["ping_status"], "unreachable"), "ping_status": reach["ping_status"],
             "detail": reach["likely_cause"]}
 
@@ -434,8 +443,11 @@ def combine(instance_id, triage, memory):
 
 
 def validate_profile(params):
-    if params["triage_profile"] == CUSTOM and not any((params["custom_commands"] or {}).values()):
+    given = any((params["custom_commands"] or {}).values())
+    if params["triage_profile"] == CUSTOM and not given:
         raise ProfileError("triage_profile is custom but custom_commands has no command (custom_commands.linux or custom_commands.windows)")
+    if params["triage_profile"] != CUSTOM and given:
+        raise ProfileError(f"custom_commands are only run with triage_profile=custom (triage_profile is {params['triage_profile']})")
 
 
 def do(module):
@@ -456,12 +468,13 @@ def do(module):
     # AVML is for Linux only: a MacOS instance runs the shell triage but has no memory tool.
     platforms = {i: "macos" if reach[i]["platform_type"] == "MacOS" else PLATFORMS[d] for i, d in targets.items()}
     memory = capture_memory(module, clients, platforms, ticket, output, tools) if params["memory"] else {}
-    for i in ids:
-        if i not in targets:
-            outcome = unreachable_outcome(reach[i])
-            triage[i] = {"artifacts": [], "outcome": outcome}
-            if params["memory"]:
-                memory[i] = {"artifacts": [], "outcome": {"status": outcome["status"], "detail": outcome["detail"]}}
+    unreachable = [i for i in ids if i not in targets]
+    states = instance_states(clients["ec2"], unreachable) if unreachable else {}
+    for i in unreachable:
+        outcome = unreachable_outcome(reach[i], states.get(i))
+        triage[i] = {"artifacts": [], "outcome": outcome}
+        if params["memory"]:
+            memory[i] = {"artifacts": [], "outcome": {"status": outcome["status"], "detail": outcome["detail"]}}
 
     ordered = [combine(i, triage[i], memory.get(i)) for i in ids]
     for result in ordered:

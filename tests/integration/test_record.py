@@ -56,24 +56,36 @@ def test_every_mutating_call_that_reached_aws_is_recorded(lab, demo):
     assert {a["outcome"] for a in manifest["actions"]} == {"ok"} and all(a["request_id"] for a in manifest["actions"])
 
 
-def test_no_presigned_url_or_credential_reaches_a_manifest_a_report_or_a_log(lab, demo, tmp_path):
+def test_no_credential_or_presigned_url_reaches_any_output_at_vvv_a_manifest_a_report_a_command_or_a_log(lab, demo, tmp_path):
     aws(lab, "iam").create_role(RoleName="IncidentResponder", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}))
     credentials = aws(lab, "sts").assume_role(RoleArn="arn:aws:iam::123456789012:role/IncidentResponder", RoleSessionName="alice")["Credentials"]
     env = {"AWS_ACCESS_KEY_ID": credentials["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": credentials["SecretAccessKey"],
            "AWS_SESSION_TOKEN": credentials["SessionToken"]}
-    done = run_playbook_raw(lab, "respond.yml", "-v", extra_vars={"ticket": TICKET, "evidence_local_dir": str(tmp_path)}, env=env)
-    assert done.returncode == 0, done.stdout[-2000:]
+    verbose = dict(env, ANSIBLE_STDOUT_CALLBACK="default", ANSIBLE_NOCOLOR="1")
+    outputs = {}
+    # The response, its release and the auditor's check, each at the highest verbosity, with the responder's session credentials.
+    for playbook in ("respond.yml", "release.yml", "verify.yml"):
+        done = run_playbook_raw(lab, playbook, "-vvv", extra_vars={"ticket": TICKET, "evidence_local_dir": str(tmp_path)}
+                                if playbook == "respond.yml" else None, env=verbose)
+        assert done.returncode == 0, done.stdout[-3000:]
+        # Verbose indeed: module arguments and connection details are in it.
+        assert "ESTABLISH LOCAL CONNECTION" in done.stdout and "module_args:" in done.stdout
+        outputs[f"{playbook} -vvv output"] = done.stdout + done.stderr
     versions = manifest_versions(lab, demo["bucket"])
+    assert [v["manifest"]["runs"][-1]["playbook"] for v in versions] == ["release.yml", "respond.yml"]
     assert versions[0]["manifest"]["runs"][-1]["actor"]["arn"] == "arn:aws:sts::123456789012:assumed-role/IncidentResponder/alice"
 
-    s3 = aws(lab, "s3")
-    texts = {"ansible-playbook output": done.stdout + done.stderr, "lab server log": lab.server_log(),
-             "lab request log": json.dumps(lab.requests())}
+    s3, ssm = aws(lab, "s3"), aws(lab, "ssm")
+    artifacts = [a for record in versions[0]["manifest"]["instances"].values() for a in record["artifacts"]]
+    texts = dict(outputs, **{"lab server log": lab.server_log(), "lab request log (what the host was sent too)": json.dumps(lab.requests()),
+                             "SSM command text": json.dumps([c["Parameters"] for c in ssm.list_commands()["Commands"]], default=str)})
     texts.update({f"manifest version {v['version_id']}": v["body"].decode() for v in versions})
     texts.update({f"s3 {name}": s3.get_object(Bucket=demo["bucket"], Key=f"{TICKET}/{name}")["Body"].read().decode()
                   for name in ("report.html", "report.md")})
+    texts.update({f"command output {a['key']}": s3.get_object(Bucket=a["bucket"], Key=a["key"])["Body"].read().decode("utf-8", "replace")
+                  for a in artifacts})
     texts.update({f"local {path.name}": path.read_text(encoding="utf-8") for path in (tmp_path / TICKET).iterdir()})
-    assert len(texts) == 9
+    assert len(texts) >= 13 and artifacts
     for name, text in texts.items():
         for key, secret in env.items():
             assert secret not in text, f"{name} contains {key}"

@@ -75,6 +75,20 @@ def test_fault_with_count(lab, aws, launch):
     assert lab.config()["faults"][0]["count"] == 0
 
 
+def test_fault_after_lets_that_many_matching_requests_through_first(lab, aws):
+    lab.configure(faults=[{"service": "sts", "action": "GetCallerIdentity", "code": "ExpiredToken", "status": 403, "count": 1, "after": 2}])
+    sts = aws("sts")
+    aws("s3").list_buckets()  # another API does not count
+    sts.get_caller_identity()
+    assert lab.config()["faults"][0]["after"] == 1
+    sts.get_caller_identity()
+    assert _error(sts.get_caller_identity)["Error"]["Code"] == "ExpiredToken"
+    sts.get_caller_identity()
+    assert [r["error_code"] for r in lab.requests() if r["action"] == "GetCallerIdentity"] == [None, None, "ExpiredToken", None]
+    assert lab.config()["faults"][0] | {"message": None} == {"service": "sts", "action": "GetCallerIdentity", "code": "ExpiredToken", "status": 403,
+                                                             "message": None, "count": 0, "after": 0}
+
+
 def test_fault_without_count_always_fails(lab, aws):
     lab.configure(faults=[{"service": "ssm", "action": "SendCommand", "code": "InvalidInstanceId", "count": None},
                           {"service": "s3", "action": "PutObject", "code": "AccessDenied", "status": 403}])
@@ -90,6 +104,8 @@ def test_bad_config_is_refused(lab):
         lab.configure(throttle={"fraction": 2})
     with pytest.raises(RuntimeError, match="400"):
         lab.configure(faults=[{"service": "ec2"}])
+    with pytest.raises(RuntimeError, match="400"):
+        lab.configure(faults=[{"code": "X", "after": -1}])
     assert lab.config()["throttle"] == {"fraction": 0.0, "seed": None}
 
 

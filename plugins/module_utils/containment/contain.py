@@ -37,6 +37,7 @@ class Containment:
 
     def __init__(self, log, clients, instances, params, region):
         self.log, self.clients, self.params, self.region = log, clients, params, region
+        credentials.refuse_unused_profile(params["credentials"], params["forensic_instance_profile"])
         ec2 = clients["ec2"]
         self.survey = Survey(clients, instances, params["detach_from_auto_scaling_group"], params["deregister_from_load_balancers"])
         vpc_ids = self.survey.vpc_ids

@@ -87,6 +87,13 @@ def read_profile(client, name_or_arn, field):
     return {"arn": profile["Arn"], "role_names": [role["RoleName"] for role in profile.get("Roles", [])]}
 
 
+def refuse_unused_profile(mode, forensic_instance_profile):
+    """CredentialsError for a forensic profile that mode would not associate: whoever gave it expects it used."""
+    if forensic_instance_profile and mode != MODE_INSTANCE_PROFILE:
+        raise CredentialsError(f"forensic_instance_profile {forensic_instance_profile!r} is only used with credentials={MODE_INSTANCE_PROFILE} "
+                               f"(credentials is {mode})")
+
+
 def forensic_profile(client, name_or_arn, field="forensic_instance_profile"):
     """The forensic profile, validated before any change: it must exist and hold a role (the SSM Agent needs credentials)."""
     if not name_or_arn:

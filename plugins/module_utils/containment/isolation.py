@@ -10,6 +10,7 @@ tracked. Each interface therefore first gets the "untrack" group, which allows
 all traffic in both directions for IPv4 and IPv6 (0.0.0.0/0 and ::/0; TCP and UDP
 flows allowed that way are not tracked), and then the quarantine group, which has
 no inbound rule and only the HTTPS egress the SSM Agent needs (see egress.py).
+An interface is never left in the untrack group when a change fails (swap_interfaces).
 Flows through NAT gateways, load balancers, transit gateways and endpoints, and
 ICMP, stay tracked anyway (see tracking.py).
 
@@ -24,6 +25,12 @@ tagged IncidentResponseRole=quarantine / untrack.
 """
 
 import re
+
+try:
+    from botocore.exceptions import BotoCoreError
+    from botocore.exceptions import ClientError
+except ImportError:
+    pass  # AnsibleAWSModule reports the missing SDK.
 
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_specifications
 
@@ -255,18 +262,64 @@ def plan_interfaces(interfaces, groups):
             if eni["groups"] != untrack:
                 steps.append(untrack)
             steps.append(quarantine)
-        plans.append({"network_interface_id": eni["network_interface_id"], "vpc_id": eni["vpc_id"],
-                      "instance_id": eni["instance_id"], "groups_before": eni["groups"], "steps": steps})
+        plans.append({"network_interface_id": eni["network_interface_id"], "vpc_id": eni["vpc_id"], "instance_id": eni["instance_id"],
+                      "groups_before": eni["groups"], "steps": steps, "untrack_groups": untrack})
     return plans
 
 
 def swap_interfaces(log, client, plans):
-    """Apply every interface's first step of two (untrack) first, then every interface's last step."""
+    """Apply every interface's first step of two (untrack) first, then every interface's last step.
+
+    Fails closed: an interface is never left in its untrack group, which allows all traffic. When
+    a step fails, the interfaces already untracked still get their last step, the others are left
+    as they were (a re-run takes both steps), and one whose last step fails goes back to its groups
+    before; then IsolationError says where each interface is. A plan's "untrack_groups" (absent
+    for a release) names its untrack group.
+    """
     current = {p["network_interface_id"]: p["groups_before"] for p in plans}
-    untrack_steps = [(p, p["steps"][0]) for p in plans if len(p["steps"]) == 2]
-    last_steps = [(p, p["steps"][-1]) for p in plans if p["steps"]]
-    for plan, groups in untrack_steps + last_steps:
+    failures, restored = [], []
+
+    def apply(plan, groups):
         eni_id = plan["network_interface_id"]
-        log.call(client, "ec2", "ModifyNetworkInterfaceAttribute", eni_id, {"NetworkInterfaceId": eni_id, "Groups": groups},
-                 instance_ids=[plan["instance_id"]], before={"groups": current[eni_id]}, after={"groups": groups})
+        try:
+            log.call(client, "ec2", "ModifyNetworkInterfaceAttribute", eni_id, {"NetworkInterfaceId": eni_id, "Groups": groups},
+                     instance_ids=[plan["instance_id"]], before={"groups": current[eni_id]}, after={"groups": groups})
+        except (ClientError, BotoCoreError) as e:
+            failures.append((eni_id, e))
+            return False
         current[eni_id] = groups
+        return True
+
+    def untracked(plan):
+        return current[plan["network_interface_id"]] == plan.get("untrack_groups")
+
+    for plan in [p for p in plans if len(p["steps"]) == 2]:
+        if not apply(plan, plan["steps"][0]):
+            break
+    for plan in [p for p in plans if p["steps"]]:
+        if failures and not untracked(plan):
+            continue
+        if not apply(plan, plan["steps"][-1]) and untracked(plan) and plan["groups_before"] != plan["untrack_groups"]:
+            if apply(plan, plan["groups_before"]):
+                restored.append(plan["network_interface_id"])
+    if failures:
+        exposed = [p["network_interface_id"] for p in plans if untracked(p)]
+        _fail_closed(failures, restored, exposed, current)
+
+
+def _fail_closed(failures, restored, exposed, current):
+    """Raise the only error when nothing was done after it, else IsolationError saying where each interface is."""
+    if len(failures) == 1 and not restored and not exposed:
+        raise failures[0][1]
+    errors = "; ".join(f"{eni_id}: {_error_text(e)}" for eni_id, e in failures)
+    where = [f"{eni_id} is back in its groups before ({', '.join(current[eni_id])}), NOT isolated" for eni_id in restored]
+    where += [f"{eni_id} is left in {GROUP_NAMES[UNTRACK]}, which allows all traffic: put it in a quarantine group by hand" for eni_id in exposed]
+    raise IsolationError(f"ModifyNetworkInterfaceAttribute failed ({errors}); {'; '.join(where) or 'no interface is left in an untrack group'}. "
+                         "Fix the cause and run again: the next run isolates what is missing")
+
+
+def _error_text(error):
+    if isinstance(error, ClientError):
+        details = error.response.get("Error", {})
+        return f"{details.get('Code')}: {details.get('Message')}"
+    return f"{type(error).__name__}: {error}"

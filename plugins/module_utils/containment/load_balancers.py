@@ -15,15 +15,9 @@ target group's deregistration delay: the state is reported, and waited for only
 when asked. Only load balancers and target groups in the instances' VPCs are read.
 """
 
-try:
-    from botocore.exceptions import WaiterError
-except ImportError:
-    pass  # AnsibleAWSModule reports the missing SDK.
-
-from ansible_collections.amazon.aws.plugins.module_utils.waiter import custom_waiter_config
-
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AwsIrError
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import paginate
+from ansible_collections.secops.aws_ir.plugins.module_utils.retry import poll
 
 _SUPPORTED_TARGET_TYPES = ("instance", "ip")
 # Registrations that do not carry traffic to the target any more.
@@ -191,11 +185,9 @@ def draining(client, registrations):
 
 
 def wait_deregistered(client, registrations, timeout):
-    """Wait (botocore waiter target_deregistered) until no deregistered target drains any more; DrainingTimeout after timeout seconds."""
-    waiter = client.get_waiter("target_deregistered")
-    for arn, targets, _instance_ids in _by_target_group(registrations):
-        try:
-            waiter.wait(TargetGroupArn=arn, Targets=targets, WaiterConfig=custom_waiter_config(timeout=timeout, default_pause=_WAIT_DELAY))
-        except WaiterError:
-            raise DrainingTimeout(f"wait_timeout: targets {targets} of {arn} still draining after {timeout} s; "
-                                  "containment stopped before isolation (wait: false isolates without waiting)") from None
+    """Wait until no deregistered target drains any more (DescribeTargetHealth every 5 s); DrainingTimeout after timeout seconds."""
+    still, ended = poll(lambda: draining(client, registrations), lambda found: not found, timeout, _WAIT_DELAY)
+    if not ended:
+        targets = [f"{t['id']}:{t['port']} of {t['target_group_arn']}" for found in still.values() for t in found]
+        raise DrainingTimeout(f"wait_timeout: targets {', '.join(targets)} still draining after {timeout} s; "
+                              "containment stopped before isolation (wait: false isolates without waiting)")

@@ -1,3 +1,6 @@
+import pytest
+
+from ansible_collections.secops.aws_ir.plugins.module_utils.triage import ProfileError
 from ansible_collections.secops.aws_ir.plugins.modules import ssm_volatile_capture as capture
 
 TRIAGE = {"artifacts": [{"kind": "triage_stdout"}], "outcome": {"status": "captured", "command_id": "c-1", "detail": None}}
@@ -32,3 +35,22 @@ def test_an_unreachable_instance_is_warned_about_once():
     result = capture.combine("i-1", unreachable, {"artifacts": [], "outcome": {"status": "connection_lost", "detail": "same"}})
     assert result["warnings"] == ["i-1: volatile capture connection_lost: the SSM Agent stopped answering"]
     assert result["outcome"]["status"] == "connection_lost"
+
+
+def test_custom_commands_are_refused_unless_the_profile_is_custom():
+    commands = {"linux": ["id"], "windows": None}
+    with pytest.raises(ProfileError, match=r"^custom_commands are only run with triage_profile=custom \(triage_profile is standard\)$"):
+        capture.validate_profile({"triage_profile": "standard", "custom_commands": commands})
+    with pytest.raises(ProfileError, match="triage_profile is custom but custom_commands has no command"):
+        capture.validate_profile({"triage_profile": "custom", "custom_commands": {"linux": [], "windows": None}})
+    capture.validate_profile({"triage_profile": "custom", "custom_commands": commands})
+    capture.validate_profile({"triage_profile": "standard", "custom_commands": None})
+
+
+def test_a_stopped_instance_is_not_running_whatever_ssm_says():
+    lost = {"ping_status": "ConnectionLost", "reachable": False, "likely_cause": "the SSM Agent stopped answering"}
+    assert capture.unreachable_outcome(lost, "stopped") == {
+        "status": "not_running", "state": "stopped", "ping_status": "ConnectionLost",
+        "detail": "impossible: the instance is stopped, its memory is gone or frozen"}
+    assert capture.unreachable_outcome(lost, "running")["status"] == "connection_lost"
+    assert capture.unreachable_outcome(dict(lost, ping_status="unmanaged"), None)["status"] == "unmanaged"

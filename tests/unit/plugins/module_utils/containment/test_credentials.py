@@ -64,3 +64,12 @@ def test_a_forensic_profile_must_exist_and_hold_a_role(fake_client, aws_error):
     with pytest.raises(credentials.CredentialsError, match="has no role"):
         credentials.forensic_profile(empty, "arn:aws:iam::1:instance-profile/empty")
     assert empty.calls == [("get_instance_profile", {"InstanceProfileName": "empty"})]
+
+
+@pytest.mark.parametrize("mode", ["none", "deny_policy"])
+def test_a_forensic_profile_the_mode_would_not_associate_is_refused(mode):
+    expected = f"forensic_instance_profile 'forensic' is only used with credentials=instance_profile \\(credentials is {mode}\\)"
+    with pytest.raises(credentials.CredentialsError, match=expected):
+        credentials.refuse_unused_profile(mode, "forensic")
+    credentials.refuse_unused_profile(mode, None)
+    credentials.refuse_unused_profile("instance_profile", "forensic")

@@ -1,4 +1,5 @@
 import pytest
+from botocore.exceptions import ClientError
 
 from ansible_collections.secops.aws_ir.plugins.module_utils.actions import ActionLog
 from ansible_collections.secops.aws_ir.plugins.module_utils.containment import egress
@@ -159,3 +160,44 @@ def test_given_quarantine_groups_apply_per_vpc_and_their_egress_is_reported_not_
     assert resolved["vpc-1"]["egress"]["mode"] == egress.MODE_USER_GROUPS and resolved["vpc-1"]["egress"]["destinations"] == "cidr 0.0.0.0/0"
     plans = isolation.plan_interfaces(INTERFACES, resolved)
     assert [p["steps"][-1] for p in plans] == [["sg-0123456789abcdef0"], ["sg-0123456789abcdef1"]]
+
+
+def swaps(fake_client, aws_error, refused):
+    """A client that refuses ModifyNetworkInterfaceAttribute for the (interface, group) pairs in refused."""
+    def modify(params):
+        return aws_error("UnauthorizedOperation") if (params["NetworkInterfaceId"], params["Groups"][0]) in refused else OK
+    return fake_client(modify_network_interface_attribute=modify)
+
+
+def made(client):
+    return [(p["NetworkInterfaceId"], p["Groups"][0]) for _n, p in client.calls]
+
+
+def test_an_interface_whose_quarantine_step_fails_is_never_left_in_the_untrack_group(fake_client, aws_error):
+    # The untrack group allows all traffic: leaving an interface in it would open the instance wider than before.
+    client = swaps(fake_client, aws_error, {("eni-a", "sg-q")})
+    log = ActionLog("containment", False)
+    plans = isolation.plan_interfaces([eni("eni-a", ["sg-web"]), eni("eni-b", ["sg-web"])], GROUPS)
+    with pytest.raises(isolation.IsolationError) as caught:
+        isolation.swap_interfaces(log, client, plans)
+    # eni-b, already untracked, still gets its quarantine; eni-a goes back to its own group.
+    assert made(client) == [("eni-a", "sg-u"), ("eni-b", "sg-u"), ("eni-a", "sg-q"), ("eni-a", "sg-web"), ("eni-b", "sg-q")]
+    assert [r["outcome"] for r in log.records] == ["ok", "ok", "error", "ok", "ok"]
+    assert str(caught.value) == ("ModifyNetworkInterfaceAttribute failed (eni-a: UnauthorizedOperation: UnauthorizedOperation); "
+                                 "eni-a is back in its groups before (sg-web), NOT isolated. Fix the cause and run again: "
+                                 "the next run isolates what is missing")
+
+
+def test_an_interface_that_cannot_leave_the_untrack_group_is_named(fake_client, aws_error):
+    client = swaps(fake_client, aws_error, {("eni-a", "sg-q"), ("eni-a", "sg-web")})
+    with pytest.raises(isolation.IsolationError, match="eni-a is left in aws-ir-untrack, which allows all traffic: put it in a quarantine group by hand"):
+        isolation.swap_interfaces(ActionLog("containment", False), client, isolation.plan_interfaces([eni("eni-a", ["sg-web"])], GROUPS))
+
+
+def test_a_failed_untrack_step_leaves_the_interfaces_not_reached_as_they_were(fake_client, aws_error):
+    client = swaps(fake_client, aws_error, {("eni-b", "sg-u")})
+    plans = isolation.plan_interfaces([eni("eni-a", ["sg-web"]), eni("eni-b", ["sg-web"]), eni("eni-c", ["sg-web"])], GROUPS)
+    with pytest.raises(ClientError):
+        isolation.swap_interfaces(ActionLog("containment", False), client, plans)
+    # eni-a, untracked, is quarantined; eni-b and eni-c keep their groups, and a re-run takes both steps for them.
+    assert made(client) == [("eni-a", "sg-u"), ("eni-b", "sg-u"), ("eni-a", "sg-q")]

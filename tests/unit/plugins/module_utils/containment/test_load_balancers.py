@@ -1,5 +1,11 @@
+import pytest
+
+from ansible_collections.amazon.aws.plugins.module_utils import cloud
+from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
+from ansible_collections.secops.aws_ir.plugins.module_utils import retry
 from ansible_collections.secops.aws_ir.plugins.module_utils.actions import ActionLog
 from ansible_collections.secops.aws_ir.plugins.module_utils.containment import load_balancers
+from ansible_collections.secops.aws_ir.plugins.module_utils.retry import DEFAULT_RETRY
 
 TG_IP = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/ip/1"
 TG_INSTANCE = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/2"
@@ -98,3 +104,21 @@ def test_classic_elbs_are_read_in_the_instances_vpcs_and_deregistered_once_per_l
     load_balancers.deregister_classic(ActionLog("containment", False), client, found)
     expected = {"LoadBalancerName": "web", "Instances": [{"InstanceId": "i-1"}, {"InstanceId": "i-2"}]}
     assert client.calls[-1] == ("deregister_instances_from_load_balancer", expected)
+
+
+def test_waiting_for_draining_survives_a_throttled_poll_and_names_what_still_drains(monkeypatch, fake_client, aws_error):
+    # botocore's target_deregistered waiter would end at the first throttled poll, as if the target had failed.
+    monkeypatch.setattr(cloud.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(retry.time, "sleep", lambda seconds: None)
+    registrations = {"i-1": [{"target_group_arn": TG_INSTANCE, "target_type": "instance", "id": "i-1", "port": 80, "availability_zone": None}]}
+
+    def health(state):
+        return {"TargetHealthDescriptions": [{"Target": {"Id": "i-1", "Port": 80}, "TargetHealth": {"State": state}}]}
+
+    client = fake_client(describe_target_health=[health("draining"), aws_error("Throttling"), health("unused")])
+    load_balancers.wait_deregistered(RetryingBotoClientWrapper(client, DEFAULT_RETRY), registrations, timeout=60)
+    assert client.names() == ["describe_target_health"] * 3
+
+    client = fake_client(describe_target_health=health("draining"))
+    with pytest.raises(load_balancers.DrainingTimeout, match=f"wait_timeout: targets i-1:80 of {TG_INSTANCE} still draining after 0 s"):
+        load_balancers.wait_deregistered(client, registrations, timeout=0)

@@ -1,0 +1,123 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the secops.aws_ir project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: evidence_manifest_info
+version_added: 1.0.0
+short_description: Read the current evidence manifest of an incident from S3
+description:
+  - Reads C(s3://<bucket>/<normalised ticket>/manifest.json), as M(secops.aws_ir.evidence_manifest)
+    wrote it, and checks it against the manifest's JSON Schema. C(release.yml) reads with it the
+    state each instance was in before the response.
+  - Read-only; the read retries throttling like every call of the collection (C(SlowDown)).
+    A manifest that does not exist is not an error (RV(exists) is false); one that is not JSON or
+    does not follow the schema is.
+  - To check the manifest's history and the evidence it lists, use M(secops.aws_ir.evidence_verify).
+  - AWS APIs called; S3 C(GetObject).
+author:
+  - secops.aws_ir developers (@secops)
+requirements:
+  - jsonschema
+options:
+  bucket:
+    description: The evidence bucket.
+    type: str
+    required: true
+extends_documentation_fragment:
+  - secops.aws_ir.ticket
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Read the manifest of INC-123456
+  secops.aws_ir.evidence_manifest_info:
+    bucket: aws-ir-evidence-123456789012-us-east-1
+    ticket: INC-123456
+  register: case
+
+- name: Show the state INC-123456's instances were in before the response
+  ansible.builtin.debug:
+    msg: "{{ case.manifest.instances | dict2items | map(attribute='value.state_before') }}"
+  when: case.exists
+"""
+
+RETURN = r"""
+exists:
+  description: Whether the manifest exists.
+  returned: always
+  type: bool
+manifest:
+  description: The current version of the manifest (see M(secops.aws_ir.evidence_manifest)), or null when it does not exist.
+  returned: always
+  type: dict
+s3_uri:
+  description: Where the manifest is.
+  returned: always
+  type: str
+  sample: s3://aws-ir-evidence-123456789012-us-east-1/INC-123456/manifest.json
+version_id:
+  description: S3 C(VersionId) of the version read, or null.
+  returned: always
+  type: str
+sha256:
+  description: SHA-256 (hex) of the bytes read, or null.
+  returned: always
+  type: str
+stage:
+  description: The workflow stage, C(manifest).
+  returned: always
+  type: str
+"""
+
+import json
+
+from ansible.module_utils.basic import missing_required_lib
+
+from ansible_collections.secops.aws_ir.plugins.module_utils import manifest as model
+from ansible_collections.secops.aws_ir.plugins.module_utils.artifacts import s3_uri
+from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_MANIFEST
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence_bucket import validate_bucket_name
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence_store import read_current
+from ansible_collections.secops.aws_ir.plugins.module_utils.modules import AwsIrModule
+from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import DEFAULT_TICKET_PATTERN
+from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import normalize_ticket
+from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import validate_ticket
+
+
+def do(module):
+    params = module.params
+    ticket = normalize_ticket(validate_ticket(params["ticket"], params["ticket_pattern"]))
+    bucket = validate_bucket_name(params["bucket"])
+    key = model.manifest_key(ticket)
+    body, version = read_current(module.client("s3"), bucket, key)
+    manifest = None
+    if body is not None:
+        try:
+            manifest = json.loads(body)
+        except ValueError as e:
+            raise model.ManifestError(f"{s3_uri(bucket, key)} is not JSON: {e}") from None
+        model.validate(manifest)
+    module.exit_json(changed=False, exists=manifest is not None, manifest=manifest, s3_uri=s3_uri(bucket, key),
+                     version_id=(version or {}).get("version_id"), sha256=(version or {}).get("sha256"))
+
+
+def main():
+    argument_spec = dict(
+        bucket=dict(type="str", required=True),
+        ticket=dict(type="str", required=True),
+        ticket_pattern=dict(type="str", default=DEFAULT_TICKET_PATTERN),
+    )
+    module = AwsIrModule(stage=STAGE_MANIFEST, argument_spec=argument_spec, supports_check_mode=True)
+    if not model.HAS_JSONSCHEMA:
+        module.fail_json(msg=missing_required_lib("jsonschema"))
+    module.run(do, "the evidence manifest could not be read")
+
+
+if __name__ == "__main__":
+    main()
