@@ -29,7 +29,8 @@ def _observe(ssm, command_id, instance_id, timeout=10.0):
 
 
 def test_states_in_order(lab, aws, launch):
-    lab.configure(ssm={"invocation_absent_seconds": 0.3, "pending_seconds": 0.3, "in_progress_seconds": 0.4})
+    # Windows wide enough to be seen by a 20 ms poll even on a loaded machine.
+    lab.configure(ssm={"invocation_absent_seconds": 1.0, "pending_seconds": 1.0, "in_progress_seconds": 1.0})
     instance_id = launch()[0]
     ssm = aws("ssm")
     command_id = _send(aws, [instance_id])
@@ -104,7 +105,8 @@ def test_unknown_ids(aws, launch):
         ssm.list_command_invocations(CommandId="00000000-0000-0000-0000-000000000000")
 
 
-def test_list_filters_and_pages(aws, launch):
+def test_list_filters_and_pages(lab, aws, launch):
+    lab.configure(ssm={"pending_seconds": 60})  # all three stay Pending while they are listed
     instance_id = launch()[0]
     ssm = aws("ssm")
     ids = [_send(aws, [instance_id]) for _attempt in range(3)]
