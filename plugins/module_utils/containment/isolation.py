@@ -29,6 +29,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AwsIrError
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import ROLE_TAG_KEY
+from ansible_collections.secops.aws_ir.plugins.module_utils.concurrency import each_recorded
 from ansible_collections.secops.aws_ir.plugins.module_utils.containment import egress
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import paginate
 
@@ -261,12 +262,14 @@ def plan_interfaces(interfaces, groups):
 
 
 def swap_interfaces(log, client, plans):
-    """Apply every interface's first step of two (untrack) first, then every interface's last step."""
+    """Apply every interface's first step of two (untrack) first, then every interface's last step; the interfaces of a step concurrently."""
     current = {p["network_interface_id"]: p["groups_before"] for p in plans}
-    untrack_steps = [(p, p["steps"][0]) for p in plans if len(p["steps"]) == 2]
-    last_steps = [(p, p["steps"][-1]) for p in plans if p["steps"]]
-    for plan, groups in untrack_steps + last_steps:
+
+    def swap(branch, step):
+        plan, groups = step
         eni_id = plan["network_interface_id"]
-        log.call(client, "ec2", "ModifyNetworkInterfaceAttribute", eni_id, {"NetworkInterfaceId": eni_id, "Groups": groups},
-                 instance_ids=[plan["instance_id"]], before={"groups": current[eni_id]}, after={"groups": groups})
-        current[eni_id] = groups
+        branch.call(client, "ec2", "ModifyNetworkInterfaceAttribute", eni_id, {"NetworkInterfaceId": eni_id, "Groups": groups},
+                    instance_ids=[plan["instance_id"]], before={"groups": current[eni_id]}, after={"groups": groups})
+    for steps in ([(p, p["steps"][0]) for p in plans if len(p["steps"]) == 2], [(p, p["steps"][-1]) for p in plans if p["steps"]]):
+        each_recorded(log, swap, steps)
+        current.update((plan["network_interface_id"], groups) for plan, groups in steps)
