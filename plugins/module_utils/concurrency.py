@@ -18,8 +18,8 @@ running finishes (a call in flight cannot be taken back, and its record must be
 complete), and the first failure in the order of the items is raised.
 """
 
-from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import FIRST_EXCEPTION
+from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import wait
 
 # botocore keeps at most 10 connections per client (max_pool_connections): more threads would only queue.

@@ -272,7 +272,7 @@ def create_snapshots(run, log, instance_id, spec, wanted):
         "TagSpecifications": boto3_tag_specifications(at_creation, types=["snapshot"]),
     }
     response = log.call(run.ec2, "ec2", "CreateSnapshots", instance_id, parameters, instance_ids=[instance_id],
-                            after_from=lambda r: {"snapshots": {s["VolumeId"]: s["SnapshotId"] for s in r["Snapshots"]}})
+                        after_from=lambda r: {"snapshots": {s["VolumeId"]: s["SnapshotId"] for s in r["Snapshots"]}})
     created = {}
     for snapshot in (response or {}).get("Snapshots", []):
         volume_id = snapshot["VolumeId"]

@@ -39,7 +39,8 @@ def test_a_throttled_fleet_is_contained_and_snapshotted_with_one_record_per_chan
     # Per step, the instances in the order given, each with its own calls in order.
     protections = [a for a in contained["actions"] if a["action"] == "ModifyInstanceAttribute"]
     assert [a["target"] for a in protections] == [i for i in ids for _attribute in range(3)]
-    assert [next(k for k in a["parameters"] if k != "InstanceId") for a in protections[:3]] == ["DisableApiTermination", "DisableApiStop", "BlockDeviceMappings"]
+    changed = [next(k for k in a["parameters"] if k != "InstanceId") for a in protections[:3]]
+    assert changed == ["DisableApiTermination", "DisableApiStop", "BlockDeviceMappings"]
     groups = contained["security_groups"][scene["vpc_id"]]
     swaps = [(a["instance_ids"], a["after"]["groups"]) for a in contained["actions"] if a["action"] == "ModifyNetworkInterfaceAttribute"]
     assert swaps == [([i], [groups["untrack_group_id"]]) for i in ids] + [([i], groups["quarantine_group_ids"]) for i in ids]

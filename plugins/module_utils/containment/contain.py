@@ -91,10 +91,10 @@ class Containment:
         """Each instance's protections, the instances concurrently (their attributes one call at a time, in order)."""
         survey = self.survey
 
-        def protect_instance(log, instance_id):
+        def protect_one(log, instance_id):
             return protection.protect_instance(log, self.clients["ec2"], instance_id, survey.attributes[instance_id], survey.devices[instance_id],
                                                survey.spot(instance_id))
-        for instance_id, (attributes, devices, warnings) in zip(survey.instances, each_recorded(self.log, protect_instance, survey.instances)):
+        for instance_id, (attributes, devices, warnings) in zip(survey.instances, each_recorded(self.log, protect_one, survey.instances)):
             self.after[instance_id].update(attributes=attributes, delete_on_termination=devices)
             self.warnings[instance_id].extend(warnings)
 

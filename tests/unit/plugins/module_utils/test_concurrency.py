@@ -90,7 +90,8 @@ def test_check_mode_branches_plan_and_call_nothing(fake_client):
     client = fake_client()
     log = ActionLog("snapshot", check_mode=True)
     concurrency.each_recorded(log, lambda branch, v: branch.call(client, "ec2", "CreateSnapshots", v, {}), ["i-1", "i-2"])
-    assert client.calls == [] and [(r["target"], r["outcome"], r["stage"]) for r in log.records] == [("i-1", "planned", "snapshot"), ("i-2", "planned", "snapshot")]
+    assert client.calls == []
+    assert [(r["target"], r["outcome"], r["stage"]) for r in log.records] == [("i-1", "planned", "snapshot"), ("i-2", "planned", "snapshot")]
 
 
 def test_one_log_called_from_many_threads_keeps_every_record(fake_client):
