@@ -1,4 +1,8 @@
-"""Running one command under measurement: wall time, peak memory of its process tree, its output.
+"""Running one command under measurement: wall time, CPU time and peak memory of its process tree, its output.
+
+CPU time (user + system of the command and all its descendants, from wait4) depends much less on
+what else the machine is running than wall time does: it is the figure to compare between runs
+made under different loads.
 
 Peak memory is measured two ways:
 - tree: the largest sum of resident memory (RSS) of the command and all its descendants at one
@@ -52,7 +56,7 @@ def tree_rss_kib(root_pid):
 
 
 def run(command, env, cwd):
-    """Run command; returns {"exit_code", "start" (epoch s), "wall_s", "peak_tree_rss_mib", "max_process_rss_mib", "output"}."""
+    """Run command; returns {"exit_code", "start" (epoch s), "wall_s", "cpu_s", "peak_tree_rss_mib", "max_process_rss_mib", "output"}."""
     start = time.time()
     process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # pylint: disable=consider-using-with
     peak = [0]
@@ -72,5 +76,6 @@ def run(command, env, cwd):
     sampler.join()
     process.stdout.close()
     process.returncode = os.waitstatus_to_exitcode(status)
-    return {"exit_code": process.returncode, "start": start, "wall_s": wall, "peak_tree_rss_mib": round(peak[0] / 1024, 1),
+    return {"exit_code": process.returncode, "start": start, "wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime,
+            "peak_tree_rss_mib": round(peak[0] / 1024, 1),
             "max_process_rss_mib": round(usage.ru_maxrss / 1024, 1), "output": output}

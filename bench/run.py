@@ -12,6 +12,7 @@ and measures:
   successful request in the lab's request log;
 - T_resp: wall time of the whole run;
 - API requests per instance, by service and action, from the lab's request log;
+- CPU time of ansible-playbook and its children (what load on the machine changes least);
 - peak memory of the controller (see measure.py);
 
 and checks that the run produced a complete evidence set (the manifest in S3 says every instance
@@ -176,7 +177,7 @@ def measure_once(kind, count):
             check_evidence(lab, scene)
         else:
             check_seed_steps(requests, count)
-    return {"t_iso_s": round(t_iso, 3), "t_resp_s": round(done["wall_s"], 3), "load_average_1min": round(load, 2),
+    return {"t_iso_s": round(t_iso, 3), "t_resp_s": round(done["wall_s"], 3), "cpu_s": round(done["cpu_s"], 3), "load_average_1min": round(load, 2),
             "peak_tree_rss_mib": done["peak_tree_rss_mib"], "max_process_rss_mib": done["max_process_rss_mib"],
             "requests_per_instance": per_instance(requests, count)}
 
@@ -194,6 +195,8 @@ def summarise(count, runs):
         "t_resp_s": spread([r["t_resp_s"] for r in respond]),
         "baseline_s": spread([r["t_resp_s"] for r in baseline]),
         "baseline_t_iso_s": spread([r["t_iso_s"] for r in baseline]),
+        "cpu_s": spread([r["cpu_s"] for r in respond]),
+        "baseline_cpu_s": spread([r["cpu_s"] for r in baseline]),
         # The ratio of the medians, and the range of the per-repetition ratios.
         "ratio": dict(spread([r["t_resp_s"] / b["t_resp_s"] for r, b in zip(respond, baseline)]),
                       median=round(statistics.median(r["t_resp_s"] for r in respond) / statistics.median(b["t_resp_s"] for b in baseline), 3)),
@@ -236,12 +239,13 @@ def _range(figure):
 
 def table(results):
     """The README table: medians with the range over the repetitions."""
-    lines = ["| N | T_iso (s) | T_resp (s) | baseline (s) | T_resp / baseline | requests per instance | peak memory (MiB) |",
-             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lines = ["| N | T_iso (s) | T_resp (s) | baseline (s) | T_resp / baseline | CPU (s): respond.yml, baseline | requests per instance | "
+             "peak memory (MiB) |",
+             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for s in results["summary"]:
         lines.append(f"| {s['n']} | {_range(s['t_iso_s'])} | {_range(s['t_resp_s'])} | {_range(s['baseline_s'])} | "
-                     f"{s['ratio']['median']:.3f} ({s['ratio']['min']:.3f}-{s['ratio']['max']:.3f}) | {s['requests_per_instance']} | "
-                     f"{s['peak_tree_rss_mib']} |")
+                     f"{s['ratio']['median']:.3f} ({s['ratio']['min']:.3f}-{s['ratio']['max']:.3f}) | "
+                     f"{s['cpu_s']['median']:.1f}, {s['baseline_cpu_s']['median']:.1f} | {s['requests_per_instance']} | {s['peak_tree_rss_mib']} |")
     m = results["machine"]
     load = results["load_average_1min"]
     lines += ["", f"Median (min-max) of {results['repeat']} runs per N. {m['cpus']} CPUs ({m['cpu']}), {m['memory_gib']} GiB, "
