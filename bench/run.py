@@ -12,7 +12,8 @@ and measures:
   successful request in the lab's request log;
 - T_resp: wall time of the whole run;
 - API requests per instance, by service and action, from the lab's request log;
-- CPU time of ansible-playbook and its children (what load on the machine changes least);
+- CPU time of ansible-playbook and its children (what load on the machine changes least), and
+  how busy the machine was with anything else during the run;
 - peak memory of the controller (see measure.py);
 
 and checks that the run produced a complete evidence set (the manifest in S3 says every instance
@@ -168,7 +169,7 @@ def measure_once(kind, count):
     with Lab() as lab:
         scene = build_fleet_scene(lab.endpoint_url, count, region=REGION, ticket=TICKET)
         load = os.getloadavg()[0]
-        done = measure.run(command(kind, scene), environment(lab), REPO)
+        done = measure.run(command(kind, scene), environment(lab), REPO, lab.pid)
         if done["exit_code"] != 0:
             raise RuntimeError(f"{kind} failed for N={count} (exit {done['exit_code']}):\n{done['output'][-4000:]}")
         requests = lab.requests()
@@ -177,7 +178,8 @@ def measure_once(kind, count):
             check_evidence(lab, scene)
         else:
             check_seed_steps(requests, count)
-    return {"t_iso_s": round(t_iso, 3), "t_resp_s": round(done["wall_s"], 3), "cpu_s": round(done["cpu_s"], 3), "load_average_1min": round(load, 2),
+    return {"t_iso_s": round(t_iso, 3), "t_resp_s": round(done["wall_s"], 3), "cpu_s": round(done["cpu_s"], 3),
+            "lab_cpu_s": round(done["server_cpu_s"], 3), "others_cores": round(done["others_cores"], 2), "load_average_1min": round(load, 2),
             "peak_tree_rss_mib": done["peak_tree_rss_mib"], "max_process_rss_mib": done["max_process_rss_mib"],
             "requests_per_instance": per_instance(requests, count)}
 
@@ -205,6 +207,7 @@ def summarise(count, runs):
         "peak_tree_rss_mib": max(r["peak_tree_rss_mib"] for r in respond),
         "max_process_rss_mib": max(r["max_process_rss_mib"] for r in respond),
         "load_average_1min": spread([r["load_average_1min"] for r in respond + baseline]),
+        "others_cores": spread([r["others_cores"] for r in respond + baseline]),
     }
 
 
@@ -247,10 +250,11 @@ def table(results):
                      f"{s['ratio']['median']:.3f} ({s['ratio']['min']:.3f}-{s['ratio']['max']:.3f}) | "
                      f"{s['cpu_s']['median']:.1f}, {s['baseline_cpu_s']['median']:.1f} | {s['requests_per_instance']} | {s['peak_tree_rss_mib']} |")
     m = results["machine"]
-    load = results["load_average_1min"]
+    others = results["others_cores"]
     lines += ["", f"Median (min-max) of {results['repeat']} runs per N. {m['cpus']} CPUs ({m['cpu']}), {m['memory_gib']} GiB, "
               f"{m['system']}, Python {m['python']}, ansible-core {m['versions']['ansible-core']}, lab on loopback; "
-              f"1-minute load average {load['min']:.2f}-{load['max']:.2f} before the runs; {m['date']}.", "",
+              f"other processes kept {others['median']:.2f} cores busy during a run (median; {others['min']:.2f}-{others['max']:.2f}); "
+              f"{m['date']}.", "",
               "| target | limit | measured | met |", "| --- | ---: | ---: | --- |"]
     for t in results["targets"]:
         lines.append(f"| {t['figure']} (N={t['n']}) | {t['limit']} | {t['measured']} | {'yes' if t['met'] else 'no'} |")
@@ -275,6 +279,7 @@ def main():
         results["runs"] += runs
         results["summary"].append(summarise(count, runs))
     results["load_average_1min"] = spread([r[k]["load_average_1min"] for r in results["runs"] for k in ("respond", "baseline")])
+    results["others_cores"] = spread([r[k]["others_cores"] for r in results["runs"] for k in ("respond", "baseline")])
     results["targets"] = target_status(results["summary"])
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     Path(args.output + ".json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
