@@ -1,13 +1,16 @@
 # The commands a newcomer needs; each one installs what it needs first (scripts/bootstrap).
 PORT ?= 5055
 
-.PHONY: demo test lab-start lab-stop bootstrap molecule
+.PHONY: demo test bench lab-start lab-stop bootstrap molecule
 
 demo:  ## run respond.yml against a compromised instance in the local lab
 	scripts/demo
 
 test:  ## run every test
 	scripts/test
+
+bench: bootstrap  ## time respond.yml against the hand-run CLI sequence for 1, 10 and 50 instances (about 15 minutes)
+	.venv/bin/python bench/run.py
 
 bootstrap:  ## create .venv with the pinned tooling
 	scripts/bootstrap

@@ -10,10 +10,16 @@ evidence manifest can say, for each change, when it was made (UTC, milliseconds)
 which API changed which resource with which parameters, what AWS answered (its
 request id or error code) and the value before and after. In check mode the call
 is not made and the record says "planned".
+
+Calls made concurrently (concurrency.each_recorded) are each made through a
+branch of the log, and the branches are merged back in the order of the
+resources they concern, so that the record is complete and its order is fixed:
+per step, the resources in the order given, each with its calls in order.
 """
 
 import datetime
 import re
+import threading
 
 try:
     from botocore import xform_name
@@ -77,6 +83,17 @@ class ActionLog:
         self.stage = stage
         self.check_mode = check_mode
         self.records = []
+        self._lock = threading.Lock()
+
+    def branch(self):
+        """A log for one of several concurrent tasks: same stage and mode, records of its own until merged."""
+        return ActionLog(self.stage, self.check_mode)
+
+    def merge(self, branches):
+        """Append the records of branches (ActionLogs from branch()), branch after branch in the order given."""
+        with self._lock:
+            for branch in branches:
+                self.records.extend(branch.records)
 
     def call(self, client, service, action, target, parameters, instance_ids=None, before=None, after=None, recorded=None, after_from=None):
         """Call client.<action>(**parameters) with retries, or plan it in check mode.
@@ -107,7 +124,8 @@ class ActionLog:
             "error_code": None,
             "request_id": None,
         }
-        self.records.append(record)
+        with self._lock:
+            self.records.append(record)
         if self.check_mode:
             return None
         try:

@@ -12,6 +12,7 @@ missing invocation as pending, backs off, and never re-sends a command.
 
 import time
 
+from ansible_collections.secops.aws_ir.plugins.module_utils.concurrency import map_concurrently
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import paginate
 
 # SendCommand takes at most 50 instance ids.
@@ -57,18 +58,17 @@ def comment_for(ticket, purpose):
 def find_previous(client, instance_ids, comment):
     """{instance_id: command_id} of invocations already sent with this comment that did not fail.
 
-    One ListCommandInvocations per instance (an invocation's own status counts, not
-    its command's: one failed instance does not make the others collect again);
-    the newest matching invocation wins. A failed, cancelled or timed-out
-    invocation does not count, so a re-run retries it.
+    One ListCommandInvocations per instance, the instances concurrently (an
+    invocation's own status counts, not its command's: one failed instance does
+    not make the others collect again); the newest matching invocation wins. A
+    failed, cancelled or timed-out invocation does not count, so a re-run retries it.
     """
-    previous = {}
-    for instance_id in instance_ids:
+    def newest(instance_id):
         invocations = paginate(client, "list_command_invocations", InstanceId=instance_id)["CommandInvocations"]
         matching = [i for i in invocations if i.get("Comment") == comment and i.get("Status") not in _RETRY_ON_RERUN]
-        if matching:
-            previous[instance_id] = max(matching, key=lambda i: i["RequestedDateTime"])["CommandId"]
-    return previous
+        return max(matching, key=lambda i: i["RequestedDateTime"])["CommandId"] if matching else None
+    found = zip(instance_ids, map_concurrently(newest, instance_ids))
+    return {instance_id: command_id for instance_id, command_id in found if command_id is not None}
 
 
 def send(log, client, instance_ids, document, commands, comment, output, timeouts, recorded_commands=None):

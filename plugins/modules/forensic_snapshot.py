@@ -192,6 +192,7 @@ from ansible_collections.secops.aws_ir.plugins.module_utils import snapshots as 
 from ansible_collections.secops.aws_ir.plugins.module_utils.actions import OUTCOME_ERROR
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_SNAPSHOT
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import TICKET_TAG_KEY
+from ansible_collections.secops.aws_ir.plugins.module_utils.concurrency import each_recorded
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import describe_instances
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import ebs_volumes
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import refuse_gone
@@ -257,7 +258,7 @@ def _create_tags(log, client, resource_id, tags, instance_id):
              instance_ids=[instance_id], after={"tags": tags})
 
 
-def create_snapshots(run, instance_id, spec, wanted):
+def create_snapshots(run, log, instance_id, spec, wanted):
     """One CreateSnapshots for the volumes spec covers, then one CreateTags per snapshot for what creation could not set.
 
     wanted: {volume_id: tags}. Returns {volume_id: snapshot (boto3 shape)}; empty in check mode.
@@ -270,8 +271,8 @@ def create_snapshots(run, instance_id, spec, wanted):
         "Description": run.module.params["description"] or f"aws-ir {run.ticket} evidence of {instance_id}",
         "TagSpecifications": boto3_tag_specifications(at_creation, types=["snapshot"]),
     }
-    response = run.log.call(run.ec2, "ec2", "CreateSnapshots", instance_id, parameters, instance_ids=[instance_id],
-                            after_from=lambda r: {"snapshots": {s["VolumeId"]: s["SnapshotId"] for s in r["Snapshots"]}})
+    response = log.call(run.ec2, "ec2", "CreateSnapshots", instance_id, parameters, instance_ids=[instance_id],
+                        after_from=lambda r: {"snapshots": {s["VolumeId"]: s["SnapshotId"] for s in r["Snapshots"]}})
     # In check mode the tags are planned on stand-ins, so that the plan lists every call the run makes.
     snapshots = response["Snapshots"] if response else [{"VolumeId": v, "SnapshotId": planned_snapshot_id(v)} for v in missing]
     created = {}
@@ -279,7 +280,7 @@ def create_snapshots(run, instance_id, spec, wanted):
         volume_id = snapshot["VolumeId"]
         rest = {k: v for k, v in wanted[volume_id].items() if at_creation.get(k) != v}
         if rest:
-            _create_tags(run.log, run.ec2, snapshot["SnapshotId"], rest, instance_id)
+            _create_tags(log, run.ec2, snapshot["SnapshotId"], rest, instance_id)
         if response:
             created[volume_id] = dict(snapshot, Tags=ansible_dict_to_boto3_tag_list(wanted[volume_id]))
     return created
@@ -290,26 +291,26 @@ def planned_snapshot_id(volume_id):
     return f"snap-(new, of {volume_id})"
 
 
-def complete_incident_tags(run, instance_id, volume):
+def complete_incident_tags(run, log, instance_id, volume):
     """Give a snapshot of an earlier run the incident tags it lacks (a run stopped between creation and tagging)."""
     snapshot = run.existing[volume["volume_id"]]
     lacking = missing_tags(snaps.tags_of(snapshot), snaps.incident_snapshot_tags(run.ticket, instance_id, volume))
     if lacking:
-        _create_tags(run.log, run.ec2, snapshot["SnapshotId"], lacking, instance_id)
+        _create_tags(log, run.ec2, snapshot["SnapshotId"], lacking, instance_id)
         snapshot["Tags"] = ansible_dict_to_boto3_tag_list(dict(snaps.tags_of(snapshot), **lacking))
 
 
-def snapshot_instance(run, result):
-    """Create the instance's missing snapshots; fill result's snapshots, not_captured and warnings."""
+def snapshot_instance(run, log, result):
+    """Create the instance's missing snapshots, recording the calls in log; fill result's snapshots, not_captured and warnings."""
     instance_id = result["instance_id"]
     exclude_boot = run.module.params["exclude_boot_volume"]
     tag_plan = planned_tags(run, instance_id)
     spec = snaps.instance_specification(instance_id, run.volumes[instance_id], run.existing, exclude_boot)
-    created = create_snapshots(run, instance_id, spec, {v: tags for v, (tags, _dropped) in tag_plan.items()}) if spec else {}
+    created = create_snapshots(run, log, instance_id, spec, {v: tags for v, (tags, _dropped) in tag_plan.items()}) if spec else {}
     for volume in run.volumes[instance_id]:
         volume_id = volume["volume_id"]
         if volume_id in run.existing:
-            complete_incident_tags(run, instance_id, volume)
+            complete_incident_tags(run, log, instance_id, volume)
             result["snapshots"].append(dict(snaps.describe(run.existing[volume_id], volume), created=False))
             continue
         if volume["boot"] and exclude_boot:
@@ -448,8 +449,8 @@ def diff(results):
 def do(module):
     run = Run(module)
     module.partial["instances"] = run.results  # a failure part-way still reports the snapshots made
-    for result in run.results:
-        snapshot_instance(run, result)
+    # The instances concurrently (AWS takes concurrent CreateSnapshots; a volume snapshotted moments ago is retried, SNAPSHOT_RETRY).
+    each_recorded(run.log, lambda log, result: snapshot_instance(run, log, result), run.results)
     tag_source_volumes(run)
     if module.params["wait"] and not module.check_mode:
         wait_for(run.ec2, [s for r in run.results for s in r["snapshots"]], module.params["wait_timeout"])

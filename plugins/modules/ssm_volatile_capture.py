@@ -280,6 +280,7 @@ import json
 from ansible_collections.secops.aws_ir.plugins.module_utils import run_command
 from ansible_collections.secops.aws_ir.plugins.module_utils.command_output import read_outputs
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_VOLATILE
+from ansible_collections.secops.aws_ir.plugins.module_utils.concurrency import map_concurrently
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence_bucket import validate_bucket_name
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import instance_states
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import validate_instance_ids
@@ -303,6 +304,8 @@ _UNREACHABLE = {"ConnectionLost": "connection_lost", "Inactive": "inactive", "un
 _FINE = ("captured", "planned", "sent")
 # Beyond SSM's own timeouts the memory wait gives the agent this long to report and upload its output.
 _REPORT_SECONDS = 120
+# Outputs read back from S3 at once: each read keeps up to 2 x command_output.PARSE_BYTES in memory for parsing.
+_READ_WORKERS = 4
 
 
 def unreachable_outcome(reach, state):
@@ -369,9 +372,10 @@ class Triage:
                                                              "ping_status": "Online"}} for i, d in targets.items()})
             return results
         invocations = run_command.wait_for(self.ssm, commands, self.module.params["wait_timeout"])
-        for i, document in targets.items():
-            artifacts = self.collect(commands[i], i, document)
-            results[i] = {"artifacts": artifacts, "outcome": settle(invocations[i], artifacts, commands[i], document)}
+        ids = list(targets)
+        collected = map_concurrently(lambda i: self.collect(commands[i], i, targets[i]), ids, workers=_READ_WORKERS)
+        for i, artifacts in zip(ids, collected):
+            results[i] = {"artifacts": artifacts, "outcome": settle(invocations[i], artifacts, commands[i], targets[i])}
         return results
 
 
@@ -406,7 +410,7 @@ def capture_memory(module, clients, platforms, ticket, output, tools):
         fresh.remove(i)
         artifacts, outcome = run.found_only(i, wanted[i])
         results[i] = {"artifacts": artifacts, "outcome": outcome}
-    sizes = memory_sizes(clients["ec2"], fresh) if fresh else {}
+    sizes = memory_sizes(module.client("ec2"), fresh) if fresh else {}
     for i in fresh:
         acquisitions[i] = run.start(i, wanted[i], sizes[i])
     if module.check_mode or not params["wait"]:
@@ -458,7 +462,7 @@ def do(module):
     validate_profile(params)
     tools = validate_tools(params["memory_tools"]) if params["memory"] else {}
     # SigV4 for presigned URLs: boto3 still presigns with SigV2 in us-east-1 unless told, and newer Regions refuse SigV2.
-    clients = {"ssm": module.client("ssm"), "s3": module.client("s3", config={"signature_version": "s3v4"}), "ec2": module.client("ec2")}
+    clients = {"ssm": module.client("ssm"), "s3": module.client("s3", config={"signature_version": "s3v4"})}
     if tools:
         check_tools_exist(clients["s3"], tools)
 

@@ -14,6 +14,7 @@ security group change of an instance.
 
 from copy import deepcopy
 
+from ansible_collections.secops.aws_ir.plugins.module_utils.concurrency import each_recorded
 from ansible_collections.secops.aws_ir.plugins.module_utils.containment import auto_scaling
 from ansible_collections.secops.aws_ir.plugins.module_utils.containment import credentials
 from ansible_collections.secops.aws_ir.plugins.module_utils.containment import egress
@@ -88,10 +89,13 @@ class Containment:
     # --- the steps, in order ---
 
     def protect(self):
-        for instance_id in self.survey.instances:
-            attributes, devices, warnings = protection.protect_instance(
-                self.log, self.clients["ec2"], instance_id, self.survey.attributes[instance_id], self.survey.devices[instance_id],
-                self.survey.spot(instance_id))
+        """Each instance's protections, the instances concurrently (their attributes one call at a time, in order)."""
+        survey = self.survey
+
+        def protect_one(log, instance_id):
+            return protection.protect_instance(log, self.clients["ec2"], instance_id, survey.attributes[instance_id], survey.devices[instance_id],
+                                               survey.spot(instance_id))
+        for instance_id, (attributes, devices, warnings) in zip(survey.instances, each_recorded(self.log, protect_one, survey.instances)):
             self.after[instance_id].update(attributes=attributes, delete_on_termination=devices)
             self.warnings[instance_id].extend(warnings)
 

@@ -36,6 +36,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AwsIrError
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import ROLE_TAG_KEY
+from ansible_collections.secops.aws_ir.plugins.module_utils.concurrency import each_recorded
 from ansible_collections.secops.aws_ir.plugins.module_utils.containment import egress
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import paginate
 
@@ -270,22 +271,23 @@ def plan_interfaces(interfaces, groups):
 def swap_interfaces(log, client, plans):
     """Apply every interface's first step of two (untrack) first, then every interface's last step.
 
-    Fails closed: an interface is never left in its untrack group, which allows all traffic. When
-    a step fails, the interfaces already untracked still get their last step, the others are left
-    as they were (a re-run takes both steps), and one whose last step fails goes back to its groups
+    The interfaces of a step change concurrently. Fails closed: an interface is never left in its
+    untrack group, which allows all traffic. When a change fails, no further interface is
+    untracked, the interfaces already untracked still get their last step, the others are left as
+    they were (a re-run takes both steps), and one whose last step fails goes back to its groups
     before; then IsolationError says where each interface is. A plan's "untrack_groups" (absent
     for a release) names its untrack group.
     """
     current = {p["network_interface_id"]: p["groups_before"] for p in plans}
-    failures, restored = [], []
+    failures, restored = {}, set()
 
-    def apply(plan, groups):
+    def apply(branch, plan, groups):
         eni_id = plan["network_interface_id"]
         try:
-            log.call(client, "ec2", "ModifyNetworkInterfaceAttribute", eni_id, {"NetworkInterfaceId": eni_id, "Groups": groups},
-                     instance_ids=[plan["instance_id"]], before={"groups": current[eni_id]}, after={"groups": groups})
+            branch.call(client, "ec2", "ModifyNetworkInterfaceAttribute", eni_id, {"NetworkInterfaceId": eni_id, "Groups": groups},
+                        instance_ids=[plan["instance_id"]], before={"groups": current[eni_id]}, after={"groups": groups})
         except (ClientError, BotoCoreError) as e:
-            failures.append((eni_id, e))
+            failures.setdefault(eni_id, e)
             return False
         current[eni_id] = groups
         return True
@@ -293,18 +295,21 @@ def swap_interfaces(log, client, plans):
     def untracked(plan):
         return current[plan["network_interface_id"]] == plan.get("untrack_groups")
 
-    for plan in [p for p in plans if len(p["steps"]) == 2]:
-        if not apply(plan, plan["steps"][0]):
-            break
-    for plan in [p for p in plans if p["steps"]]:
-        if failures and not untracked(plan):
-            continue
-        if not apply(plan, plan["steps"][-1]) and untracked(plan) and plan["groups_before"] != plan["untrack_groups"]:
-            if apply(plan, plan["groups_before"]):
-                restored.append(plan["network_interface_id"])
+    def untrack(branch, plan):
+        if not failures:
+            apply(branch, plan, plan["steps"][0])
+
+    def quarantine(branch, plan):
+        if not apply(branch, plan, plan["steps"][-1]) and untracked(plan) and plan["groups_before"] != plan["untrack_groups"]:
+            if apply(branch, plan, plan["groups_before"]):
+                restored.add(plan["network_interface_id"])
+
+    each_recorded(log, untrack, [p for p in plans if len(p["steps"]) == 2])
+    each_recorded(log, quarantine, [p for p in plans if p["steps"] and (not failures or untracked(p))])
     if failures:
+        order = [p["network_interface_id"] for p in plans]
         exposed = [p["network_interface_id"] for p in plans if untracked(p)]
-        _fail_closed(failures, restored, exposed, current)
+        _fail_closed([(e, failures[e]) for e in order if e in failures], [e for e in order if e in restored], exposed, current)
 
 
 def _fail_closed(failures, restored, exposed, current):

@@ -15,6 +15,7 @@ release sets each one back to its recorded value the same way.
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
+from ansible_collections.secops.aws_ir.plugins.module_utils.concurrency import map_concurrently
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import ebs_volumes
 
 # (DescribeInstanceAttribute name, key in its answer, protected value), in the order applied.
@@ -25,12 +26,19 @@ PROTECTED_ATTRIBUTES = (
 )
 
 
-def read_attributes(client, instance_id):
-    """{DisableApiTermination: bool, DisableApiStop: bool, InstanceInitiatedShutdownBehavior: str} now."""
-    values = {}
-    for attribute, key, _protected in PROTECTED_ATTRIBUTES:
-        answer = client.describe_instance_attribute(aws_retry=True, InstanceId=instance_id, Attribute=attribute)
-        values[key] = answer[key]["Value"]
+def read_attributes(client, instance_ids):
+    """{instance_id: {DisableApiTermination: bool, DisableApiStop: bool, InstanceInitiatedShutdownBehavior: str}} now.
+
+    DescribeInstanceAttribute answers one attribute of one instance: the pairs are read concurrently.
+    """
+    pairs = [(i, attribute, key) for i in instance_ids for attribute, key, _protected in PROTECTED_ATTRIBUTES]
+
+    def read(pair):
+        instance_id, attribute, key = pair
+        return client.describe_instance_attribute(aws_retry=True, InstanceId=instance_id, Attribute=attribute)[key]["Value"]
+    values = {i: {} for i in instance_ids}
+    for (instance_id, _attribute, key), value in zip(pairs, map_concurrently(read, pairs)):
+        values[instance_id][key] = value
     return values
 
 
@@ -90,7 +98,7 @@ def set_delete_on_termination(log, client, instance_id, current, wanted):
 def protect_instance(log, client, instance_id, attributes, devices, spot):
     """Apply every protection the instance lacks; returns (after attributes, after devices, warnings).
 
-    attributes: the current values from read_attributes. devices: the current
+    attributes: the instance's current values from read_attributes. devices: the current
     {device: DeleteOnTermination}.
     """
     wanted = {key: protected for _attribute, key, protected in PROTECTED_ATTRIBUTES}

@@ -36,7 +36,7 @@ class Survey:
         self.interfaces = {i: [dict(eni, instance_id=i) for eni in network_interfaces(inst)] for i, inst in instances.items()}
         self.all_interfaces = [eni for enis in self.interfaces.values() for eni in enis]
         self.vpc_ids = sorted({eni["vpc_id"] for eni in self.all_interfaces})
-        self.attributes = {i: protection.read_attributes(ec2, i) for i in ids}
+        self.attributes = protection.read_attributes(ec2, ids)
         self.devices = {i: protection.delete_on_termination(inst) for i, inst in instances.items()}
         self.profiles = credentials.read_associations(ec2, ids)
         self.addresses = elastic_ips.read_addresses(ec2, self.all_interfaces)

@@ -55,8 +55,11 @@ def test_every_untrack_step_comes_before_any_quarantine_step(fake_client):
     plans = isolation.plan_interfaces([eni("eni-a", ["sg-web"]), eni("eni-b", ["sg-web"], "i-2")], GROUPS)
     log = ActionLog("containment", False)
     isolation.swap_interfaces(log, client, plans)
-    assert [(p["NetworkInterfaceId"], p["Groups"]) for _n, p in client.calls] == [
-        ("eni-a", ["sg-u"]), ("eni-b", ["sg-u"]), ("eni-a", ["sg-q"]), ("eni-b", ["sg-q"])]
+    # The interfaces of one step are changed concurrently: in any order within the step.
+    made = [(p["NetworkInterfaceId"], p["Groups"]) for _n, p in client.calls]
+    assert sorted(made[:2]) == [("eni-a", ["sg-u"]), ("eni-b", ["sg-u"])] and sorted(made[2:]) == [("eni-a", ["sg-q"]), ("eni-b", ["sg-q"])]
+    # The record keeps a fixed order: per step, the interfaces as planned.
+    assert [(r["target"], r["after"]["groups"]) for r in log.records] == [("eni-a", ["sg-u"]), ("eni-b", ["sg-u"]), ("eni-a", ["sg-q"]), ("eni-b", ["sg-q"])]
     assert log.records[2]["before"] == {"groups": ["sg-u"]} and log.records[0]["before"] == {"groups": ["sg-web"]}
 
 
@@ -201,3 +204,43 @@ def test_a_failed_untrack_step_leaves_the_interfaces_not_reached_as_they_were(fa
         isolation.swap_interfaces(ActionLog("containment", False), client, plans)
     # eni-a, untracked, is quarantined; eni-b and eni-c keep their groups, and a re-run takes both steps for them.
     assert made(client) == [("eni-a", "sg-u"), ("eni-b", "sg-u"), ("eni-a", "sg-q")]
+
+
+def refuse(eni_id, groups, aws_error):
+    """A ModifyNetworkInterfaceAttribute answer that refuses one interface's change to groups."""
+    return lambda p: aws_error("UnauthorizedOperation") if (p["NetworkInterfaceId"], p["Groups"]) == (eni_id, groups) else OK
+
+
+def final_groups(client, plans, refused):
+    """Each interface's groups after the calls the client accepted."""
+    last = {p["network_interface_id"]: p["groups_before"] for p in plans}
+    last.update((p["NetworkInterfaceId"], p["Groups"]) for _n, p in client.calls if (p["NetworkInterfaceId"], p["Groups"]) != refused)
+    return last
+
+
+@pytest.mark.parametrize("failing", ["eni-a", "eni-b", "eni-c"])
+def test_a_refused_quarantine_step_of_any_interface_puts_it_back_and_isolates_the_others(fake_client, aws_error, failing):
+    client = fake_client(modify_network_interface_attribute=refuse(failing, ["sg-q"], aws_error))
+    plans = isolation.plan_interfaces([eni(e, ["sg-web"], f"i-{e}") for e in ("eni-a", "eni-b", "eni-c")], GROUPS)
+    log = ActionLog("containment", False)
+    with pytest.raises(isolation.IsolationError) as error:
+        isolation.swap_interfaces(log, client, plans)
+    expected = {e: ["sg-q"] for e in ("eni-a", "eni-b", "eni-c")}
+    expected[failing] = ["sg-web"]
+    assert final_groups(client, plans, (failing, ["sg-q"])) == expected
+    assert f"{failing} is back in its groups before (sg-web), NOT isolated" in str(error.value)
+    # Each branch's calls stay together in the record: the refused change, then the way back.
+    failed = [i for i, r in enumerate(log.records) if r["outcome"] == "error"]
+    assert len(failed) == 1 and log.records[failed[0] + 1]["after"] == {"groups": ["sg-web"]}
+
+
+@pytest.mark.parametrize("failing", ["eni-a", "eni-b", "eni-c"])
+def test_a_refused_untrack_step_leaves_no_interface_in_the_untrack_group(fake_client, aws_error, failing):
+    client = fake_client(modify_network_interface_attribute=refuse(failing, ["sg-u"], aws_error))
+    plans = isolation.plan_interfaces([eni(e, ["sg-web"], f"i-{e}") for e in ("eni-a", "eni-b", "eni-c")], GROUPS)
+    with pytest.raises((isolation.IsolationError, ClientError)):
+        isolation.swap_interfaces(ActionLog("containment", False), client, plans)
+    final = final_groups(client, plans, (failing, ["sg-u"]))
+    # Concurrent untrack steps may have been made before the refusal: those interfaces are quarantined.
+    assert final[failing] == ["sg-web"]
+    assert all(groups in (["sg-web"], ["sg-q"]) for groups in final.values()), final

@@ -1,0 +1,40 @@
+"""AwsIrModule's clients: AnsibleAWSModule's connection options, from one boto3 session per module."""
+from unittest import mock
+
+import boto3
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.secops.aws_ir.plugins.module_utils.modules import AwsIrModule
+from ansible_collections.secops.aws_ir.plugins.module_utils.retry import DEFAULT_RETRY
+
+CONNECTION = {"region": "eu-west-1", "endpoint_url": "http://127.0.0.1:1", "access_key": "AKIAIOSFODNN7EXAMPLE", "secret_key": "not-a-secret"}
+
+
+def a_module(**params):
+    with patch_module_args(dict(CONNECTION, **params)):
+        return AwsIrModule(stage="containment", argument_spec={})
+
+
+def test_clients_keep_the_connection_options_and_their_own_extra_parameters():
+    module = a_module()
+    ec2, s3, kms = module.client("ec2"), module.client("s3", config={"signature_version": "s3v4"}), module.client("kms", region="us-west-2")
+    assert (ec2.client.meta.region_name, ec2.client.meta.endpoint_url) == ("eu-west-1", "http://127.0.0.1:1")
+    assert kms.client.meta.region_name == "us-west-2"
+    assert s3.client.meta.config.signature_version == "s3v4"
+    assert "secops.aws_ir/1.0.0" in ec2.client.meta.config.user_agent
+    credentials = ec2.client._request_signer._credentials  # pylint: disable=protected-access
+    assert credentials.access_key == CONNECTION["access_key"]
+
+
+def test_every_client_of_a_module_comes_from_one_session():
+    module = a_module()
+    with mock.patch.object(boto3.session, "Session", wraps=boto3.session.Session) as sessions:
+        for service in ("ec2", "autoscaling", "elb", "elbv2", "iam"):
+            module.client(service)
+    assert sessions.call_count == 1
+
+
+def test_clients_back_off_on_throttling_with_the_collection_s_policy_unless_given_another():
+    module = a_module()
+    other = object()
+    assert module.client("ec2").retry is DEFAULT_RETRY and module.client("ec2", retry_decorator=other).retry is other
