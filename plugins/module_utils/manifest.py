@@ -27,6 +27,8 @@ try:
 except ImportError:
     HAS_JSONSCHEMA = False
 
+from ansible.module_utils.basic import missing_required_lib
+
 from ansible_collections.secops.aws_ir.plugins.module_utils.actions import redact
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AwsIrError
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AWS_IR_COLLECTION_NAME
@@ -45,6 +47,12 @@ _SNAPSHOT_PROGRESS = ("state", "progress")
 _SNAPSHOT_GROWING = ("shared_with",)
 # Per-instance lists whose entries, once recorded, stay.
 _INSTANCE_GROWING = ("warnings", "not_captured")
+
+
+def require_jsonschema(module):
+    """Fail the module, before any call, where jsonschema (which every manifest is validated with) is missing."""
+    if not HAS_JSONSCHEMA:
+        module.fail_json(msg=missing_required_lib("jsonschema"))
 
 
 class ManifestError(AwsIrError):

@@ -179,7 +179,6 @@ import os
 import socket
 import uuid
 
-from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.secops.aws_ir.plugins.module_utils import manifest as model
 from ansible_collections.secops.aws_ir.plugins.module_utils.actions import utc_now
@@ -373,8 +372,7 @@ def main():
     module = AwsIrModule(stage=STAGE_MANIFEST, argument_spec=argument_spec, supports_check_mode=True)
     if not 1 <= module.params["object_lock_retention_days"] <= MAX_RETENTION_DAYS:
         module.fail_json(msg=f"object_lock_retention_days {module.params['object_lock_retention_days']} is not between 1 and {MAX_RETENTION_DAYS}")
-    if not model.HAS_JSONSCHEMA:
-        module.fail_json(msg=missing_required_lib("jsonschema"))
+    model.require_jsonschema(module)
     module.run(do, "the evidence manifest could not be written")
 
 

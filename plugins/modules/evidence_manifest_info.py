@@ -77,7 +77,6 @@ stage:
 
 import json
 
-from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.secops.aws_ir.plugins.module_utils import manifest as model
 from ansible_collections.secops.aws_ir.plugins.module_utils.artifacts import s3_uri
@@ -114,8 +113,7 @@ def main():
         ticket_pattern=dict(type="str", default=DEFAULT_TICKET_PATTERN),
     )
     module = AwsIrModule(stage=STAGE_MANIFEST, argument_spec=argument_spec, supports_check_mode=True)
-    if not model.HAS_JSONSCHEMA:
-        module.fail_json(msg=missing_required_lib("jsonschema"))
+    model.require_jsonschema(module)
     module.run(do, "the evidence manifest could not be read")
 
 

@@ -140,7 +140,6 @@ stage:
 
 import re
 
-from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.secops.aws_ir.plugins.module_utils import custody
 from ansible_collections.secops.aws_ir.plugins.module_utils import manifest as model
@@ -230,8 +229,7 @@ def main():
         manifest_sha256=dict(type="str"),
     )
     module = AwsIrModule(stage=STAGE_VERIFY, argument_spec=argument_spec, supports_check_mode=True)
-    if not model.HAS_JSONSCHEMA:
-        module.fail_json(msg=missing_required_lib("jsonschema"))
+    model.require_jsonschema(module)
     module.run(do, "the evidence could not be read")
 
 
