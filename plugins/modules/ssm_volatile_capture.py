@@ -473,7 +473,7 @@ def do(module):
     platforms = {i: "macos" if reach[i]["platform_type"] == "MacOS" else PLATFORMS[d] for i, d in targets.items()}
     memory = capture_memory(module, clients, platforms, ticket, output, tools) if params["memory"] else {}
     unreachable = [i for i in ids if i not in targets]
-    states = instance_states(clients["ec2"], unreachable) if unreachable else {}
+    states = instance_states(module.client("ec2"), unreachable) if unreachable else {}
     for i in unreachable:
         outcome = unreachable_outcome(reach[i], states.get(i))
         triage[i] = {"artifacts": [], "outcome": outcome}
