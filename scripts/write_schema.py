@@ -8,8 +8,8 @@ fails until the JSON file is written again after a change.
 
 from pathlib import Path
 
-from ansible_collections.secops.aws_ir.plugins.module_utils.manifest_schema import SCHEMA_FILE
-from ansible_collections.secops.aws_ir.plugins.module_utils.manifest_schema import schema_json
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.manifest_schema import SCHEMA_FILE
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.manifest_schema import schema_json
 
 SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
 

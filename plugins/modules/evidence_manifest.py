@@ -180,19 +180,19 @@ import socket
 import uuid
 
 
-from ansible_collections.secops.aws_ir.plugins.module_utils import manifest as model
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import manifest as model
 from ansible_collections.secops.aws_ir.plugins.module_utils.actions import utc_now
-from ansible_collections.secops.aws_ir.plugins.module_utils.artifacts import s3_uri
-from ansible_collections.secops.aws_ir.plugins.module_utils.case_report import REPORT_HTML
-from ansible_collections.secops.aws_ir.plugins.module_utils.case_report import REPORT_MARKDOWN
-from ansible_collections.secops.aws_ir.plugins.module_utils.case_report import render
-from ansible_collections.secops.aws_ir.plugins.module_utils.case_report import report_key
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.artifacts import s3_uri
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.case_report import REPORT_HTML
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.case_report import REPORT_MARKDOWN
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.case_report import render
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.case_report import report_key
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_MANIFEST
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_PREFLIGHT
-from ansible_collections.secops.aws_ir.plugins.module_utils.evidence_bucket import validate_bucket_name
-from ansible_collections.secops.aws_ir.plugins.module_utils.evidence_store import put_record
-from ansible_collections.secops.aws_ir.plugins.module_utils.evidence_store import read_current
-from ansible_collections.secops.aws_ir.plugins.module_utils.evidence_store import retention
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket import validate_bucket_name
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.store import put_record
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.store import read_current
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.store import retention
 from ansible_collections.secops.aws_ir.plugins.module_utils.modules import AwsIrModule
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import DEFAULT_TICKET_PATTERN
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import normalize_ticket

@@ -78,11 +78,11 @@ stage:
 import json
 
 
-from ansible_collections.secops.aws_ir.plugins.module_utils import manifest as model
-from ansible_collections.secops.aws_ir.plugins.module_utils.artifacts import s3_uri
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import manifest as model
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.artifacts import s3_uri
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_MANIFEST
-from ansible_collections.secops.aws_ir.plugins.module_utils.evidence_bucket import validate_bucket_name
-from ansible_collections.secops.aws_ir.plugins.module_utils.evidence_store import read_current
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket import validate_bucket_name
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.store import read_current
 from ansible_collections.secops.aws_ir.plugins.module_utils.modules import AwsIrModule
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import DEFAULT_TICKET_PATTERN
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import normalize_ticket

@@ -141,13 +141,13 @@ stage:
 import re
 
 
-from ansible_collections.secops.aws_ir.plugins.module_utils import custody
-from ansible_collections.secops.aws_ir.plugins.module_utils import manifest as model
-from ansible_collections.secops.aws_ir.plugins.module_utils.artifacts import s3_uri
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import custody
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import manifest as model
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.artifacts import s3_uri
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AwsIrError
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_VERIFY
-from ansible_collections.secops.aws_ir.plugins.module_utils.evidence_bucket import default_bucket_name
-from ansible_collections.secops.aws_ir.plugins.module_utils.evidence_bucket import validate_bucket_name
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket import default_bucket_name
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket import validate_bucket_name
 from ansible_collections.secops.aws_ir.plugins.module_utils.modules import AwsIrModule
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import DEFAULT_TICKET_PATTERN
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import normalize_ticket

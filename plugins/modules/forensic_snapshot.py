@@ -186,9 +186,9 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_specifications
 
-from ansible_collections.secops.aws_ir.plugins.module_utils import not_captured
-from ansible_collections.secops.aws_ir.plugins.module_utils import snapshot_copies as copies
-from ansible_collections.secops.aws_ir.plugins.module_utils import snapshots as snaps
+from ansible_collections.secops.aws_ir.plugins.module_utils.disk import not_captured
+from ansible_collections.secops.aws_ir.plugins.module_utils.disk import snapshot_copies as copies
+from ansible_collections.secops.aws_ir.plugins.module_utils.disk import snapshots as snaps
 from ansible_collections.secops.aws_ir.plugins.module_utils.actions import OUTCOME_ERROR
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_SNAPSHOT
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import TICKET_TAG_KEY

@@ -179,8 +179,8 @@ instances:
 
 from ansible_collections.secops.aws_ir.plugins.module_utils.actions import utc_now
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_PREFLIGHT
-from ansible_collections.secops.aws_ir.plugins.module_utils.evidence_bucket import default_bucket_name
-from ansible_collections.secops.aws_ir.plugins.module_utils.evidence_bucket import inspect_bucket
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket import default_bucket_name
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket import inspect_bucket
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import TargetError
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import describe_instances
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import find_instances_by_ticket
@@ -188,8 +188,8 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.instances import net
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import refuse_gone
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import validate_instance_ids
 from ansible_collections.secops.aws_ir.plugins.module_utils.modules import AwsIrModule
-from ansible_collections.secops.aws_ir.plugins.module_utils.ssm_reachability import describe_reachability
-from ansible_collections.secops.aws_ir.plugins.module_utils.ssm_reachability import volatile_capture
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.ssm_reachability import describe_reachability
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.ssm_reachability import volatile_capture
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import DEFAULT_TICKET_PATTERN
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import normalize_ticket
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import validate_ticket

@@ -277,28 +277,28 @@ stage:
 import hashlib
 import json
 
-from ansible_collections.secops.aws_ir.plugins.module_utils import run_command
-from ansible_collections.secops.aws_ir.plugins.module_utils.command_output import read_outputs
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture import run_command
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.command_output import read_outputs
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_VOLATILE
 from ansible_collections.secops.aws_ir.plugins.module_utils.concurrency import map_concurrently
-from ansible_collections.secops.aws_ir.plugins.module_utils.evidence_bucket import validate_bucket_name
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket import validate_bucket_name
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import instance_states
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import validate_instance_ids
-from ansible_collections.secops.aws_ir.plugins.module_utils.memory import MemoryRun
-from ansible_collections.secops.aws_ir.plugins.module_utils.memory import check_tools_exist
-from ansible_collections.secops.aws_ir.plugins.module_utils.memory import memory_sizes
-from ansible_collections.secops.aws_ir.plugins.module_utils.memory import validate_tools
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.memory import MemoryRun
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.memory import check_tools_exist
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.memory import memory_sizes
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.memory import validate_tools
 from ansible_collections.secops.aws_ir.plugins.module_utils.modules import AwsIrModule
-from ansible_collections.secops.aws_ir.plugins.module_utils.ssm_documents import PLATFORMS
-from ansible_collections.secops.aws_ir.plugins.module_utils.ssm_documents import document_for
-from ansible_collections.secops.aws_ir.plugins.module_utils.ssm_reachability import describe_reachability
-from ansible_collections.secops.aws_ir.plugins.module_utils.ssm_reachability import volatile_capture
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.ssm_documents import PLATFORMS
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.ssm_documents import document_for
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.ssm_reachability import describe_reachability
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.ssm_reachability import volatile_capture
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import validate_ticket
-from ansible_collections.secops.aws_ir.plugins.module_utils.triage import CUSTOM
-from ansible_collections.secops.aws_ir.plugins.module_utils.triage import ProfileError
-from ansible_collections.secops.aws_ir.plugins.module_utils.triage import commands_for
-from ansible_collections.secops.aws_ir.plugins.module_utils.triage import parse_steps
-from ansible_collections.secops.aws_ir.plugins.module_utils.triage import step_commands
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.triage import CUSTOM
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.triage import ProfileError
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.triage import commands_for
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.triage import parse_steps
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.triage import step_commands
 
 _UNREACHABLE = {"ConnectionLost": "connection_lost", "Inactive": "inactive", "unmanaged": "unmanaged"}
 _FINE = ("captured", "planned", "sent")

@@ -11,7 +11,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from ansible_collections.secops.aws_ir.plugins.module_utils.manifest import validate
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.manifest import validate
 
 REPO = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from ansible_collections.secops.aws_ir.plugins.module_utils.manifest import validate
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.manifest import validate
 from tests.integration.conftest import fresh_demo
 from tests.integration.estate import Names
 from tests.integration.estate import calls_made

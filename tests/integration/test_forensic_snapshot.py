@@ -5,7 +5,7 @@ import json
 import boto3
 import pytest
 
-from ansible_collections.secops.aws_ir.plugins.module_utils.manifest import validate
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.manifest import validate
 from tests.integration.support import REGION
 from tests.integration.support import TICKET
 from tests.integration.support import aws

@@ -5,7 +5,7 @@ import datetime
 import hashlib
 import json
 
-from ansible_collections.secops.aws_ir.plugins.module_utils.manifest import validate
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.manifest import validate
 from tests.integration.support import TICKET
 from tests.integration.support import aws
 from tests.integration.support import manifest_versions

@@ -1,6 +1,6 @@
 import pytest
 
-from ansible_collections.secops.aws_ir.plugins.module_utils.triage import ProfileError
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.triage import ProfileError
 from ansible_collections.secops.aws_ir.plugins.modules import ssm_volatile_capture as capture
 
 TRIAGE = {"artifacts": [{"kind": "triage_stdout"}], "outcome": {"status": "captured", "command_id": "c-1", "detail": None}}

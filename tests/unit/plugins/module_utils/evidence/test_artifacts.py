@@ -1,8 +1,8 @@
 import base64
 import hashlib
 
-from ansible_collections.secops.aws_ir.plugins.module_utils.artifacts import read_artifact
-from ansible_collections.secops.aws_ir.plugins.module_utils.artifacts import s3_checksum
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.artifacts import read_artifact
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.artifacts import s3_checksum
 
 DATA = b"evidence bytes"
 DIGEST = hashlib.sha256(DATA).digest()

@@ -34,8 +34,8 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.common import AwsIrE
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AWS_IR_COLLECTION_NAME
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AWS_IR_COLLECTION_VERSION
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_PREFLIGHT
-from ansible_collections.secops.aws_ir.plugins.module_utils.manifest_schema import SCHEMA
-from ansible_collections.secops.aws_ir.plugins.module_utils.manifest_schema import SCHEMA_VERSION
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.manifest_schema import SCHEMA
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.manifest_schema import SCHEMA_VERSION
 
 MANIFEST_NAME = "manifest.json"
 # Fields that change on every write without saying anything new about the evidence.

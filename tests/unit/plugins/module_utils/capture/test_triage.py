@@ -4,10 +4,10 @@ import subprocess
 
 import pytest
 
-from ansible_collections.secops.aws_ir.plugins.module_utils import triage
-from ansible_collections.secops.aws_ir.plugins.module_utils.ssm_documents import LINUX_DOCUMENT
-from ansible_collections.secops.aws_ir.plugins.module_utils.ssm_documents import WINDOWS_DOCUMENT
-from ansible_collections.secops.aws_ir.plugins.module_utils.ssm_documents import document_for
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture import triage
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.ssm_documents import LINUX_DOCUMENT
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.ssm_documents import WINDOWS_DOCUMENT
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.ssm_documents import document_for
 
 
 def run_sh(lines):

@@ -2,12 +2,12 @@ import subprocess
 
 import pytest
 
-from ansible_collections.secops.aws_ir.plugins.module_utils.shell_quote import POSIX_SH
-from ansible_collections.secops.aws_ir.plugins.module_utils.shell_quote import POWERSHELL
-from ansible_collections.secops.aws_ir.plugins.module_utils.shell_quote import QuotingError
-from ansible_collections.secops.aws_ir.plugins.module_utils.shell_quote import ps_quote
-from ansible_collections.secops.aws_ir.plugins.module_utils.shell_quote import quote_for
-from ansible_collections.secops.aws_ir.plugins.module_utils.shell_quote import sh_quote
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.shell_quote import POSIX_SH
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.shell_quote import POWERSHELL
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.shell_quote import QuotingError
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.shell_quote import ps_quote
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.shell_quote import quote_for
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.shell_quote import sh_quote
 
 # Every way a value could end a word or start a command in sh or PowerShell.
 NASTY = [

@@ -24,12 +24,12 @@ import json
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
-from ansible_collections.secops.aws_ir.plugins.module_utils import manifest as model
-from ansible_collections.secops.aws_ir.plugins.module_utils.artifacts import key_versions
-from ansible_collections.secops.aws_ir.plugins.module_utils.artifacts import read_artifact
-from ansible_collections.secops.aws_ir.plugins.module_utils.artifacts import s3_uri
-from ansible_collections.secops.aws_ir.plugins.module_utils.evidence_store import checksum_sha256
-from ansible_collections.secops.aws_ir.plugins.module_utils.evidence_store import sha256_hex
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import manifest as model
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.artifacts import key_versions
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.artifacts import read_artifact
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.artifacts import s3_uri
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.store import checksum_sha256
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.store import sha256_hex
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import paginate
 
 

@@ -1,4 +1,4 @@
-from ansible_collections.secops.aws_ir.plugins.module_utils import run_command
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture import run_command
 from ansible_collections.secops.aws_ir.plugins.module_utils.actions import ActionLog
 
 

@@ -3,7 +3,7 @@ import datetime
 import pytest
 from botocore.exceptions import ClientError
 
-from ansible_collections.secops.aws_ir.plugins.module_utils import snapshot_copies as copies
+from ansible_collections.secops.aws_ir.plugins.module_utils.disk import snapshot_copies as copies
 from ansible_collections.secops.aws_ir.plugins.module_utils.actions import ActionLog
 
 KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"

@@ -1,6 +1,6 @@
 import pytest
 
-from ansible_collections.secops.aws_ir.plugins.module_utils import manifest as model
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import manifest as model
 
 T0 = "2026-11-29T20:00:00.000Z"
 

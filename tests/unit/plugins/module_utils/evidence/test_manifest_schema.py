@@ -5,12 +5,12 @@ from pathlib import Path
 
 import jsonschema
 
-from ansible_collections.secops.aws_ir.plugins.module_utils.manifest_schema import SCHEMA
-from ansible_collections.secops.aws_ir.plugins.module_utils.manifest_schema import SCHEMA_FILE
-from ansible_collections.secops.aws_ir.plugins.module_utils.manifest_schema import SCHEMA_ID
-from ansible_collections.secops.aws_ir.plugins.module_utils.manifest_schema import SCHEMA_VERSION
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.manifest_schema import SCHEMA
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.manifest_schema import SCHEMA_FILE
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.manifest_schema import SCHEMA_ID
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.manifest_schema import SCHEMA_VERSION
 
-SHIPPED = Path(__file__).resolve().parents[4] / "schemas" / SCHEMA_FILE
+SHIPPED = Path(__file__).resolve().parents[5] / "schemas" / SCHEMA_FILE
 
 
 def test_the_shipped_json_file_is_the_schema_the_modules_carry():

@@ -2,8 +2,8 @@
 
 import pytest
 
-from ansible_collections.secops.aws_ir.plugins.module_utils.evidence_bucket import BucketError
-from ansible_collections.secops.aws_ir.plugins.module_utils.evidence_bucket import inspect_bucket
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket import BucketError
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket import inspect_bucket
 
 LOCK = {"ObjectLockConfiguration": {"ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 400}}}}
 SSE = {"ServerSideEncryptionConfiguration": {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}}]}}

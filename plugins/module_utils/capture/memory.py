@@ -32,31 +32,31 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
-from ansible_collections.secops.aws_ir.plugins.module_utils import memory_host_linux
-from ansible_collections.secops.aws_ir.plugins.module_utils import run_command
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture import memory_host_linux
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture import run_command
 from ansible_collections.secops.aws_ir.plugins.module_utils.actions import REDACTED
-from ansible_collections.secops.aws_ir.plugins.module_utils.artifacts import read_artifact
-from ansible_collections.secops.aws_ir.plugins.module_utils.artifacts import s3_uri
-from ansible_collections.secops.aws_ir.plugins.module_utils.command_output import read_outputs
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.artifacts import read_artifact
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.artifacts import s3_uri
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.command_output import read_outputs
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AWS_IR_COLLECTION_VERSION
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AwsIrError
-from ansible_collections.secops.aws_ir.plugins.module_utils.evidence_bucket import validate_bucket_name
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket import validate_bucket_name
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import describe_instances
-from ansible_collections.secops.aws_ir.plugins.module_utils.memory_host_windows import PROGRAM as WINDOWS_PROGRAM
-from ansible_collections.secops.aws_ir.plugins.module_utils.memory_plan import PARAMETER_ROOT
-from ansible_collections.secops.aws_ir.plugins.module_utils.memory_plan import encode
-from ansible_collections.secops.aws_ir.plugins.module_utils.memory_plan import expiration_policy
-from ansible_collections.secops.aws_ir.plugins.module_utils.memory_plan import parameter_names
-from ansible_collections.secops.aws_ir.plugins.module_utils.memory_plan import parameter_path
-from ansible_collections.secops.aws_ir.plugins.module_utils.memory_plan import part_size_for
-from ansible_collections.secops.aws_ir.plugins.module_utils.memory_plan import planned_parts
-from ansible_collections.secops.aws_ir.plugins.module_utils.memory_plan import presign
-from ansible_collections.secops.aws_ir.plugins.module_utils.memory_plan import url_lifetime
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.memory_host_windows import PROGRAM as WINDOWS_PROGRAM
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.memory_plan import PARAMETER_ROOT
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.memory_plan import encode
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.memory_plan import expiration_policy
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.memory_plan import parameter_names
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.memory_plan import parameter_path
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.memory_plan import part_size_for
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.memory_plan import planned_parts
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.memory_plan import presign
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.memory_plan import url_lifetime
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import paginate
-from ansible_collections.secops.aws_ir.plugins.module_utils.shell_quote import ps_quote
-from ansible_collections.secops.aws_ir.plugins.module_utils.shell_quote import sh_quote
-from ansible_collections.secops.aws_ir.plugins.module_utils.ssm_documents import LINUX_DOCUMENT
-from ansible_collections.secops.aws_ir.plugins.module_utils.ssm_documents import WINDOWS_DOCUMENT
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.shell_quote import ps_quote
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.shell_quote import sh_quote
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.ssm_documents import LINUX_DOCUMENT
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.ssm_documents import WINDOWS_DOCUMENT
 
 PURPOSE = "memory"
 # What each platform runs, with the arguments that make the tool write the image to its standard output.

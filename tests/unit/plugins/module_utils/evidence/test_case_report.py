@@ -2,8 +2,8 @@
 
 from html.parser import HTMLParser
 
-from ansible_collections.secops.aws_ir.plugins.module_utils import manifest as model
-from ansible_collections.secops.aws_ir.plugins.module_utils.case_report import render
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import manifest as model
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.case_report import render
 
 I1 = "i-0123456789abcdef0"
 T = "2026-11-29T20:00:0{}.000Z"

@@ -1,4 +1,4 @@
-from ansible_collections.secops.aws_ir.plugins.module_utils import not_captured
+from ansible_collections.secops.aws_ir.plugins.module_utils.disk import not_captured
 
 # InstanceStorageInfo as DescribeInstanceTypes gives it (m5d.large, c3.large).
 M5D_LARGE = {"Disks": [{"Count": 1, "SizeInGB": 75, "Type": "ssd"}], "NvmeSupport": "required", "TotalSizeInGB": 75}

@@ -19,8 +19,8 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.common import EVIDEN
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import EVIDENCE_TAG_VALUE
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import TICKET_TAG_KEY
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import paginate
-from ansible_collections.secops.aws_ir.plugins.module_utils.snapshots import SOURCE_SNAPSHOT_TAG
-from ansible_collections.secops.aws_ir.plugins.module_utils.snapshots import iso_time
+from ansible_collections.secops.aws_ir.plugins.module_utils.disk.snapshots import SOURCE_SNAPSHOT_TAG
+from ansible_collections.secops.aws_ir.plugins.module_utils.disk.snapshots import iso_time
 
 ANALYSIS_INSTANCE_TAG = "AnalysisInstanceId"
 _SNAPSHOT_ID = re.compile(r"^snap-(?:[0-9a-f]{8}|[0-9a-f]{17})$")

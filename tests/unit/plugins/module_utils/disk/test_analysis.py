@@ -2,7 +2,7 @@ import datetime
 
 import pytest
 
-from ansible_collections.secops.aws_ir.plugins.module_utils import analysis
+from ansible_collections.secops.aws_ir.plugins.module_utils.disk import analysis
 
 T0 = datetime.datetime(2026, 11, 29, tzinfo=datetime.timezone.utc)
 

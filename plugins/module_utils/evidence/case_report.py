@@ -18,9 +18,9 @@ import json
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_MANIFEST
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_PREFLIGHT
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGES
-from ansible_collections.secops.aws_ir.plugins.module_utils.report_format import Code
-from ansible_collections.secops.aws_ir.plugins.module_utils.report_format import to_html
-from ansible_collections.secops.aws_ir.plugins.module_utils.report_format import to_markdown
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.report_format import Code
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.report_format import to_html
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.report_format import to_markdown
 
 REPORT_HTML = "report.html"
 REPORT_MARKDOWN = "report.md"

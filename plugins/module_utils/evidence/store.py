@@ -17,8 +17,8 @@ import hashlib
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
-from ansible_collections.secops.aws_ir.plugins.module_utils.artifacts import s3_uri
-from ansible_collections.secops.aws_ir.plugins.module_utils.evidence_bucket import object_lock_configuration
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.artifacts import s3_uri
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket import object_lock_configuration
 
 
 def sha256_hex(data):

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from ansible_collections.secops.aws_ir.plugins.module_utils import custody
-from ansible_collections.secops.aws_ir.plugins.module_utils import manifest as model
-from ansible_collections.secops.aws_ir.plugins.module_utils.evidence_store import checksum_sha256
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import custody
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import manifest as model
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.store import checksum_sha256
 
 URI = "s3://evidence/INC-1/manifest.json"
 T0 = "2026-11-29T20:00:00.000Z"

@@ -9,8 +9,8 @@ The API's StandardOutputContent (24,000 characters) and StandardErrorContent
 (8,000) are cut; the objects hold everything, so size and hash come from them.
 """
 
-from ansible_collections.secops.aws_ir.plugins.module_utils.artifacts import read_artifact
-from ansible_collections.secops.aws_ir.plugins.module_utils.ssm_documents import output_key
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.artifacts import read_artifact
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.ssm_documents import output_key
 
 # GetCommandInvocation returns at most this many characters of each stream.
 API_LIMITS = {"stdout": 24000, "stderr": 8000}

@@ -5,8 +5,8 @@
 
 """The two AWS-owned Run Command documents we use, their shells and where the agent puts their output."""
 
-from ansible_collections.secops.aws_ir.plugins.module_utils.shell_quote import POSIX_SH
-from ansible_collections.secops.aws_ir.plugins.module_utils.shell_quote import POWERSHELL
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.shell_quote import POSIX_SH
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.shell_quote import POWERSHELL
 
 LINUX_DOCUMENT = "AWS-RunShellScript"
 WINDOWS_DOCUMENT = "AWS-RunPowerShellScript"

@@ -12,7 +12,7 @@ import threading
 
 import pytest
 
-from ansible_collections.secops.aws_ir.plugins.module_utils import memory_host_linux as host
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture import memory_host_linux as host
 
 EMIT = [sys.executable, "-c", "import sys; sys.stdout.buffer.write(bytes(range(256)) * 40 + b'tail')"]
 STREAM = bytes(range(256)) * 40 + b"tail"

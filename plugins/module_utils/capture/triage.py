@@ -27,11 +27,11 @@ import re
 import shlex
 
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AwsIrError
-from ansible_collections.secops.aws_ir.plugins.module_utils.shell_quote import POWERSHELL
-from ansible_collections.secops.aws_ir.plugins.module_utils.shell_quote import quote_for
-from ansible_collections.secops.aws_ir.plugins.module_utils.ssm_documents import LINUX_DOCUMENT
-from ansible_collections.secops.aws_ir.plugins.module_utils.ssm_documents import SHELLS
-from ansible_collections.secops.aws_ir.plugins.module_utils.ssm_documents import WINDOWS_DOCUMENT
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.shell_quote import POWERSHELL
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.shell_quote import quote_for
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.ssm_documents import LINUX_DOCUMENT
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.ssm_documents import SHELLS
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.ssm_documents import WINDOWS_DOCUMENT
 
 STANDARD = "standard"
 CUSTOM = "custom"

@@ -7,8 +7,8 @@ import types
 
 import pytest
 
-from ansible_collections.secops.aws_ir.plugins.module_utils import memory
-from ansible_collections.secops.aws_ir.plugins.module_utils import memory_host_linux
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture import memory
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture import memory_host_linux
 from ansible_collections.secops.aws_ir.plugins.module_utils.actions import ActionLog
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AwsIrError
 

@@ -8,9 +8,9 @@ from urllib.parse import urlparse
 import boto3
 from botocore.config import Config
 
-from ansible_collections.secops.aws_ir.plugins.module_utils import memory_plan
-from ansible_collections.secops.aws_ir.plugins.module_utils.memory_plan import GIB
-from ansible_collections.secops.aws_ir.plugins.module_utils.memory_plan import MIB
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture import memory_plan
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.memory_plan import GIB
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.memory_plan import MIB
 
 # S3 multipart limits (S3 User Guide, "Amazon S3 multipart upload limits").
 S3_MIN_PART, S3_MAX_PART, S3_MAX_PARTS = 5 * MIB, 5 * GIB, 10000

@@ -2,7 +2,7 @@ import datetime
 
 import pytest
 
-from ansible_collections.secops.aws_ir.plugins.module_utils import snapshots
+from ansible_collections.secops.aws_ir.plugins.module_utils.disk import snapshots
 
 VOLUMES = [
     {"device_name": "/dev/xvda", "volume_id": "vol-root", "boot": True, "delete_on_termination": True},
