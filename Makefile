@@ -9,7 +9,7 @@ demo:  ## run respond.yml against a compromised instance in the local lab
 test:  ## run every test
 	scripts/test
 
-bench: bootstrap  ## time respond.yml against the hand-run CLI sequence for 1, 10 and 50 instances (about 15 minutes)
+bench: bootstrap  ## time respond.yml against the hand-run CLI sequence for 1, 10 and 50 instances (about 12 minutes on 2 cores)
 	.venv/bin/python bench/run.py
 
 bootstrap:  ## create .venv with the pinned tooling
