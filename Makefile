@@ -3,8 +3,8 @@ PORT ?= 5055
 
 .PHONY: demo test bench lab-start lab-stop bootstrap molecule
 
-demo:  ## run respond.yml against a compromised instance in the local lab
-	scripts/demo
+demo:  ## run respond.yml against a compromised instance in a new local lab on PORT (default 5055)
+	LAB_PORT=$(PORT) scripts/demo
 
 test:  ## run every test
 	scripts/test

@@ -9,6 +9,7 @@ the verdict is read from verify.yml's own output (the ansible.posix.json callbac
 """
 
 import argparse
+import base64
 import hashlib
 import json
 import os
@@ -77,7 +78,9 @@ def describe_manifest(ticket, scene, local_dir):
     manifest = json.loads(s3.get_object(Bucket=scene["bucket"], Key=key)["Body"].read())
     run = manifest["runs"][-1]
     print(f"  manifest s3://{scene['bucket']}/{key} version {head.get('VersionId')}")
-    print(f"  SHA-256 checksum {head.get('ChecksumSHA256')}, Object Lock {head.get('ObjectLockMode')} until {head.get('ObjectLockRetainUntilDate')}")
+    # S3 gives the checksum in base64; the playbook and verify.yml use hex.
+    sha256 = base64.b64decode(head["ChecksumSHA256"]).hex() if head.get("ChecksumSHA256") else None
+    print(f"  SHA-256 {sha256} (hex, as verify.yml takes it), Object Lock {head.get('ObjectLockMode')} until {head.get('ObjectLockRetainUntilDate')}")
     describe_reports(s3, scene["bucket"], ticket, head.get("VersionId"), local_dir)
     print(f"  run {run['status']} by {run['actor']['arn']} on {run['controller']['host']}, {run['started_at']} to {run['ended_at']}")
     print(f"  {len(manifest['actions'])} actions recorded, each with its time, API, target and request id")

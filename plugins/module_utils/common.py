@@ -14,7 +14,7 @@ EVIDENCE_TAG_KEY = "Evidence"
 EVIDENCE_TAG_VALUE = "Yes"
 ROLE_TAG_KEY = "IncidentResponseRole"
 
-# Stages of the workflow, in the order DESIGN.md gives; each module reports one.
+# Stages of the workflow, in the order respond.yml runs them; each module reports one.
 STAGE_PREFLIGHT = "preflight"
 STAGE_CONTAINMENT = "containment"
 STAGE_VOLATILE = "volatile_capture"

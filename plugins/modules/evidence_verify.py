@@ -79,7 +79,7 @@ verdict:
   description: One sentence; on failure it is also the message, followed by the discrepancies.
   returned: always
   type: str
-  sample: "evidence of INC-123456 is intact: 2 manifest versions in an unbroken hash chain, 1 artifact re-read, 2 snapshots with their tags"
+  sample: "evidence of INC-123456 is intact: 2 manifest versions in an unbroken hash chain, 1 artifact re-read (size and SHA-256 match), 2 snapshots present with their tags; the noted manifest_version_id and manifest_sha256 match"
 discrepancies:
   description: Each thing found changed or missing, in the order checked.
   returned: always
@@ -161,13 +161,15 @@ def _plural(count, word, plural=None):
     return f"{count} {word if count == 1 else plural or word + 's'}"
 
 
-def verdict(ticket, findings, chain, artifacts, snapshots):
+def verdict(ticket, findings, chain, artifacts, snapshots, pinned=()):
+    """The one-line verdict (with a line per discrepancy); pinned names what the responder noted and was checked."""
     if findings:
         lines = [f"- {f['object']}: {f['problem']}" for f in findings]
         return f"evidence of {ticket} is NOT intact: {_plural(len(findings), 'discrepancy', 'discrepancies')}\n" + "\n".join(lines)
     return (f"evidence of {ticket} is intact: {_plural(len(chain), 'manifest version')} in an unbroken hash chain, "
             f"{_plural(len(artifacts), 'artifact')} re-read (size and SHA-256 match), "
-            f"{_plural(len(snapshots), 'snapshot')} present with their tags")
+            f"{_plural(len(snapshots), 'snapshot')} present with their tags"
+            + (f"; the noted {' and '.join(pinned)} match" if pinned else "; no noted manifest version or SHA-256 was given to check"))
 
 
 def check_manifest(module, s3, bucket, key):
@@ -207,7 +209,8 @@ def do(module):
     reached = {v["version_id"] for v in chain}
     result = {
         "intact": not findings,
-        "verdict": verdict(params["ticket"], findings, chain, artifacts, snapshots),
+        "verdict": verdict(params["ticket"], findings, chain, artifacts, snapshots,
+                           [name for name in ("manifest_version_id", "manifest_sha256") if params[name]]),
         "discrepancies": findings,
         "s3_uri": s3_uri(bucket, key),
         "manifest_versions": [{"version_id": v["version_id"], "sha256": v["sha256"], "last_modified": v["last_modified"],

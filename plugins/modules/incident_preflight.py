@@ -215,10 +215,13 @@ def validate_region(region):
 
 
 def caller_identity(client):
-    """{arn, account, user_id} of the credentials in use; TargetError if STS refuses them."""
+    """{arn, account, user_id} of the credentials in use; TargetError if there are none or STS refuses them."""
     try:
         identity = client.get_caller_identity(aws_retry=True)
-    except (botocore.exceptions.ClientError, botocore.exceptions.NoCredentialsError) as e:
+    except botocore.exceptions.NoCredentialsError:
+        raise TargetError("no AWS credentials were found: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
+                          "(and AWS_SESSION_TOKEN for temporary ones), or give profile / access_key / secret_key") from None
+    except botocore.exceptions.ClientError as e:
         raise TargetError(f"the AWS credentials were refused by STS GetCallerIdentity: {e}") from None
     return {"arn": identity["Arn"], "account": identity["Account"], "user_id": identity["UserId"]}
 

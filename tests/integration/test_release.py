@@ -73,7 +73,7 @@ def test_respond_then_release_leaves_every_interface_registration_and_attribute_
     # The manifest records the release and still holds the state before the first containment.
     manifest = read_manifest(lab, multi_vpc["bucket"])
     record = manifest["instances"][instance_id]
-    assert record["outcome"]["release"]["status"] == "released" and record["outcome"]["containment"]["status"] == "isolated"
+    assert record["outcome"]["release"]["status"] == "released" and record["outcome"]["containment"]["status"] == "superseded"
     assert sorted(e["network_interface_id"] for e in record["state_before"]["network_interfaces"]) == sorted(before["groups"])
     assert manifest["runs"][-1]["playbook"] == "release.yml" and manifest["runs"][-1]["status"] == "complete"
     released = {a["action"] for a in manifest["actions"] if a["stage"] == "release"}

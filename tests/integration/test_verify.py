@@ -59,7 +59,9 @@ def test_an_intact_case_of_two_runs_passes_with_the_version_noted_at_its_end(lab
     assert code == 0, result
     assert result["intact"] is True and result["discrepancies"] == []
     assert result["verdict"] == ("evidence of INC-123456 is intact: 2 manifest versions in an unbroken hash chain, "
-                                 "1 artifact re-read (size and SHA-256 match), 2 snapshots present with their tags")
+                                 "1 artifact re-read (size and SHA-256 match), 2 snapshots present with their tags; "
+                                 "the noted manifest_version_id and manifest_sha256 match")
+    assert verify(lab, demo["bucket"])[1]["verdict"].endswith("; no noted manifest version or SHA-256 was given to check")
     assert [v["version_id"] for v in result["manifest_versions"]] == [v["version_id"] for v in versions]
     assert all(v["in_chain"] and v["object_lock"]["mode"] == "GOVERNANCE" for v in result["manifest_versions"])
 

@@ -33,7 +33,9 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.actions import redac
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AwsIrError
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AWS_IR_COLLECTION_NAME
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AWS_IR_COLLECTION_VERSION
+from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_CONTAINMENT
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_PREFLIGHT
+from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_RELEASE
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.manifest_schema import SCHEMA
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.manifest_schema import SCHEMA_VERSION
 
@@ -45,6 +47,9 @@ _IDENTITY = ("schema_version", "ticket", "region", "bucket", "key", "created_at"
 # Fields of a recorded snapshot (or copy) a later version may change: its progress, and lists that only grow.
 _SNAPSHOT_PROGRESS = ("state", "progress")
 _SNAPSHOT_GROWING = ("shared_with",)
+# The stage outcome (stage, status) that ends another stage's (see _supersede): containment.STATUS_ISOLATED, release.STATUS_RELEASED.
+_SUPERSEDES = {(STAGE_RELEASE, "released"): STAGE_CONTAINMENT, (STAGE_CONTAINMENT, "isolated"): STAGE_RELEASE}
+SUPERSEDED = "superseded"
 # Per-instance lists whose entries, once recorded, stay.
 _INSTANCE_GROWING = ("warnings", "not_captured")
 
@@ -110,7 +115,19 @@ def _merge_instance(record, stage, entry):
     # The first description of a status is kept; a re-run only records a change of status.
     if outcome is not None and record["outcome"].get(stage, {}).get("status") != outcome.get("status"):
         record["outcome"][stage] = outcome
+        _supersede(record["outcome"], stage, outcome.get("status"))
     record["warnings"].extend(w for w in entry.get("warnings", []) if w not in record["warnings"])
+
+
+def _supersede(outcomes, stage, status):
+    """A release ends the containment recorded before it, and a containment after a release ends that release.
+
+    The earlier outcome becomes "superseded", so that the record never says isolated and
+    released at once; a later run of that stage then records its outcome afresh.
+    """
+    ended = _SUPERSEDES.get((stage, status))
+    if ended in outcomes and outcomes[ended].get("status") != SUPERSEDED:
+        outcomes[ended] = {"status": SUPERSEDED, "detail": f"{stage} {status} by a later run: see the {stage} outcome"}
 
 
 def _merge_snapshots(recorded, seen):

@@ -53,6 +53,32 @@ def test_rerun_with_same_results_says_nothing_new_but_a_status_change_does():
     assert changed["instances"]["i-0123456789abcdef0"]["outcome"]["containment"]["status"] == "failed"
 
 
+def release(status="released"):
+    return {"stage": "release", "actions": [], "instances": [{"instance_id": "i-0123456789abcdef0", "outcome": {"status": status, "notes": ["back in sg-web"]}}]}
+
+
+def test_a_release_and_a_containment_after_it_each_end_the_other_so_the_record_never_says_both():
+    outcomes = lambda m: {stage: o["status"] for stage, o in m["instances"]["i-0123456789abcdef0"]["outcome"].items()}
+    contained = model.merge(fresh(), [containment(["sg-web"], status="isolated")])
+    released = model.merge(contained, [release()])
+    assert outcomes(released) == {"containment": "superseded", "release": "released"}
+    # Contained again after the release: a fresh description of the new containment, not the first one's notes.
+    again = model.merge(released, [{"stage": "containment", "actions": [], "instances": [
+        {"instance_id": "i-0123456789abcdef0", "outcome": {"status": "isolated", "notes": ["isolated again"]}}]}])
+    assert outcomes(again) == {"containment": "isolated", "release": "superseded"}
+    assert again["instances"]["i-0123456789abcdef0"]["outcome"]["containment"]["notes"] == ["isolated again"]
+    assert outcomes(model.merge(again, [release()])) == {"containment": "superseded", "release": "released"}
+    # Each version follows the one before it: an outcome is replaced, never dropped.
+    for older, newer in ((contained, released), (released, again)):
+        assert model.follows(older, dict(newer, runs=newer["runs"] + [run()])) == []
+
+
+def test_a_release_that_did_not_release_leaves_the_containment_as_it_was():
+    contained = model.merge(fresh(), [containment(["sg-web"], status="isolated")])
+    failed = model.merge(contained, [release(status="failed")])
+    assert failed["instances"]["i-0123456789abcdef0"]["outcome"]["containment"]["status"] == "isolated"
+
+
 def test_artifacts_are_added_once_per_uri_and_version():
     artifact = {"kind": "triage_stdout", "bucket": "b", "key": "k", "s3_uri": "s3://b/k", "version_id": "v1", "size_bytes": 3, "sha256": "0" * 64}
     capture = {"stage": "volatile_capture", "actions": [], "instances": [{"instance_id": "i-0123456789abcdef0", "artifacts": [artifact]}]}

@@ -1,0 +1,17 @@
+"""incident_preflight: what the responder is told when the credentials are missing or refused."""
+import pytest
+from botocore.exceptions import NoCredentialsError
+
+from ansible_collections.secops.aws_ir.plugins.modules import incident_preflight
+
+
+@pytest.mark.parametrize("error, message", [
+    (NoCredentialsError(), "no AWS credentials were found: set AWS_PROFILE"),
+    ("InvalidClientTokenId", "the AWS credentials were refused by STS GetCallerIdentity: An error occurred (InvalidClientTokenId)"),
+    ("ExpiredToken", "the AWS credentials were refused by STS GetCallerIdentity: An error occurred (ExpiredToken)"),
+])
+def test_missing_credentials_are_told_apart_from_refused_ones(fake_client, aws_error, error, message):
+    client = fake_client(get_caller_identity=aws_error(error, "GetCallerIdentity") if isinstance(error, str) else error)
+    with pytest.raises(incident_preflight.TargetError) as raised:
+        incident_preflight.caller_identity(client)
+    assert str(raised.value).startswith(message)
