@@ -79,7 +79,9 @@ verdict:
   description: One sentence; on failure it is also the message, followed by the discrepancies.
   returned: always
   type: str
-  sample: "evidence of INC-123456 is intact: 2 manifest versions in an unbroken hash chain, 1 artifact re-read (size and SHA-256 match), 2 snapshots present with their tags; the noted manifest_version_id and manifest_sha256 match"
+  sample: >-
+    evidence of INC-123456 is intact: 2 manifest versions in an unbroken hash chain, 1 artifact re-read (size and
+    SHA-256 match), 2 snapshots present with their tags; the noted manifest_version_id and manifest_sha256 match
 discrepancies:
   description: Each thing found changed or missing, in the order checked.
   returned: always

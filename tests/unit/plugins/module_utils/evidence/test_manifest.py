@@ -54,11 +54,15 @@ def test_rerun_with_same_results_says_nothing_new_but_a_status_change_does():
 
 
 def release(status="released"):
-    return {"stage": "release", "actions": [], "instances": [{"instance_id": "i-0123456789abcdef0", "outcome": {"status": status, "notes": ["back in sg-web"]}}]}
+    return {"stage": "release", "actions": [],
+            "instances": [{"instance_id": "i-0123456789abcdef0", "outcome": {"status": status, "notes": ["back in sg-web"]}}]}
+
+
+def outcomes(manifest):
+    return {stage: o["status"] for stage, o in manifest["instances"]["i-0123456789abcdef0"]["outcome"].items()}
 
 
 def test_a_release_and_a_containment_after_it_each_end_the_other_so_the_record_never_says_both():
-    outcomes = lambda m: {stage: o["status"] for stage, o in m["instances"]["i-0123456789abcdef0"]["outcome"].items()}
     contained = model.merge(fresh(), [containment(["sg-web"], status="isolated")])
     released = model.merge(contained, [release()])
     assert outcomes(released) == {"containment": "superseded", "release": "released"}
