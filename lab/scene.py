@@ -134,6 +134,9 @@ def _evidence_bucket(aws, region, account):
     bucket = f"aws-ir-evidence-{account}-{region}"
     location = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
     aws.s3.create_bucket(Bucket=bucket, ObjectLockEnabledForBucket=True, **location)
+    # A default retention is what locks the command output the SSM Agent uploads (it cannot ask for one).
+    aws.s3.put_object_lock_configuration(Bucket=bucket, ObjectLockConfiguration={
+        "ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 365}}})
     aws.s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={
         "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]})
     aws.s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={

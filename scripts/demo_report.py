@@ -28,7 +28,7 @@ def describe_scene(scene):
           f"{scene['clb_name']} (classic ELB) and target group {scene['target_group_arn'].rsplit('/', 2)[1]}")
     print(f"  compromised: {scene['compromised_instance_id']} (tagged IncidentTicket={scene['ticket']}), "
           f"volumes {', '.join(scene['volume_ids'][scene['compromised_instance_id']])}")
-    print(f"  evidence bucket s3://{scene['bucket']} (versioning and Object Lock on)")
+    print(f"  evidence bucket s3://{scene['bucket']} (versioning on, Object Lock with a default GOVERNANCE retention of 365 days)")
 
 
 def _containment(instance):

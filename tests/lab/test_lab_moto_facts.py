@@ -108,8 +108,10 @@ def test_object_lock_put_without_checksum(lab, scene):
 
 # --- corrections ---
 
-def test_get_object_retention(aws, scene):
-    s3, bucket = aws("s3"), scene["bucket"]
+def test_get_object_retention(aws):
+    # A bucket of its own: the scene's has a default retention, which every new object would get.
+    s3, bucket = aws("s3"), "retention-facts"
+    s3.create_bucket(Bucket=bucket, ObjectLockEnabledForBucket=True)
     until = datetime.datetime(2099, 1, 1, tzinfo=datetime.timezone.utc)
     s3.put_object(Bucket=bucket, Key="locked", Body=b"x", ChecksumAlgorithm="SHA256", ObjectLockMode="COMPLIANCE", ObjectLockRetainUntilDate=until)
     retention = s3.get_object_retention(Bucket=bucket, Key="locked")["Retention"]

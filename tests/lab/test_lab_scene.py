@@ -47,7 +47,9 @@ def test_demo_scene(lab, aws):
         assert all(v["Attachments"][0]["InstanceId"] == instance_id for v in volumes)
 
     s3 = aws("s3")
-    assert s3.get_object_lock_configuration(Bucket=scene["bucket"])["ObjectLockConfiguration"]["ObjectLockEnabled"] == "Enabled"
+    lock = s3.get_object_lock_configuration(Bucket=scene["bucket"])["ObjectLockConfiguration"]
+    retention = lock["Rule"]["DefaultRetention"]
+    assert lock["ObjectLockEnabled"] == "Enabled" and (retention["Mode"], retention["Days"]) == ("GOVERNANCE", 365)
     assert s3.get_bucket_versioning(Bucket=scene["bucket"])["Status"] == "Enabled"
     rule = s3.get_bucket_encryption(Bucket=scene["bucket"])["ServerSideEncryptionConfiguration"]["Rules"][0]
     assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
