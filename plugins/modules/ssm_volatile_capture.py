@@ -389,7 +389,8 @@ def settle(invocation, artifacts, command_id, document):
     if status == "success" and not has_stdout:
         return dict(outcome, status="evidence_upload_failed",
                     detail="the command succeeded but its output is not in S3: the instance role likely lacks s3:PutObject "
-                           "(or KMS access) on the bucket")
+                           "(or KMS access) on the bucket, or the bucket has a default Object Lock retention and the "
+                           "instance's SSM Agent is one that uploads without the Content-MD5 S3 then requires")
     if status == "success":
         return dict(outcome, status="captured", detail=None)
     return dict(outcome, status=status, detail=run_command.describe_end(invocation))
