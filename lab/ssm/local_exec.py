@@ -15,7 +15,7 @@ from lab.ssm.script import ScriptResult
 
 TIMED_OUT = 137  # the agent's exit code when it kills a script at its executionTimeout (128 + SIGKILL)
 # What the instance profile's credentials look like to a program on the instance (IMDS), here as plain dummies.
-INSTANCE_ROLE = {"AWS_ACCESS_KEY_ID": "ASIALABINSTANCEROLE0", "AWS_SECRET_ACCESS_KEY": "lab-instance-role-secret",
+INSTANCE_ROLE = {"AWS_ACCESS_KEY_ID": "lab-instance-role-key", "AWS_SECRET_ACCESS_KEY": "lab-instance-role-secret",
                  "AWS_SESSION_TOKEN": "lab-instance-role-session-token"}
 
 

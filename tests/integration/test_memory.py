@@ -24,7 +24,7 @@ CAPTURE = str(REPO / "tests" / "integration" / "playbooks" / "capture.yml")
 TOOLS_BUCKET = "ir-tools-123456789012"
 TOOL = b"#!/usr/bin/env python3\n" + Path(standin_avml.__file__).read_bytes()
 # Distinct dummy controller credentials, so that any of them leaking anywhere can be found.
-CONTROLLER = {"AWS_ACCESS_KEY_ID": "ASIACONTROLLERLAB7Q2Z", "AWS_SECRET_ACCESS_KEY": "controller-secret-key-lab-0000000000000000",
+CONTROLLER = {"AWS_ACCESS_KEY_ID": "lab-controller-access-key", "AWS_SECRET_ACCESS_KEY": "controller-secret-key-lab-0000000000000000",
               "AWS_SESSION_TOKEN": "IQoJb3JpZ2luX2VjELAB-controller-session-token-8f1d2c"}
 # The parameter values carrying the URLs are base64 of gzip, which always begins "H4sI".
 SECRETS = list(CONTROLLER.values()) + ["X-Amz-Signature", "X-Amz-Credential", "X-Amz-Security-Token", "H4sI"]

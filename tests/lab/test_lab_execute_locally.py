@@ -74,4 +74,4 @@ def test_script_sees_the_instance_role_and_reaches_the_lab_with_the_aws_cli(clie
     answer = _run(clients, ["echo key=$AWS_ACCESS_KEY_ID", "aws ssm get-parameter --name /secops/aws_ir/lab/check --with-decryption "
                             "--query Parameter.Value --output text"])
     assert answer["Status"] == "Success", answer["StandardErrorContent"]
-    assert answer["StandardOutputContent"] == "key=ASIALABINSTANCEROLE0\nfrom-parameter-store\n"
+    assert answer["StandardOutputContent"] == "key=lab-instance-role-key\nfrom-parameter-store\n"

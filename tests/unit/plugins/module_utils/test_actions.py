@@ -7,7 +7,7 @@ from botocore.exceptions import EndpointConnectionError
 from ansible_collections.secops.aws_ir.plugins.module_utils.actions import ActionLog
 from ansible_collections.secops.aws_ir.plugins.module_utils.actions import redact
 
-PRESIGNED = "https://bucket.s3.amazonaws.com/avml?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIA%2F20261129&X-Amz-Signature=abc"
+PRESIGNED = "https://bucket.s3.amazonaws.com/avml?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=lab-key%2F20261129&X-Amz-Signature=abc"
 
 
 def test_presigned_urls_and_secret_keys_are_redacted_everywhere():

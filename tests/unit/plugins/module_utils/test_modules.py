@@ -7,7 +7,7 @@ from ansible.module_utils.testing import patch_module_args
 from ansible_collections.secops.aws_ir.plugins.module_utils.modules import AwsIrModule
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import DEFAULT_RETRY
 
-CONNECTION = {"region": "eu-west-1", "endpoint_url": "http://127.0.0.1:1", "access_key": "AKIAIOSFODNN7EXAMPLE", "secret_key": "not-a-secret"}
+CONNECTION = {"region": "eu-west-1", "endpoint_url": "http://127.0.0.1:1", "access_key": "lab-unit-access-key", "secret_key": "not-a-secret"}
 
 
 def a_module(**params):
