@@ -9,12 +9,11 @@ import re
 
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AwsIrError
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import TICKET_TAG_KEY
+from ansible_collections.secops.aws_ir.plugins.module_utils.retry import chunks
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import paginate
 
 # EC2 instance ids: "i-" and 8 (older) or 17 lowercase hexadecimal digits.
 _INSTANCE_ID = re.compile(r"^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
-# A DescribeInstances filter takes at most 200 values.
-_FILTER_VALUES_MAX = 200
 GONE_STATES = ("shutting-down", "terminated")
 
 
@@ -36,26 +35,25 @@ def validate_instance_ids(instance_ids, field="instance_ids"):
     return instance_ids
 
 
-def _chunks(items, size):
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
-
 def _describe(client, filters):
     reservations = paginate(client, "describe_instances", Filters=filters)["Reservations"]
     return [instance for reservation in reservations for instance in reservation["Instances"]]
 
 
+def _by_id(client, instance_ids):
+    """{instance_id: instance} of those that exist: an instance-id filter (200 ids per call), so unknown ids do not fail the call."""
+    found = {}
+    for chunk in chunks(list(instance_ids)):
+        found.update((i["InstanceId"], i) for i in _describe(client, [{"Name": "instance-id", "Values": chunk}]))
+    return found
+
+
 def describe_instances(client, instance_ids, field="instance_ids"):
     """Describe instances by id; {instance_id: instance (boto3 shape)}, in the order given.
 
-    Uses an instance-id filter (200 ids per call) so that unknown ids do not fail
-    the whole call; raises TargetError naming the field and every id that does not exist.
+    Raises TargetError naming the field and every id that does not exist.
     """
-    found = {}
-    for chunk in _chunks(list(instance_ids), _FILTER_VALUES_MAX):
-        for instance in _describe(client, [{"Name": "instance-id", "Values": chunk}]):
-            found[instance["InstanceId"]] = instance
+    found = _by_id(client, instance_ids)
     missing = [i for i in instance_ids if i not in found]
     if missing:
         raise TargetError(f"{field}: {', '.join(missing)} not found in this account and Region")
@@ -64,10 +62,7 @@ def describe_instances(client, instance_ids, field="instance_ids"):
 
 def instance_states(client, instance_ids):
     """{instance_id: EC2 state name} of those of the instances that exist."""
-    states = {}
-    for chunk in _chunks(list(instance_ids), _FILTER_VALUES_MAX):
-        states.update({i["InstanceId"]: i["State"]["Name"] for i in _describe(client, [{"Name": "instance-id", "Values": chunk}])})
-    return states
+    return {i: instance["State"]["Name"] for i, instance in _by_id(client, instance_ids).items()}
 
 
 def find_instances_by_ticket(client, ticket):

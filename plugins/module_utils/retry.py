@@ -23,12 +23,21 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 # and a bare 503 for a HEAD request, whose error has no body to name its code.
 THROTTLING_CODES = ["ThrottlingException", "SlowDown", "503"]
 
+# Most describe filters (EC2 and others) take at most 200 values.
+FILTER_VALUES_MAX = 200
+
 DEFAULT_RETRY = AWSRetry.jittered_backoff(retries=12, delay=0.5, backoff=2.0, max_delay=20, catch_extra_error_codes=THROTTLING_CODES)
 
 
 def paginate(client, operation, **parameters):
     """All pages of a paginated read (boto3 operation name, e.g. "describe_instances"), merged, with retries."""
     return paginated_query_with_retries(client, operation, retry_decorator=DEFAULT_RETRY, **parameters)
+
+
+def chunks(items, size=FILTER_VALUES_MAX):
+    """Successive slices of the sequence items, of at most size elements: one describe call each."""
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 def poll(read, done, wait_timeout, delay):

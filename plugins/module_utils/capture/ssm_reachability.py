@@ -10,6 +10,7 @@ only DescribeInstanceInformation's PingStatus tells them apart, so both the
 preflight and the capture ask it first.
 """
 
+from ansible_collections.secops.aws_ir.plugins.module_utils.retry import chunks
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import paginate
 
 PING_ONLINE = "Online"
@@ -35,8 +36,7 @@ def describe_reachability(client, instance_ids):
     """
     found = {}
     ids = list(instance_ids)
-    for start in range(0, len(ids), _FILTER_MAX):
-        chunk = ids[start:start + _FILTER_MAX]
+    for chunk in chunks(ids, _FILTER_MAX):
         answer = paginate(client, "describe_instance_information", Filters=[{"Key": "InstanceIds", "Values": chunk}],
                           PaginationConfig={"PageSize": _FILTER_MAX})
         for info in answer["InstanceInformationList"]:

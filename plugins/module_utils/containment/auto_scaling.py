@@ -14,6 +14,7 @@ first. MinSize and DesiredCapacity are never changed directly.
 """
 
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AwsIrError
+from ansible_collections.secops.aws_ir.plugins.module_utils.retry import chunks
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import paginate
 
 DETACHABLE_STATES = ("InService", "Standby")
@@ -26,15 +27,10 @@ class AutoScalingError(AwsIrError, ValueError):
     """A membership that cannot be restored; the message names the group and the instance."""
 
 
-def _chunks(items, size):
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
-
 def read_memberships(client, instance_ids):
     """{instance_id: {"group_name", "lifecycle_state"}} for the instances that are in a group."""
     memberships = {}
-    for chunk in _chunks(list(instance_ids), _DESCRIBE_MAX):
+    for chunk in chunks(list(instance_ids), _DESCRIBE_MAX):
         for item in paginate(client, "describe_auto_scaling_instances", InstanceIds=chunk)["AutoScalingInstances"]:
             memberships[item["InstanceId"]] = {"group_name": item["AutoScalingGroupName"], "lifecycle_state": item["LifecycleState"]}
     return memberships
@@ -44,7 +40,7 @@ def read_groups(client, group_names):
     """{group name: {"min_size", "max_size", "desired_capacity", "load_balancer_names", "target_group_arns", "instance_ids"}}."""
     groups = {}
     names = sorted(set(group_names))
-    for chunk in _chunks(names, _DESCRIBE_MAX):
+    for chunk in chunks(names, _DESCRIBE_MAX):
         for group in paginate(client, "describe_auto_scaling_groups", AutoScalingGroupNames=chunk)["AutoScalingGroups"]:
             groups[group["AutoScalingGroupName"]] = {
                 "min_size": group["MinSize"],
@@ -111,7 +107,7 @@ def _detach_note(name, group, decrement):
 def detach(log, client, plans):
     """DetachInstances for each plan, at most 20 instances per call."""
     for plan in plans:
-        for chunk in _chunks(plan["instance_ids"], _MEMBERS_MAX):
+        for chunk in chunks(plan["instance_ids"], _MEMBERS_MAX):
             parameters = {"AutoScalingGroupName": plan["group_name"], "InstanceIds": chunk,
                           "ShouldDecrementDesiredCapacity": plan["decrement"]}
             log.call(client, "autoscaling", "DetachInstances", plan["group_name"], parameters, instance_ids=chunk,
@@ -152,6 +148,6 @@ def plan_attach(recorded, memberships, groups):
 def attach(log, client, plans):
     """AttachInstances for each group, at most 20 instances per call (the group raises its desired capacity by as many)."""
     for name, instance_ids in sorted(plans.items()):
-        for chunk in _chunks(instance_ids, _MEMBERS_MAX):
+        for chunk in chunks(instance_ids, _MEMBERS_MAX):
             log.call(client, "autoscaling", "AttachInstances", name, {"AutoScalingGroupName": name, "InstanceIds": chunk},
                      instance_ids=chunk, before={"group_name": None}, after={"group_name": name})

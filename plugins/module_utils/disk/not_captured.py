@@ -12,8 +12,8 @@ ones only when the AMI or the launch mapped them (ephemeralN), which no EC2
 API reports after launch.
 """
 
+from ansible_collections.secops.aws_ir.plugins.module_utils.retry import chunks
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import paginate
-from ansible_collections.secops.aws_ir.plugins.module_utils.disk.snapshots import chunks
 
 # DescribeInstanceTypes takes at most 100 instance types per call.
 _TYPES_MAX = 100

@@ -20,9 +20,9 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AwsIrError
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import TICKET_TAG_KEY
+from ansible_collections.secops.aws_ir.plugins.module_utils.retry import chunks
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import paginate
 from ansible_collections.secops.aws_ir.plugins.module_utils.disk.snapshots import SOURCE_SNAPSHOT_TAG
-from ansible_collections.secops.aws_ir.plugins.module_utils.disk.snapshots import chunks
 from ansible_collections.secops.aws_ir.plugins.module_utils.disk.snapshots import iso_time
 from ansible_collections.secops.aws_ir.plugins.module_utils.disk.snapshots import newest_usable
 from ansible_collections.secops.aws_ir.plugins.module_utils.disk.snapshots import tags_of

@@ -20,6 +20,7 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.common import AwsIrE
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import EVIDENCE_TAG_KEY
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import EVIDENCE_TAG_VALUE
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import TICKET_TAG_KEY
+from ansible_collections.secops.aws_ir.plugins.module_utils.retry import chunks
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import paginate
 from ansible_collections.secops.aws_ir.plugins.module_utils.tags import MAX_TAGS
 from ansible_collections.secops.aws_ir.plugins.module_utils.tags import TagError
@@ -35,19 +36,11 @@ INCIDENT_TAG_KEYS = (TICKET_TAG_KEY, EVIDENCE_TAG_KEY, SOURCE_INSTANCE_TAG, SOUR
 SOURCE_SNAPSHOT_TAG = "SourceSnapshotId"
 # An original keeps one tag free so that its copy carries the same tags plus SourceSnapshotId.
 ORIGINAL_TAG_LIMIT = MAX_TAGS - 1
-# A filter takes at most 200 values.
-_FILTER_MAX = 200
 USABLE_STATES = ("pending", "completed")
 
 
 class SnapshotError(AwsIrError, RuntimeError):
     """A snapshot that AWS reports in the error state; the message names it."""
-
-
-def chunks(items, size=_FILTER_MAX):
-    """Successive slices of items of at most size elements (AWS filters take at most 200 values)."""
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
 
 
 def describe_volumes(client, volume_ids):

@@ -17,9 +17,6 @@ Each check returns findings: {"object": what is at fault (an s3:// URI with its
 version, or a snapshot id), "problem": what is wrong with it}.
 """
 
-# An EC2 filter takes at most 200 values.
-_FILTER_MAX = 200
-
 import json
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
@@ -30,6 +27,7 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.artifacts i
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.artifacts import s3_uri
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.store import checksum_sha256
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.store import sha256_hex
+from ansible_collections.secops.aws_ir.plugins.module_utils.retry import chunks
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import paginate
 
 
@@ -191,10 +189,9 @@ def check_artifact(client, artifact):
 
 def existing_snapshots(client, snapshot_ids):
     """{snapshot_id: snapshot} of those that still exist: a snapshot-id filter, where SnapshotIds would fail on a missing one."""
-    ids, found = sorted(snapshot_ids), {}
-    for start in range(0, len(ids), _FILTER_MAX):
-        filters = [{"Name": "snapshot-id", "Values": ids[start:start + _FILTER_MAX]}]
-        for snapshot in paginate(client, "describe_snapshots", Filters=filters)["Snapshots"]:
+    found = {}
+    for chunk in chunks(sorted(snapshot_ids)):
+        for snapshot in paginate(client, "describe_snapshots", Filters=[{"Name": "snapshot-id", "Values": chunk}])["Snapshots"]:
             found[snapshot["SnapshotId"]] = snapshot
     return found
 
