@@ -10,6 +10,7 @@ characters, and keys beginning with ``aws:`` are reserved for AWS.
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AwsIrError
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import TICKET_TAG_KEY
@@ -22,6 +23,11 @@ RESERVED_PREFIX = "aws:"
 
 class TagError(AwsIrError, ValueError):
     """A tag that AWS would refuse; the message names the key and the value."""
+
+
+def tags_of(resource):
+    """The tags of a boto3 resource description (its "Tags" list, possibly absent or null) as a dict."""
+    return boto3_tag_list_to_ansible_dict(resource.get("Tags") or [])
 
 
 def validate_tags(tags, field="tags"):

@@ -304,7 +304,6 @@ stage:
   type: str
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_CONTAINMENT
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_RELEASE
@@ -317,6 +316,7 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.instances import val
 from ansible_collections.secops.aws_ir.plugins.module_utils.modules import AwsIrModule
 from ansible_collections.secops.aws_ir.plugins.module_utils.tags import ensure_tags
 from ansible_collections.secops.aws_ir.plugins.module_utils.tags import incident_tags
+from ansible_collections.secops.aws_ir.plugins.module_utils.tags import tags_of
 from ansible_collections.secops.aws_ir.plugins.module_utils.tags import validate_tags
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import validate_ticket
 
@@ -346,7 +346,7 @@ def contain(module, clients, instances, ticket):
     ids = list(instances)
     run = Containment(log, clients, instances, dict(module.params, ticket=ticket), module.region)
     module.partial["instances"] = [{"instance_id": i, "state_before": run.before[i]} for i in ids]
-    current_tags = {i: boto3_tag_list_to_ansible_dict(inst.get("Tags", [])) for i, inst in instances.items()}
+    current_tags = {i: tags_of(inst) for i, inst in instances.items()}
     ensure_tags(log, clients["ec2"], current_tags, incident_tags(ticket, validate_tags(module.params["tags"])), instance_ids=ids)
     run.protect()
     run.contain_credentials()

@@ -201,6 +201,7 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.modules import AwsIr
 from ansible_collections.secops.aws_ir.plugins.module_utils.tags import ensure_tags
 from ansible_collections.secops.aws_ir.plugins.module_utils.tags import has_room
 from ansible_collections.secops.aws_ir.plugins.module_utils.tags import incident_tags
+from ansible_collections.secops.aws_ir.plugins.module_utils.tags import tags_of
 from ansible_collections.secops.aws_ir.plugins.module_utils.tags import missing_tags
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import validate_ticket
 
@@ -228,7 +229,7 @@ class Run:
         self.volumes = {i: ebs_volumes(inst) for i, inst in self.instances.items()}
         volume_ids = [v["volume_id"] for vols in self.volumes.values() for v in vols]
         self.source_volumes = snaps.describe_volumes(self.ec2, volume_ids)
-        self.volume_tags = {v: snaps.tags_of(vol) for v, vol in self.source_volumes.items()}
+        self.volume_tags = {v: tags_of(vol) for v, vol in self.source_volumes.items()}
         self.existing = snaps.find_existing(self.ec2, self.ticket, volume_ids)
         self.storage = not_captured.instance_storage(self.ec2, [inst["InstanceType"] for inst in self.instances.values()])
         self.copy_client = self._destination_client() if self.destination else None
@@ -245,7 +246,7 @@ class Run:
 
 def planned_tags(run, instance_id):
     """{volume_id: (tags, dropped keys)} of the instance's snapshots."""
-    instance_tags = snaps.tags_of(run.instances[instance_id])
+    instance_tags = tags_of(run.instances[instance_id])
     return {
         v["volume_id"]: snaps.snapshot_tags(snaps.incident_snapshot_tags(run.ticket, instance_id, v), run.extra_tags,
                                             run.volume_tags.get(v["volume_id"], {}), instance_tags)
@@ -294,10 +295,10 @@ def planned_snapshot_id(volume_id):
 def complete_incident_tags(run, log, instance_id, volume):
     """Give a snapshot of an earlier run the incident tags it lacks (a run stopped between creation and tagging)."""
     snapshot = run.existing[volume["volume_id"]]
-    lacking = missing_tags(snaps.tags_of(snapshot), snaps.incident_snapshot_tags(run.ticket, instance_id, volume))
+    lacking = missing_tags(tags_of(snapshot), snaps.incident_snapshot_tags(run.ticket, instance_id, volume))
     if lacking:
         _create_tags(log, run.ec2, snapshot["SnapshotId"], lacking, instance_id)
-        snapshot["Tags"] = ansible_dict_to_boto3_tag_list(dict(snaps.tags_of(snapshot), **lacking))
+        snapshot["Tags"] = ansible_dict_to_boto3_tag_list(dict(tags_of(snapshot), **lacking))
 
 
 def snapshot_instance(run, log, result):
@@ -357,7 +358,7 @@ def copy_originals(run, result, state):
 
     state: {"found": existing copies by original id, "limited": whether AWS refused a copy for too many in progress}.
     """
-    destination, instance_id = run.destination, result["instance_id"]
+    destination = run.destination
     for original in result["snapshots"]:
         original["copies"] = []
         known = state["found"].get(original["snapshot_id"])

@@ -25,8 +25,8 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.retry import paginat
 from ansible_collections.secops.aws_ir.plugins.module_utils.disk.snapshots import SOURCE_SNAPSHOT_TAG
 from ansible_collections.secops.aws_ir.plugins.module_utils.disk.snapshots import iso_time
 from ansible_collections.secops.aws_ir.plugins.module_utils.disk.snapshots import newest_usable
-from ansible_collections.secops.aws_ir.plugins.module_utils.disk.snapshots import tags_of
 from ansible_collections.secops.aws_ir.plugins.module_utils.tags import copyable
+from ansible_collections.secops.aws_ir.plugins.module_utils.tags import tags_of
 from ansible_collections.secops.aws_ir.plugins.module_utils.tags import within_limit
 
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")

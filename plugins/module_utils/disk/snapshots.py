@@ -14,7 +14,6 @@ ticket tag and their VolumeId, and only missing volumes are snapshotted.
 
 import time
 
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AwsIrError
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import EVIDENCE_TAG_KEY
@@ -25,6 +24,7 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.retry import paginat
 from ansible_collections.secops.aws_ir.plugins.module_utils.tags import MAX_TAGS
 from ansible_collections.secops.aws_ir.plugins.module_utils.tags import TagError
 from ansible_collections.secops.aws_ir.plugins.module_utils.tags import copyable
+from ansible_collections.secops.aws_ir.plugins.module_utils.tags import tags_of
 from ansible_collections.secops.aws_ir.plugins.module_utils.tags import validate_tags
 from ansible_collections.secops.aws_ir.plugins.module_utils.tags import within_limit
 
@@ -50,11 +50,6 @@ def describe_volumes(client, volume_ids):
         for volume in paginate(client, "describe_volumes", Filters=[{"Name": "volume-id", "Values": chunk}])["Volumes"]:
             volumes[volume["VolumeId"]] = volume
     return volumes
-
-
-def tags_of(resource):
-    """The tags of a boto3 resource description as a dict."""
-    return boto3_tag_list_to_ansible_dict(resource.get("Tags") or [])
 
 
 def newest_usable(snapshots, key):

@@ -29,6 +29,7 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.store impor
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.store import sha256_hex
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import chunks
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import paginate
+from ansible_collections.secops.aws_ir.plugins.module_utils.tags import tags_of
 
 
 def finding(obj, problem):
@@ -216,7 +217,7 @@ def check_snapshots(client_in, snapshots):
             findings.append(finding(sid, f"is now a snapshot of {now.get('VolumeId')}, recorded of {snapshot['volume_id']}"))
         if now.get("State") == "error":
             findings.append(finding(sid, f"is in the error state: {now.get('StateMessage', 'no message')}"))
-        tags = {t["Key"]: t["Value"] for t in now.get("Tags", [])}
+        tags = tags_of(now)
         for tag, value in sorted(snapshot["tags"].items()):
             if tag not in tags:
                 findings.append(finding(sid, f"lost its tag {tag}={value}"))
