@@ -37,7 +37,7 @@ def read_memberships(client, instance_ids):
 
 
 def read_groups(client, group_names):
-    """{group name: {"min_size", "max_size", "desired_capacity", "load_balancer_names", "target_group_arns", "instance_ids"}}."""
+    """{group name: {"min_size", "max_size", "desired_capacity", "load_balancer_names", "target_group_arns"}}."""
     groups = {}
     names = sorted(set(group_names))
     for chunk in chunks(names, _DESCRIBE_MAX):
@@ -48,7 +48,6 @@ def read_groups(client, group_names):
                 "desired_capacity": group["DesiredCapacity"],
                 "load_balancer_names": group.get("LoadBalancerNames", []),
                 "target_group_arns": group.get("TargetGroupARNs", []),
-                "instance_ids": [i["InstanceId"] for i in group.get("Instances", [])],
             }
     return groups
 

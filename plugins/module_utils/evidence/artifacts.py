@@ -30,12 +30,6 @@ def s3_uri(bucket, key):
     return f"s3://{bucket}/{key}"
 
 
-def list_keys(client, bucket, prefix):
-    """{key: size in bytes} of every object under prefix (ListObjectsV2, paginated)."""
-    listing = paginate(client, "list_objects_v2", Bucket=bucket, Prefix=prefix)
-    return {item["Key"]: item["Size"] for item in listing.get("Contents", [])}
-
-
 def key_versions(client, bucket, key):
     """Every version and delete marker of exactly this key (ListObjectVersions, paginated).
 
