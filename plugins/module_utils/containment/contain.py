@@ -79,12 +79,9 @@ class Containment:
         if not self.params["evidence_bucket"]:
             raise credentials.CredentialsError(f"evidence_bucket is required when credentials is {credentials.MODE_DENY_POLICY}: "
                                                "the deny policy keeps only the upload to it open")
-        roles = {}
-        for instance_id in self.survey.instances:
-            association = self.survey.profiles.get(instance_id)
-            profile = credentials.read_profile(self.clients["iam"], association["arn"], "credentials") if association else None
-            roles[instance_id] = profile["role_names"][0] if profile and profile["role_names"] else None
-        return roles
+        associated = {i: (self.survey.profiles.get(i) or {}).get("arn") for i in self.survey.instances}
+        profiles = credentials.read_profiles(self.clients["iam"], associated, lambda _instance_id: "credentials")
+        return {i: profile["role_names"][0] if profile and profile["role_names"] else None for i, profile in profiles.items()}
 
     # --- the steps, in order ---
 

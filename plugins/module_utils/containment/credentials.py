@@ -87,6 +87,19 @@ def read_profile(client, name_or_arn, field):
     return {"arn": profile["Arn"], "role_names": [role["RoleName"] for role in profile.get("Roles", [])]}
 
 
+def read_profiles(client, references, field):
+    """{key: {"arn", "role_names"} or None} for {key: profile name or ARN, or None}: one GetInstanceProfile per profile.
+
+    A fleet shares its profile, so each distinct one is read once; field(key) names the field in the
+    CredentialsError for the first key whose profile does not exist.
+    """
+    read = {}
+    for key, reference in references.items():
+        if reference and reference not in read:
+            read[reference] = read_profile(client, reference, field(key))
+    return {key: read[reference] if reference else None for key, reference in references.items()}
+
+
 def refuse_unused_profile(mode, forensic_instance_profile):
     """CredentialsError for a forensic profile that mode would not associate: whoever gave it expects it used."""
     if forensic_instance_profile and mode != MODE_INSTANCE_PROFILE:

@@ -114,14 +114,13 @@ class Release:
 
     def _recorded_profiles(self):
         """{instance_id: {"arn", "role_names"} or None} of the recorded profiles, checked to exist; absent key: not recorded."""
-        profiles = {}
+        recorded = {}
         for instance_id, state in self.recorded.items():
             if "iam_instance_profile" not in state:
                 self.notes[instance_id].append("no instance profile recorded (older manifest): credentials left as they are")
                 continue
-            record = state["iam_instance_profile"]
-            profiles[instance_id] = credentials.read_profile(self.clients["iam"], record["arn"], f"{FIELD}[{instance_id}]") if record else None
-        return profiles
+            recorded[instance_id] = (state["iam_instance_profile"] or {}).get("arn")
+        return credentials.read_profiles(self.clients["iam"], recorded, lambda instance_id: f"{FIELD}[{instance_id}]")
 
     # --- the steps, in order ---
 

@@ -73,3 +73,14 @@ def test_a_forensic_profile_the_mode_would_not_associate_is_refused(mode):
         credentials.refuse_unused_profile(mode, "forensic")
     credentials.refuse_unused_profile(mode, None)
     credentials.refuse_unused_profile("instance_profile", "forensic")
+
+
+def test_a_profile_shared_by_a_fleet_is_read_once_and_a_missing_one_is_named_by_its_first_instance(fake_client, aws_error):
+    other = "arn:aws:iam::123456789012:instance-profile/gone"
+    answers = {"web-server-profile": {"InstanceProfile": {"Arn": PROFILE, "Roles": [{"RoleName": "web"}]}}}
+    client = fake_client(get_instance_profile=lambda p: answers.get(p["InstanceProfileName"]) or aws_error("NoSuchEntity"))
+    profiles = credentials.read_profiles(client, {"i-1": PROFILE, "i-2": None, "i-3": PROFILE}, lambda i: f"recorded_state[{i}]")
+    assert profiles == {"i-1": {"arn": PROFILE, "role_names": ["web"]}, "i-2": None, "i-3": {"arn": PROFILE, "role_names": ["web"]}}
+    assert len(client.calls) == 1
+    with pytest.raises(credentials.CredentialsError, match=r"^recorded_state\[i-2\]: instance profile .*gone' does not exist"):
+        credentials.read_profiles(client, {"i-1": PROFILE, "i-2": other, "i-3": other}, lambda i: f"recorded_state[{i}]")
