@@ -95,6 +95,11 @@ class ActionLog:
             for branch in branches:
                 self.records.extend(branch.records)
 
+    @property
+    def changed(self):
+        """Whether a call was made (or planned) that did not fail: a refused call changed nothing."""
+        return any(r["outcome"] != OUTCOME_ERROR for r in self.records)
+
     def call(self, client, service, action, target, parameters, instance_ids=None, before=None, after=None, recorded=None, after_from=None):
         """Call client.<action>(**parameters) with retries, or plan it in check mode.
 

@@ -14,6 +14,7 @@ AnsibleAWSModule raises from an AWS error.
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import _get_user_agent_string
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import _merge_botocore_config
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import get_aws_connection_info
 from ansible_collections.amazon.aws.plugins.module_utils.common import set_collection_info
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
@@ -74,9 +75,7 @@ class AwsIrModule(AnsibleAWSModule):
         profile = connection.pop("profile_name", None)
         config = Config(user_agent=_get_user_agent_string())
         for name in ("config", "aws_config"):
-            extra = connection.pop(name, None)
-            if extra:
-                config = config.merge(extra if isinstance(extra, Config) else Config(**extra))
+            config = _merge_botocore_config(config, connection.pop(name, None))
         try:
             if profile not in self._sessions:
                 self._sessions[profile] = boto3.session.Session(profile_name=profile)

@@ -147,7 +147,6 @@ stage:
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_specifications
 
 from ansible_collections.secops.aws_ir.plugins.module_utils.disk import analysis
-from ansible_collections.secops.aws_ir.plugins.module_utils.actions import OUTCOME_ERROR
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_ANALYSIS
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import describe_instances
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import refuse_gone
@@ -249,7 +248,7 @@ def do(module):
         attachments.append(analysis.describe(volumes[snapshot_id], snapshot_id, instance_id, created=True))
     volumes = attach(module, client, volumes, instance_id, attach_plan)
     attachments[:] = [analysis.describe(volumes[s], s, instance_id, created=s in created) for s in snapshot_ids]
-    changed = any(a["outcome"] != OUTCOME_ERROR for a in module.actions.records)
+    changed = module.actions.changed
     module.exit_json(changed=changed, attachments=attachments, instances=[])
 
 

@@ -330,10 +330,7 @@ def calls_for(log, instance_id):
 
 def finish(module, run, ids, entries, extra):
     """exit_json with the per-instance entries, every warning once, and the diff."""
-    warnings = []
-    for entry in entries:
-        warnings += [w for w in entry["warnings"] if w not in warnings]
-    for warning in warnings:
+    for warning in dict.fromkeys(w for entry in entries for w in entry["warnings"]):
         module.warn(warning)
     result = dict(changed=bool(module.actions.records), instances=entries, **extra)
     if module._diff:  # pylint: disable=protected-access

@@ -189,7 +189,6 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 from ansible_collections.secops.aws_ir.plugins.module_utils.disk import not_captured
 from ansible_collections.secops.aws_ir.plugins.module_utils.disk import snapshot_copies as copies
 from ansible_collections.secops.aws_ir.plugins.module_utils.disk import snapshots as snaps
-from ansible_collections.secops.aws_ir.plugins.module_utils.actions import OUTCOME_ERROR
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_SNAPSHOT
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import TICKET_TAG_KEY
 from ansible_collections.secops.aws_ir.plugins.module_utils.concurrency import each_recorded
@@ -254,11 +253,6 @@ def planned_tags(run, instance_id):
     }
 
 
-def _create_tags(log, client, resource_id, tags, instance_id):
-    log.call(client, "ec2", "CreateTags", resource_id, {"Resources": [resource_id], "Tags": ansible_dict_to_boto3_tag_list(tags)},
-             instance_ids=[instance_id], after={"tags": tags})
-
-
 def create_snapshots(run, log, instance_id, spec, wanted):
     """One CreateSnapshots for the volumes spec covers, then one CreateTags per snapshot for what creation could not set.
 
@@ -280,8 +274,7 @@ def create_snapshots(run, log, instance_id, spec, wanted):
     for snapshot in snapshots:
         volume_id = snapshot["VolumeId"]
         rest = {k: v for k, v in wanted[volume_id].items() if at_creation.get(k) != v}
-        if rest:
-            _create_tags(log, run.ec2, snapshot["SnapshotId"], rest, instance_id)
+        ensure_tags(log, run.ec2, {snapshot["SnapshotId"]: {}}, rest, instance_ids=[instance_id])
         if response:
             created[volume_id] = dict(snapshot, Tags=ansible_dict_to_boto3_tag_list(wanted[volume_id]))
     return created
@@ -297,7 +290,7 @@ def complete_incident_tags(run, log, instance_id, volume):
     snapshot = run.existing[volume["volume_id"]]
     lacking = missing_tags(tags_of(snapshot), snaps.incident_snapshot_tags(run.ticket, instance_id, volume))
     if lacking:
-        _create_tags(log, run.ec2, snapshot["SnapshotId"], lacking, instance_id)
+        ensure_tags(log, run.ec2, {snapshot["SnapshotId"]: {}}, lacking, instance_ids=[instance_id])
         snapshot["Tags"] = ansible_dict_to_boto3_tag_list(dict(tags_of(snapshot), **lacking))
 
 
@@ -463,7 +456,7 @@ def do(module):
         for warning in result["warnings"]:
             module.warn(f"{result['instance_id']}: {warning}")
     extra = {"diff": diff(run.results)} if module._diff else {}  # pylint: disable=protected-access
-    changed = any(a["outcome"] != OUTCOME_ERROR for a in module.actions.records)
+    changed = module.actions.changed
     module.exit_json(changed=changed, instances=run.results, **extra)
 
 

@@ -75,11 +75,7 @@ def tracked_paths(interfaces, tables, endpoints, nlb_targets):
         if interface_endpoints:
             paths.append(f"interface VPC endpoints of {eni['vpc_id']} ({', '.join(interface_endpoints)})")
     paths += [f"Network Load Balancer {target}" for target in nlb_targets]
-    unique = []
-    for path in paths:
-        if path not in unique:
-            unique.append(path)
-    return unique + [ICMP]
+    return list(dict.fromkeys(paths)) + [ICMP]
 
 
 def warning(instance_id, paths):

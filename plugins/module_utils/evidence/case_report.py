@@ -45,11 +45,12 @@ def render(manifest, source):
 def build(manifest, source):
     """The report as report_format blocks."""
     blocks = [("title", f"Case report {manifest['ticket']['raw']}"), _banner(manifest["runs"][-1])]
-    blocks += _summary(manifest)
+    stages = _stages(manifest)
+    blocks += _summary(manifest, stages)
     blocks += _case(manifest, source)
     blocks += _runs(manifest["runs"])
     for instance_id, instance in manifest["instances"].items():
-        blocks += _instance(manifest, instance_id, instance)
+        blocks += _instance(manifest, stages, instance_id, instance)
     shared = [a for a in manifest["actions"] if not a["instance_ids"]]
     if shared:
         blocks += [("heading", "Shared resources", "shared"),
@@ -76,8 +77,7 @@ def _stages(manifest):
     return [s for s in STAGES if s not in (STAGE_PREFLIGHT, STAGE_MANIFEST)] + sorted(seen)
 
 
-def _summary(manifest):
-    stages = _stages(manifest)
+def _summary(manifest, stages):
     rows = [[Code(i)] + [inst["outcome"].get(s, {}).get("status", "no outcome") for s in stages]
             + [len(inst["artifacts"]), len(inst["snapshots"]), len(inst["warnings"])]
             for i, inst in manifest["instances"].items()]
@@ -123,7 +123,7 @@ def _runs(runs):
             ("table", "runs", ["#", "Playbook", "Status", "Failed stage", "Actor", "Controller", "Started", "Ended"], rows)]
 
 
-def _instance(manifest, instance_id, instance):
+def _instance(manifest, stages, instance_id, instance):
     actions = [manifest["actions"][n] for n in instance.get("action_indexes", [])]
     blocks = [("heading", f"Instance {instance_id}", instance_id)]
     preflight = instance.get("preflight")
@@ -132,7 +132,7 @@ def _instance(manifest, instance_id, instance):
                                  ("VPCs", Code(", ".join(preflight.get("vpc_ids", [])))),
                                  ("SSM", (preflight.get("ssm") or {}).get("ping_status")),
                                  ("Volatile capture", preflight.get("volatile_capture"))]))
-    blocks += [("subheading", "Outcome"), _outcomes(manifest, instance)]
+    blocks += [("subheading", "Outcome"), _outcomes(stages, instance)]
     blocks += [("subheading", "What was isolated and how"), ("bullets", _isolation(instance, actions))]
     blocks += [("subheading", "Timeline"),
                _timeline(f"timeline-{instance_id}", actions) if actions else ("para", "No call concerned this instance.")]
@@ -143,9 +143,9 @@ def _instance(manifest, instance_id, instance):
     return blocks
 
 
-def _outcomes(manifest, instance):
+def _outcomes(stages, instance):
     rows = []
-    for stage in _stages(manifest):
+    for stage in stages:
         outcome = instance["outcome"].get(stage)
         if outcome is not None:
             detail = "; ".join(outcome.get("notes") or []) or outcome.get("detail") or ""
