@@ -15,6 +15,8 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.retry import paginat
 # EC2 instance ids: "i-" and 8 (older) or 17 lowercase hexadecimal digits.
 _INSTANCE_ID = re.compile(r"^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
 GONE_STATES = ("shutting-down", "terminated")
+# DescribeInstanceTypes takes at most 100 instance types per call.
+_TYPES_MAX = 100
 
 
 class TargetError(AwsIrError, ValueError):
@@ -117,3 +119,11 @@ def ebs_volumes(instance):
         for m in instance.get("BlockDeviceMappings", [])
         if "Ebs" in m
     ]
+
+
+def describe_instance_types(client, instance_types):
+    """{instance type: its description (boto3 shape: MemoryInfo, InstanceStorageInfo, ...)} (DescribeInstanceTypes)."""
+    described = {}
+    for chunk in chunks(sorted(set(instance_types)), _TYPES_MAX):
+        described.update((t["InstanceType"], t) for t in paginate(client, "describe_instance_types", InstanceTypes=chunk)["InstanceTypes"])
+    return described

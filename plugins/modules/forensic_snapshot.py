@@ -378,10 +378,15 @@ def _copy(run, result, original, state):
         result["warnings"].append(f"copy of {original['snapshot_id']}: {len(dropped)} tag(s) not copied (50-tag limit): {', '.join(dropped)}")
 
 
+def copies_of(result):
+    """The copies of the instance's snapshots, in the order of their originals."""
+    return [c for s in result["snapshots"] for c in s.get("copies", [])]
+
+
 def share_copies(run, result):
     """Share each completed (or planned) copy with the forensic account; a pending copy waits for a later run."""
     account_id = run.destination["account_id"]
-    for copy in [c for s in result["snapshots"] for c in s.get("copies", [])]:
+    for copy in copies_of(result):
         if copy["state"] in ("completed", PLANNED_STATE):
             copies.share(run.log, run.copy_client, copy, account_id, result["instance_id"])
         else:
@@ -395,7 +400,7 @@ def make_copies(run):
     for result in run.results:
         copy_originals(run, result, state)
     if run.module.params["wait"] and not run.module.check_mode:
-        wait_for(run.copy_client, [c for r in run.results for s in r["snapshots"] for c in s["copies"]], run.module.params["wait_timeout"])
+        wait_for(run.copy_client, [c for r in run.results for c in copies_of(r)], run.module.params["wait_timeout"])
     if run.destination["account_id"]:
         for result in run.results:
             share_copies(run, result)
@@ -412,7 +417,8 @@ def warn_unencrypted(run):
 
 def outcome(run, result):
     """The instance's outcome: status and one sentence."""
-    entries = result["snapshots"] + [c for s in result["snapshots"] for c in s.get("copies", [])]
+    copied = copies_of(result)
+    entries = result["snapshots"] + copied
     if run.module.check_mode:
         status = PLANNED_STATE
     elif any(e["state"] == "pending" for e in entries):
@@ -422,7 +428,6 @@ def outcome(run, result):
     made = sum(s["created"] for s in result["snapshots"])
     detail = f"{len(result['snapshots'])} EBS snapshot(s), {made} by this run"
     if run.destination:
-        copied = [c for s in result["snapshots"] for c in s.get("copies", [])]
         shared = f", shared with {run.destination['account_id']}" if run.destination["account_id"] else ""
         detail += f"; {len(copied)} copy(ies) in {run.destination['region']} under {run.destination['kms_key_arn']}{shared}"
     if result["not_captured"]:

@@ -41,6 +41,7 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.capture.command_outp
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AWS_IR_COLLECTION_VERSION
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AwsIrError
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket import validate_bucket_name
+from ansible_collections.secops.aws_ir.plugins.module_utils.instances import describe_instance_types
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import describe_instances
 from ansible_collections.secops.aws_ir.plugins.module_utils.capture.memory_host_windows import PROGRAM as WINDOWS_PROGRAM
 from ansible_collections.secops.aws_ir.plugins.module_utils.capture.memory_plan import PARAMETER_ROOT
@@ -111,9 +112,8 @@ def check_tools_exist(s3, tools):
 def memory_sizes(ec2, instance_ids):
     """{instance_id: memory in MiB}, from DescribeInstances and DescribeInstanceTypes (MemoryInfo.SizeInMiB)."""
     types = {i: instance["InstanceType"] for i, instance in describe_instances(ec2, instance_ids).items()}
-    described = paginate(ec2, "describe_instance_types", InstanceTypes=sorted(set(types.values())))["InstanceTypes"]
-    sizes = {t["InstanceType"]: t["MemoryInfo"]["SizeInMiB"] for t in described}
-    return {i: sizes[t] for i, t in types.items()}
+    described = describe_instance_types(ec2, types.values())
+    return {i: described[t]["MemoryInfo"]["SizeInMiB"] for i, t in types.items()}
 
 
 def image_key(prefix, instance_id, platform):

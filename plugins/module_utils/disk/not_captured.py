@@ -12,11 +12,8 @@ ones only when the AMI or the launch mapped them (ephemeralN), which no EC2
 API reports after launch.
 """
 
-from ansible_collections.secops.aws_ir.plugins.module_utils.retry import chunks
-from ansible_collections.secops.aws_ir.plugins.module_utils.retry import paginate
+from ansible_collections.secops.aws_ir.plugins.module_utils.instances import describe_instance_types
 
-# DescribeInstanceTypes takes at most 100 instance types per call.
-_TYPES_MAX = 100
 INSTANCE_STORE_REASON = ("instance-store volume: EBS snapshots cannot capture it, and its data is lost when the instance "
                          "stops, hibernates or terminates; image it from inside the running instance if it may hold evidence")
 NON_NVME = " (non-NVMe: attached only if the AMI or the launch mapped it, which the EC2 API does not report)"
@@ -25,11 +22,7 @@ STATUS = "not_captured"
 
 def instance_storage(client, instance_types):
     """{instance type: its InstanceStorageInfo, or None when it has no instance store} (DescribeInstanceTypes)."""
-    info = {}
-    for chunk in chunks(sorted(set(instance_types)), _TYPES_MAX):
-        for described in paginate(client, "describe_instance_types", InstanceTypes=chunk)["InstanceTypes"]:
-            info[described["InstanceType"]] = described.get("InstanceStorageInfo")
-    return info
+    return {t: described.get("InstanceStorageInfo") for t, described in describe_instance_types(client, instance_types).items()}
 
 
 def instance_store_disks(info):

@@ -19,12 +19,10 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_specifications
 
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AwsIrError
-from ansible_collections.secops.aws_ir.plugins.module_utils.common import TICKET_TAG_KEY
-from ansible_collections.secops.aws_ir.plugins.module_utils.retry import chunks
-from ansible_collections.secops.aws_ir.plugins.module_utils.retry import paginate
 from ansible_collections.secops.aws_ir.plugins.module_utils.disk.snapshots import SOURCE_SNAPSHOT_TAG
 from ansible_collections.secops.aws_ir.plugins.module_utils.disk.snapshots import iso_time
 from ansible_collections.secops.aws_ir.plugins.module_utils.disk.snapshots import newest_usable
+from ansible_collections.secops.aws_ir.plugins.module_utils.disk.snapshots import ticket_snapshots
 from ansible_collections.secops.aws_ir.plugins.module_utils.tags import copyable
 from ansible_collections.secops.aws_ir.plugins.module_utils.tags import tags_of
 from ansible_collections.secops.aws_ir.plugins.module_utils.tags import within_limit
@@ -81,10 +79,7 @@ def customer_key_arn(kms, key_id, region):
 
 def find_copies(client, ticket, original_ids, key_arn):
     """{original snapshot id: its newest usable copy under key_arn} in the client's Region (DescribeSnapshots by tag)."""
-    found = []
-    for chunk in chunks(sorted(original_ids)):
-        filters = [{"Name": f"tag:{TICKET_TAG_KEY}", "Values": [ticket]}, {"Name": f"tag:{SOURCE_SNAPSHOT_TAG}", "Values": chunk}]
-        found += paginate(client, "describe_snapshots", Filters=filters, OwnerIds=["self"])["Snapshots"]
+    found = ticket_snapshots(client, ticket, f"tag:{SOURCE_SNAPSHOT_TAG}", original_ids)
     return newest_usable([s for s in found if s.get("KmsKeyId") == key_arn], key=lambda s: tags_of(s)[SOURCE_SNAPSHOT_TAG])
 
 

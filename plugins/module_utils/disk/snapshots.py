@@ -64,17 +64,22 @@ def newest_usable(snapshots, key):
     return newest
 
 
+def ticket_snapshots(client, ticket, name, values):
+    """This account's snapshots tagged with the ticket whose filter name (volume-id, tag:...) matches one of values."""
+    found = []
+    for chunk in chunks(sorted(values)):
+        filters = [{"Name": f"tag:{TICKET_TAG_KEY}", "Values": [ticket]}, {"Name": name, "Values": chunk}]
+        found += paginate(client, "describe_snapshots", Filters=filters, OwnerIds=["self"])["Snapshots"]
+    return found
+
+
 def find_existing(client, ticket, volume_ids):
     """{volume_id: snapshot} of this ticket's usable original snapshots (pending or completed), newest per volume.
 
     Copies are left out: they carry SourceSnapshotId (and, in moto, the
     original's VolumeId; on AWS a copy's VolumeId is arbitrary).
     """
-    found = []
-    for chunk in chunks(sorted(volume_ids)):
-        filters = [{"Name": f"tag:{TICKET_TAG_KEY}", "Values": [ticket]}, {"Name": "volume-id", "Values": chunk}]
-        found += paginate(client, "describe_snapshots", Filters=filters, OwnerIds=["self"])["Snapshots"]
-    originals = [s for s in found if SOURCE_SNAPSHOT_TAG not in tags_of(s)]
+    originals = [s for s in ticket_snapshots(client, ticket, "volume-id", volume_ids) if SOURCE_SNAPSHOT_TAG not in tags_of(s)]
     return newest_usable(originals, key=lambda s: s["VolumeId"])
 
 
