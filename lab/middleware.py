@@ -7,7 +7,7 @@ from lab import corrections
 from lab.control import ControlApi
 from lab.identify import identify
 from lab.ssm.errors import SsmError
-from lab.wire import error_code_of, error_response, json_response
+from lab.wire import error_code_of, error_response, json_response, with_request_id
 
 CONTROL_PREFIX = "/_lab/"
 MOTO_API_PREFIX = "/moto-api"  # moto's own dashboard and reset: passed through, not an AWS request
@@ -63,7 +63,7 @@ class LabMiddleware:
         corrected = corrections.before(call)
         if corrected:
             return corrected
-        answer = self._moto(environ)
+        answer = with_request_id(self._moto(environ))
         corrections.after(call, answer[0])
         return answer
 

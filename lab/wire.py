@@ -66,13 +66,29 @@ def json_response(payload, status=200):
     return status, headers + [("Content-Length", str(len(data)))], data
 
 
+_EC2_PLACEHOLDER_ID = b"<requestId>request-id</requestId>"
+
+
+def with_request_id(answer):
+    """answer (status, headers, body bytes) with a request id of its own where moto gave every EC2 answer "request-id".
+
+    AWS gives each request its own id, and the evidence manifest records it per action: a shared
+    placeholder would make every EC2 action look like one request to an auditor.
+    """
+    status, headers, body = answer
+    if _EC2_PLACEHOLDER_ID not in body:
+        return answer
+    body = body.replace(_EC2_PLACEHOLDER_ID, f"<requestId>{uuid.uuid4()}</requestId>".encode("utf-8"))
+    return status, [(k, str(len(body)) if k.lower() == "content-length" else v) for k, v in headers], body
+
+
 def ec2_answer(action, result):
     """(status, headers, body bytes) of a successful EC2 answer to action, serialized from result (boto3 shape) as moto does."""
     serializer = EC2Serializer(operation_model=get_service_model("ec2").operation_model(action), value_picker=XFormedAttributePicker())
     serialized = serializer.serialize(result)
-    data = serialized["body"].replace("<requestId>request-id</requestId>", f"<requestId>{uuid.uuid4()}</requestId>").encode("utf-8")
+    data = serialized["body"].encode("utf-8")
     headers = [("Content-Type", "text/xml;charset=UTF-8"), ("Content-Length", str(len(data)))]
-    return serialized["status_code"], headers, data
+    return with_request_id((serialized["status_code"], headers, data))
 
 
 def error_code_of(status, body):

@@ -192,3 +192,12 @@ def test_deregister_targets_needs_the_registered_port(aws, scene):
     elbv2.deregister_targets(TargetGroupArn=target_group, Targets=[{"Id": "i-0123456789abcdef0", "Port": 80}])  # unknown: success
     elbv2.deregister_targets(TargetGroupArn=target_group, Targets=[{"Id": compromised, "Port": 8080}])
     assert compromised not in [target for target, _port in registered()]
+
+
+def test_every_ec2_answer_has_a_request_id_of_its_own(aws, scene):
+    # moto answers every EC2 call with the request id "request-id"; AWS gives each request its own.
+    ec2 = aws("ec2")
+    instance_id = scene["compromised_instance_id"]
+    answers = [ec2.describe_vpcs(), ec2.describe_instances(), ec2.create_tags(Resources=[instance_id], Tags=[{"Key": "k", "Value": "v"}])]
+    ids = [a["ResponseMetadata"]["RequestId"] for a in answers]
+    assert len(set(ids)) == 3 and "request-id" not in ids
