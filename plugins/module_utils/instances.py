@@ -88,8 +88,8 @@ def network_interfaces(instance):
     """The instance's network interfaces, by device index.
 
     Returns a list of dicts: network_interface_id, device_index, vpc_id,
-    subnet_id, groups (security group ids, in order), private_ips (IPv4 and
-    IPv6 addresses as strings).
+    subnet_id, groups (security group ids, in order), group_names ({group id:
+    name}), private_ips (IPv4 and IPv6 addresses as strings).
     """
     interfaces = []
     for eni in sorted(instance.get("NetworkInterfaces", []), key=lambda n: n.get("Attachment", {}).get("DeviceIndex", 0)):
@@ -101,6 +101,7 @@ def network_interfaces(instance):
             "vpc_id": eni.get("VpcId") or instance.get("VpcId"),
             "subnet_id": eni.get("SubnetId") or instance.get("SubnetId"),
             "groups": [g["GroupId"] for g in eni.get("Groups", [])],
+            "group_names": {g["GroupId"]: g.get("GroupName") for g in eni.get("Groups", [])},
             "private_ips": ips or ([eni["PrivateIpAddress"]] if eni.get("PrivateIpAddress") else []),
         })
     return interfaces

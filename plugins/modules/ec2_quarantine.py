@@ -44,7 +44,7 @@ description:
   - Flows AWS tracks automatically are not ended by a group change. The module warns, per instance,
     about the NAT gateways, transit gateways, egress-only internet gateways and Gateway Load Balancer
     endpoints its subnets route to, the interface endpoints of its VPCs, the Network Load Balancers it
-    is a target of, and ICMP (always tracked). It never reports containment as complete
+    is a target of; that ICMP is always tracked holds for every instance and is warned once per run. It never reports containment as complete
     (C(outcome.containment_complete) is always false).
   - B(Elastic IPs) (opt-in, O(disassociate_elastic_ips)). Disassociated, kept allocated, recorded.
   - The state before containment is returned (also when the module fails part-way) so that it can be
@@ -260,7 +260,11 @@ instances:
         - With O(state=present) also C(containment_complete) (always false, since a group swap does not end
           the flows listed in C(tracked_paths)), C(tracked_paths) (sentences, C(ICMP (always tracked)) last),
           C(egress) per VPC (C(mode) V(vpc_endpoints), V(https_anywhere) or V(user_groups), C(destinations),
-          C(reason)) and C(draining) (C(target_group_arn), C(id), C(port) of registrations still draining).
+          C(reason)), C(draining) (C(target_group_arn), C(id), C(port) of registrations still draining) and
+          C(group_names) (the name of every security group the interfaces had before and have after, by id).
+        - With O(state=absent) also C(not_restored) (sentences: what the release left as it is, for example an
+          instance left out of its Auto Scaling group).
+        - C(state_after) repeats the instance's C(state_after), so that the evidence manifest, which keeps outcomes, has it.
       type: dict
     warnings:
       description: What a responder must know about this instance (a replacement launched, HTTPS left open, flows still tracked).
@@ -286,7 +290,7 @@ security_groups:
       created: [aws-ir-untrack, aws-ir-quarantine]
       egress:
         mode: vpc_endpoints
-        destinations: group sg-0789, prefix_list pl-63a5400a
+        destinations: security group sg-0789, prefix list pl-63a5400a
         reason: interface endpoints for ssm, ssmmessages and ec2messages (private DNS) and an S3 gateway endpoint
 actions:
   description:
@@ -310,6 +314,7 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_
 from ansible_collections.secops.aws_ir.plugins.module_utils.containment.contain import Containment
 from ansible_collections.secops.aws_ir.plugins.module_utils.containment.credentials import MODES
 from ansible_collections.secops.aws_ir.plugins.module_utils.containment.release import Release
+from ansible_collections.secops.aws_ir.plugins.module_utils.containment import tracking
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import describe_instances
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import refuse_gone
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import validate_instance_ids
@@ -328,9 +333,12 @@ def calls_for(log, instance_id):
     return [{k: r[k] for k in _CALL_KEYS} for r in log.records if instance_id in r["instance_ids"]]
 
 
-def finish(module, run, ids, entries, extra):
-    """exit_json with the per-instance entries, every warning once, and the diff."""
-    for warning in dict.fromkeys(w for entry in entries for w in entry["warnings"]):
+def finish(module, run, ids, entries, extra, run_warnings=()):
+    """exit_json with the per-instance entries, every warning once, and the diff.
+
+    run_warnings: facts that hold for every instance, warned once before the instances' own.
+    """
+    for warning in dict.fromkeys([*run_warnings, *(w for entry in entries for w in entry["warnings"])]):
         module.warn(warning)
     result = dict(changed=bool(module.actions.records), instances=entries, **extra)
     if module._diff:  # pylint: disable=protected-access
@@ -352,7 +360,7 @@ def contain(module, clients, instances, ticket):
     run.take_elastic_ips()
     entries = [{"instance_id": i, "state_before": run.before[i], "state_after": run.after[i], "outcome": run.outcome(i),
                 "warnings": run.warnings_of(i), "calls": calls_for(log, i)} for i in ids]
-    finish(module, run, ids, entries, {"security_groups": run.groups})
+    finish(module, run, ids, entries, {"security_groups": run.groups}, [tracking.ICMP_WARNING])
 
 
 def release(module, clients, instances):

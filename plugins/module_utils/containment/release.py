@@ -99,6 +99,7 @@ class Release:
         self.after = deepcopy(self.before)
         self.notes = {i: [] for i in instances}
         self.warnings = {i: [] for i in instances}
+        self.not_restored = {i: [] for i in instances}
         recorded_ips = {i: s.get("elastic_ips") or [] for i, s in self.recorded.items()}
         self.address_now = elastic_ips.associations(ec2, [a["allocation_id"] for found in recorded_ips.values() for a in found])
         for instance_id, addresses in recorded_ips.items():
@@ -190,6 +191,8 @@ class Release:
             if state.get("auto_scaling") and not self.params["restore_auto_scaling_group"]:
                 self.notes[instance_id].append(f"left out of Auto Scaling group {state['auto_scaling']['group_name']} "
                                                "(restore_auto_scaling_group is false)")
+                self.not_restored[instance_id].append(f"not back in its Auto Scaling group {state['auto_scaling']['group_name']} "
+                                                      "(restore_auto_scaling_group is false)")
 
     def credentials(self):
         ec2, iam = self.clients["ec2"], self.clients["iam"]
@@ -213,4 +216,6 @@ class Release:
             self.notes[instance_id].append("termination and stop protection, shutdown behaviour and DeleteOnTermination as recorded")
 
     def outcome(self, instance_id):
-        return {"status": STATUS_PLANNED if self.log.check_mode else STATUS_RELEASED, "notes": self.notes[instance_id]}
+        """status, notes, what was not restored (sentences, for the summary) and the state after the release."""
+        return {"status": STATUS_PLANNED if self.log.check_mode else STATUS_RELEASED, "notes": self.notes[instance_id],
+                "not_restored": self.not_restored[instance_id] + self.warnings[instance_id], "state_after": self.after[instance_id]}
