@@ -7,6 +7,7 @@
 
 import re
 
+from ansible_collections.secops.aws_ir.plugins.module_utils.common import NotFoundError
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AwsIrError
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import TICKET_TAG_KEY
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import chunks
@@ -58,7 +59,7 @@ def describe_instances(client, instance_ids, field="instance_ids"):
     found = _by_id(client, instance_ids)
     missing = [i for i in instance_ids if i not in found]
     if missing:
-        raise TargetError(f"{field}: {', '.join(missing)} not found in this account and Region")
+        raise NotFoundError(f"{field}: {', '.join(missing)} not found in {{where}}")
     return {i: found[i] for i in instance_ids}
 
 
