@@ -24,8 +24,17 @@ class TargetError(AwsIrError, ValueError):
     """A target that cannot be responded to; the message names the field and the value."""
 
 
+def _as_meant(instance_ids):
+    """The ids as the responder meant them: "i-a, i-b" from a command line or a survey gives ["i-a", " i-b"] once
+    Ansible splits it on commas, and ids may also be separated by spaces."""
+    if not isinstance(instance_ids, list):
+        return instance_ids
+    return [part for item in instance_ids for part in (item.replace(",", " ").split() if isinstance(item, str) else [item])]
+
+
 def validate_instance_ids(instance_ids, field="instance_ids"):
-    """Raise TargetError for an empty list, a malformed id or a repeated id; return the list."""
+    """Raise TargetError for an empty list, a malformed id or a repeated id; return the list (blanks around ids removed)."""
+    instance_ids = _as_meant(instance_ids)
     if not instance_ids:
         raise TargetError(f"{field} must name at least one instance (got {instance_ids!r})")
     seen = set()

@@ -264,7 +264,8 @@ instances:
           C(group_names) (the name of every security group the interfaces had before and have after, by id).
         - With O(state=absent) also C(not_restored) (sentences: what the release left as it is, for example an
           instance left out of its Auto Scaling group).
-        - C(state_after) repeats the instance's C(state_after), so that the evidence manifest, which keeps outcomes, has it.
+        - C(state_after) repeats the instance's C(state_after), so that the evidence manifest, which keeps outcomes, has it;
+          with O(state=absent) C(group_names) too.
       type: dict
     warnings:
       description: What a responder must know about this instance (a replacement launched, HTTPS left open, flows still tracked).

@@ -53,7 +53,7 @@ def _counts(manifest):
     instances = list(manifest["instances"].values())
     words = []
     for stage in (STAGE_CONTAINMENT, STAGE_VOLATILE, STAGE_SNAPSHOT, STAGE_RELEASE):
-        statuses = [case_facts.stage_status(i, stage) for i in instances if case_facts.stage_status(i, stage)]
+        statuses = [case_facts.stage_status(i, stage) for i in instances if case_facts.stage_status(i, stage) not in (None, "superseded")]
         for status in sorted(set(statuses)):
             words.append(f"{statuses.count(status)} {status}")
     return ", ".join(words) or "nothing done"
