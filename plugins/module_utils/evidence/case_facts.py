@@ -21,7 +21,7 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_
 from ansible_collections.secops.aws_ir.plugins.module_utils.containment.tracking import ICMP
 
 # Statuses that mean a stage did what it should (anything else of a stage that ran needs a look).
-_DONE = {STAGE_CONTAINMENT: {"isolated", "superseded"}, STAGE_VOLATILE: {"captured"}, STAGE_SNAPSHOT: {"snapshotted"},
+_DONE = {STAGE_CONTAINMENT: {"isolated"}, STAGE_VOLATILE: {"captured"}, STAGE_SNAPSHOT: {"snapshotted"},
          STAGE_RELEASE: {"released"}}
 _RESOURCE_ID = re.compile(r"\b(i|vol|snap|eni|sg|subnet|rtb|nat|tgw|vpce|eigw|vpc)-[0-9a-f]{8,17}\b")
 
@@ -130,11 +130,16 @@ def egress_by_vpc(manifest):
     return found
 
 
+def fell_short(stage, status):
+    """Whether a stage's status says it did not do its job (a plan, or an outcome a later run superseded, did not fall short)."""
+    return stage in _DONE and status is not None and status not in _DONE[stage] | {"planned", "superseded"}
+
+
 def _stage_problems(instance):
     problems = []
-    for stage, done in _DONE.items():
+    for stage in _DONE:
         outcome = instance["outcome"].get(stage)
-        if outcome and outcome.get("status") not in done and outcome.get("status") != "planned":
+        if outcome and fell_short(stage, outcome.get("status")):
             detail = "; ".join(outcome.get("notes") or []) or outcome.get("detail") or ""
             problems.append(f"{stage} {outcome.get('status')}" + (f": {detail}" if detail else ""))
     return problems
@@ -150,23 +155,29 @@ def open_items(instance_id, instance, manifest):
     items += [f"{target_group_name(d['target_group_arn'])}: target {d['id']} port {d['port']} still draining (deregistration delay)"
               for d in (instance["outcome"].get(STAGE_CONTAINMENT) or {}).get("draining") or []]
     items += [w[len(instance_id) + 2:] if w.startswith(instance_id + ": ") else w for w in instance["warnings"]]
-    if manifest["runs"][-1]["status"] == "failed" and not any(instance["outcome"].get(s) for s in (STAGE_VOLATILE, STAGE_SNAPSHOT)):
-        items.append(f"not captured, not snapshotted: the run stopped at {manifest['runs'][-1].get('failed_stage') or 'a stage'}")
+    run = manifest["runs"][-1]
+    if run["status"] == "failed" and run["playbook"] == "respond.yml":
+        missing = [stage for stage in (STAGE_CONTAINMENT, STAGE_VOLATILE, STAGE_SNAPSHOT) if not instance["outcome"].get(stage)]
+        if missing:
+            items.append(f"no {' and no '.join(m.replace('_', ' ') for m in missing)} yet: the run stopped at {run.get('failed_stage') or 'a stage'}; "
+                         "run respond.yml again")
     return list(dict.fromkeys(items))
 
 
 def needs_a_person(manifest):
-    """[(sentence, [instance ids])]: each open item once, with every instance it concerns (a fleet shares most of them).
+    """[(sentence, [instance ids], alike)]: each open item once, with every instance it concerns (a fleet shares most of them).
 
     Items that differ only by resource ids (the same warning about each instance's own volumes) are
-    grouped too: the sentence is then the first instance's, and the count says how many are alike.
+    grouped too: the sentence is then the first instance's, and alike is true.
     """
     grouped = {}
     for instance_id, instance in manifest["instances"].items():
         for item in open_items(instance_id, instance, manifest):
             key = _RESOURCE_ID.sub(lambda m: m.group(1) + "-*", item)
-            grouped.setdefault(key, (item, []))[1].append(instance_id)
-    return [(item, list(dict.fromkeys(ids))) for item, ids in grouped.values()]
+            grouped.setdefault(key, (item, [], set()))
+            grouped[key][1].append(instance_id)
+            grouped[key][2].add(item)
+    return [(item, list(dict.fromkeys(ids)), len(texts) > 1) for item, ids, texts in grouped.values()]
 
 
 def icmp_tracked(manifest):

@@ -104,9 +104,8 @@ def _open(manifest, items):
         return ["Needs a person: nothing recorded (read the case report before closing the incident)"]
     total = len(manifest["instances"])
     lines = ["Needs a person:"]
-    for sentence, instance_ids in items:
-        alike = " (and alike for each)" if len(instance_ids) > 1 else ""
-        lines.append(f"  - {_ids(instance_ids, total)}: {sentence}{alike}")
+    for sentence, instance_ids, alike in items:
+        lines.append(f"  - {_ids(instance_ids, total)}: {sentence}{' (and alike for each)' if alike else ''}")
     return lines
 
 
@@ -118,7 +117,7 @@ def render(manifest, source, local_files=(), report=True):
     """
     items = case_facts.needs_a_person(manifest)
     per_instance = {}
-    for _sentence, instance_ids in items:
+    for _sentence, instance_ids, _alike in items:
         for instance_id in instance_ids:
             per_instance[instance_id] = per_instance.get(instance_id, 0) + 1
     rows = [list(_COLUMNS)] + [_row(i, inst, per_instance.get(i, 0)) for i, inst in manifest["instances"].items()]

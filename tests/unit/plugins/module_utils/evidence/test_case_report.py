@@ -123,9 +123,10 @@ def test_the_html_report_gives_timeline_isolation_artifacts_snapshots_warnings_a
     assert page.tables[f"artifacts-{I1}"][1] == ["triage_stdout", "s3://evidence/INC-1/out", "a1", "11262", SHA]
     assert page.tables[f"snapshots-{I1}"][1][:5] == ["snap-1", "vol-1", "/dev/xvda", "8", "completed"]
     assert "quarantine egress is tcp/443 <to anywhere> | open" in page.items
-    release = ["DisableApiTermination: False", "InstanceInitiatedShutdownBehavior: terminate", "DeleteOnTermination of /dev/xvda: True",
+    release = ["DisableApiTermination: no", "InstanceInitiatedShutdownBehavior: terminate", "DeleteOnTermination of /dev/xvda: yes",
                "eni-1: security groups sg-web", "Auto Scaling group web-asg (InService; min 1, max 4, desired 2 before the response)",
-               "classic load balancer web-clb", f"target group arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-tg/1: target {I1} port 80"]
+               "classic load balancer web-clb",
+               f"target group web-tg: target {I1} port 80 (arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-tg/1)"]
     assert all(line in page.items for line in release), page.items
     assert [row[2] for row in page.tables["shared-actions"][1:]] == ["ec2:CreateSecurityGroup"]
     assert page.tables["summary"][0] == ["Instance", "containment", "volatile_capture", "snapshot", "Artifacts", "Snapshots", "Warnings"]
@@ -143,7 +144,7 @@ def test_text_from_aws_is_escaped_in_html_and_in_markdown_tables():
 
 def test_the_markdown_report_says_the_same_things():
     markdown = render(case(), SOURCE)[1]
-    assert markdown.startswith("# Case report INC-1\n\n> **FAILED**: The last run failed at Snapshot every EBS volume")
+    assert markdown.startswith("# Case report INC-1\n\n> **FAILED**: The last run (respond.yml) failed at Snapshot every EBS volume")
     assert f"## Instance {I1}" in markdown and "### What a release would restore" in markdown
     assert f"| triage_stdout | `s3://evidence/INC-1/out` | `a1` | 11262 | `{SHA}` |" in markdown
     assert "- eni-1 (vpc-1): security groups sg-web -> sg-untrack -> sg-q" in markdown
