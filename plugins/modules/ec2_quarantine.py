@@ -44,7 +44,8 @@ description:
   - Flows AWS tracks automatically are not ended by a group change. The module warns, per instance,
     about the NAT gateways, transit gateways, egress-only internet gateways and Gateway Load Balancer
     endpoints its subnets route to, the interface endpoints of its VPCs, the Network Load Balancers it
-    is a target of; that ICMP is always tracked holds for every instance and is warned once per run. It never reports containment as complete
+    is a target of. ICMP, always tracked, is a fact of every instance: it is listed last in each
+    C(tracked_paths), not warned about per instance (respond.yml's summary says it once). It never reports containment as complete
     (C(outcome.containment_complete) is always false).
   - B(Elastic IPs) (opt-in, O(disassociate_elastic_ips)). Disassociated, kept allocated, recorded.
   - The state before containment is returned (also when the module fails part-way) so that it can be
@@ -315,7 +316,6 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_
 from ansible_collections.secops.aws_ir.plugins.module_utils.containment.contain import Containment
 from ansible_collections.secops.aws_ir.plugins.module_utils.containment.credentials import MODES
 from ansible_collections.secops.aws_ir.plugins.module_utils.containment.release import Release
-from ansible_collections.secops.aws_ir.plugins.module_utils.containment import tracking
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import describe_instances
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import refuse_gone
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import validate_instance_ids
@@ -334,12 +334,9 @@ def calls_for(log, instance_id):
     return [{k: r[k] for k in _CALL_KEYS} for r in log.records if instance_id in r["instance_ids"]]
 
 
-def finish(module, run, ids, entries, extra, run_warnings=()):
-    """exit_json with the per-instance entries, every warning once, and the diff.
-
-    run_warnings: facts that hold for every instance, warned once before the instances' own.
-    """
-    for warning in dict.fromkeys([*run_warnings, *(w for entry in entries for w in entry["warnings"])]):
+def finish(module, run, ids, entries, extra):
+    """exit_json with the per-instance entries, every warning once, and the diff."""
+    for warning in dict.fromkeys(w for entry in entries for w in entry["warnings"]):
         module.warn(warning)
     result = dict(changed=bool(module.actions.records), instances=entries, **extra)
     if module._diff:  # pylint: disable=protected-access
@@ -361,7 +358,7 @@ def contain(module, clients, instances, ticket):
     run.take_elastic_ips()
     entries = [{"instance_id": i, "state_before": run.before[i], "state_after": run.after[i], "outcome": run.outcome(i),
                 "warnings": run.warnings_of(i), "calls": calls_for(log, i)} for i in ids]
-    finish(module, run, ids, entries, {"security_groups": run.groups}, [tracking.ICMP_WARNING])
+    finish(module, run, ids, entries, {"security_groups": run.groups})
 
 
 def release(module, clients, instances):

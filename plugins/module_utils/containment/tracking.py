@@ -78,7 +78,7 @@ def tracked_paths(interfaces, tables, endpoints, nlb_targets):
     return list(dict.fromkeys(paths)) + [ICMP]
 
 
-# The same for every instance, so said once per run rather than in each instance's warnings.
+# The same for every instance, so said once per case (the summary, the case report) rather than in each instance's warnings.
 ICMP_WARNING = ("ICMP is always tracked: the security-group swap does not end ICMP flows of the contained instances; "
                 "they continue until they time out (a network ACL on the subnet, or stopping the instance, ends them)")
 
