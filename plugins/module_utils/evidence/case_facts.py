@@ -183,3 +183,21 @@ def needs_a_person(manifest):
 def icmp_tracked(manifest):
     """Whether any instance was isolated (the ICMP fact then applies to the whole case)."""
     return any(ICMP in ((i["outcome"].get(STAGE_CONTAINMENT) or {}).get("tracked_paths") or []) for i in manifest["instances"].values())
+
+
+def last_run_changes(manifest):
+    """What the last run changed and what AWS refused it, in words: ("12 calls: ModifyInstanceAttribute x3, ...", "CreateSnapshots (Unauth...)").
+
+    The manifest's actions are in time order across runs; the last run's are those at or after it started.
+    """
+    run = manifest["runs"][-1]
+    actions = [a for a in manifest["actions"] if a["time"] >= run["started_at"]]
+    made = {}
+    for action in actions:
+        if action["outcome"] != "error":
+            made[action["action"]] = made.get(action["action"], 0) + 1
+    done = ", ".join(f"{name} x{n}" if n > 1 else name for name, n in made.items())
+    count = sum(made.values())
+    changed = f"{count} call{'s' if count != 1 else ''} {'planned' if run['check_mode'] else 'made'}" + (f": {done}" if done else "")
+    refused = ", ".join(f"{a['action']} on {a['target']} ({a.get('error_code') or 'error'})" for a in actions if a["outcome"] == "error")
+    return changed, refused

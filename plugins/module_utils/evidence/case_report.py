@@ -111,6 +111,11 @@ def _evidence(manifest):
             "with request ids. playbooks/verify.yml checks all of it again.")
 
 
+def _changes(manifest):
+    changed, refused = case_facts.last_run_changes(manifest)
+    return changed + (f"; refused by AWS: {refused}" if refused else "")
+
+
 def _at_a_glance(manifest, items):
     runs = manifest["runs"]
     run = runs[-1]
@@ -122,6 +127,7 @@ def _at_a_glance(manifest, items):
         ("When (UTC)", f"{runs[0]['started_at']} to {run['ended_at']} ({_count(len(runs), 'run')}; the last "
                        f"{'planned only' if run['check_mode'] else run['status']})"),
         ("Instances", Code(", ".join(manifest["instances"]))),
+        ("Changed by the last run", _changes(manifest)),
         ("Contained", _contained(manifest) or "no instance"),
         ("Evidence", _evidence(manifest)),
         ("Still open", f"{_count(len(items), 'item')}, listed below" if items else "nothing recorded; read the detail before closing"),

@@ -124,6 +124,7 @@ def render(manifest, source, local_files=(), report=True):
     lines = [_headline(manifest)]
     run = manifest["runs"][-1]
     if run["status"] == "failed":
-        lines.append(f"  {run.get('failure') or 'no message'}")
+        changed, refused = case_facts.last_run_changes(manifest)
+        lines.append(f"  changed before it stopped: {changed}" + (f"; refused by AWS: {refused}" if refused else ""))
     lines += _where(manifest, source, local_files, report) + [""] + table(rows) + [""] + _case_facts(manifest) + _open(manifest, items)
     return lines

@@ -179,6 +179,7 @@ def test_a_one_page_summary_on_top_tells_a_manager_what_happened_and_what_is_ope
     assert glance["What happened"] == "Incident INC-1: 3 EC2 instances in account 123456789012, Region us-east-1, handled by respond.yml."
     assert glance["When (UTC)"] == "2026-11-29T20:00:00.000Z to 2026-11-29T20:00:04.000Z (1 run; the last complete)"
     assert glance["Contained"] == "3 of 3 isolated (protected, out of service, in the quarantine security group)"
+    assert glance["Changed by the last run"] == "13 calls made: ModifyInstanceAttribute x3, ModifyNetworkInterfaceAttribute x6, SendCommand, CreateSnapshots x3"
     assert glance["Evidence"].startswith("3 volatile-data artifacts in S3, each read back and its size and SHA-256 recorded when collected; "
                                          "6 EBS snapshots (6 completed)")
     assert glance["Still open"] == "3 items, listed below"

@@ -65,7 +65,10 @@ def test_a_fleet_gives_one_line_per_instance_and_says_what_every_instance_shares
 def test_a_failed_run_says_where_it_stopped_and_what_is_missing_per_instance():
     lines = render(contained_manifest(3, failed_snapshot=True), SOURCE)
     assert lines[:2] == ["INC-1: respond.yml FAILED at Snapshot every EBS volume of the instances (3 instances: 3 isolated, 3 captured)",
-                         "  snapshots stopped: UnauthorizedOperation"]
+                         "  changed before it stopped: 10 calls made: ModifyInstanceAttribute x3, ModifyNetworkInterfaceAttribute x6, SendCommand; "
+                         f"refused by AWS: CreateSnapshots on {instance_id(1)} (UnauthorizedOperation)"]
+    # The error itself is not repeated: the task that failed printed it.
+    assert not any("snapshots stopped" in line for line in lines)
     assert all(row[7] == "-" for row in table_rows(lines).values())
     assert ("  - all 3 instances: no snapshot yet: the run stopped at Snapshot every EBS volume of the instances; run respond.yml again"
             in lines)
