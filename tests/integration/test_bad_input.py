@@ -118,7 +118,8 @@ def test_bad_input_is_refused_before_any_change_naming_the_field_and_the_value(l
     final = task_result(output, "Fail the run when a stage failed")
     if final is not None:
         # The error is printed once, by the task that failed; the last line says where the run stopped and what next.
-        assert fill(message, estate) not in final["msg"] and f'(task "{task}"; its error is printed above). Nothing was changed.' in final["msg"]
+        assert fill(message, estate) not in final["msg"]
+        assert f'(task "{task.split(" : ")[-1]}"; its error is printed above). Nothing was changed.' in final["msg"]
     assert mutating(lab.requests()) == []
     assert aws(lab, "s3").list_object_versions(Bucket=estate["bucket"]).get("Versions", []) == []
 
