@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from ansible_collections.secops.aws_ir.tests.unit.plugins.module_utils.evidence.summary_table import summary_table
 from lab.scene import build_fleet_scene
 from tests.integration.conftest import fresh_demo
 from tests.integration.png import read_png
@@ -42,18 +43,6 @@ def summary_lines(output):
     return task_result(output, SUMMARY_TASK)["msg"].split("\n")
 
 
-def table(lines):
-    """{instance id: cells} of the summary's table (cells are separated by two spaces or more)."""
-    start = next(n for n, line in enumerate(lines) if line.startswith("INSTANCE "))
-    rows = {}
-    for line in lines[start + 1:]:
-        if not line:
-            break
-        cells = re.split(r"\s{2,}", line.strip())
-        rows[cells[0]] = cells
-    return rows
-
-
 @pytest.mark.parametrize("count", [10, 50])
 def test_the_summary_of_a_fleet_gives_one_line_per_instance_with_its_facts_and_says_shared_facts_once(lab, count):
     lab.reset()
@@ -64,7 +53,7 @@ def test_the_summary_of_a_fleet_gives_one_line_per_instance_with_its_facts_and_s
     manifest = versions[0]["manifest"]
     summary = done.stdout[done.stdout.index(f"TASK [{SUMMARY_TASK}]"):done.stdout.index("TASK [Fail the run when a stage failed]")]
     lines = [line[8:] for line in summary.rstrip().splitlines()[3:]]
-    rows = table(lines)
+    rows = summary_table(lines)
     # One line per instance, every instance once, and the whole summary bounded: 50 instances stay 50 lines plus a fixed head and tail.
     assert sorted(rows) == sorted(scene["compromised_instance_ids"])
     assert len(lines) <= count + 16, "\n".join(lines)
@@ -145,8 +134,8 @@ def test_release_says_what_it_did_not_restore_instead_of_containment_warnings(la
     assert code == 0
     lines = summary_lines(output)
     instance_id = demo["compromised_instance_id"]
-    assert table(lines)[instance_id][1:4] == ["released", table(lines)[instance_id][2], demo["asg_name"]]
-    assert "web-sg (sg-" in table(lines)[instance_id][2]
+    row = summary_table(lines)[instance_id]
+    assert row[1] == "released" and row[2].endswith(f": web-sg ({demo['web_sg_id']})") and row[3] == demo["asg_name"]
     assert lines[lines.index("Needs a person:") + 1:] == [
         f"  - {instance_id}: not back in its Auto Scaling group {demo['asg_name']} (restore_auto_scaling_group is false)"]
 

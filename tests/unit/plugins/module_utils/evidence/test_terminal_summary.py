@@ -11,28 +11,17 @@ from ansible_collections.secops.aws_ir.tests.unit.plugins.module_utils.evidence.
 from ansible_collections.secops.aws_ir.tests.unit.plugins.module_utils.evidence.contained_case import WEB
 from ansible_collections.secops.aws_ir.tests.unit.plugins.module_utils.evidence.contained_case import contained_manifest
 from ansible_collections.secops.aws_ir.tests.unit.plugins.module_utils.evidence.contained_case import instance_id
+from ansible_collections.secops.aws_ir.tests.unit.plugins.module_utils.evidence.summary_table import summary_table
 
 SOURCE = {"s3_uri": "s3://evidence/INC-1/manifest.json", "version_id": "v7", "sha256": "cd" * 32}
 # Lines that do not depend on the number of instances: headline, manifest (3), report, blank, header, blank, egress, ICMP, "Needs a person:" and its 3 items.
 FIXED_LINES = 14
 
 
-def table_rows(lines):
-    """{instance id: row cells split on runs of two spaces} of the summary's table."""
-    header = next(n for n, line in enumerate(lines) if line.startswith("INSTANCE "))
-    rows = {}
-    for line in lines[header + 1:]:
-        if not line:
-            break
-        cells = [c.strip() for c in line.split("  ") if c.strip()]
-        rows[cells[0]] = cells
-    return rows
-
-
 def test_one_line_per_instance_gives_status_groups_by_name_and_id_what_it_left_protections_command_artifacts_snapshots():
     lines = render(contained_manifest(1), SOURCE, ["/cases/INC-1/manifest.json"])
     i = instance_id(1)
-    assert table_rows(lines)[i] == [i, "isolated", f"eni-00000000000000001: aws-ir-quarantine ({QUARANTINE})", "web-asg, web-clb, web-tg (draining)",
+    assert summary_table(lines)[i] == [i, "isolated", f"eni-00000000000000001: aws-ir-quarantine ({QUARANTINE})", "web-asg, web-clb, web-tg (draining)",
                                     "termination, stop, shutdown: stop, volumes kept", COMMAND, "1",
                                     "snap-00000000000000001 snap-00000000000000100", "3"]
     text = "\n".join(lines)
@@ -51,7 +40,7 @@ def test_one_line_per_instance_gives_status_groups_by_name_and_id_what_it_left_p
 def test_a_fleet_gives_one_line_per_instance_and_says_what_every_instance_shares_once(count):
     lines = render(contained_manifest(count), SOURCE)
     assert len(lines) == FIXED_LINES + count
-    rows = table_rows(lines)
+    rows = summary_table(lines)
     assert list(rows) == [instance_id(n + 1) for n in range(count)]
     assert all(row[1] == "isolated" and row[-1] == "3" for row in rows.values())
     text = "\n".join(lines)
@@ -69,7 +58,7 @@ def test_a_failed_run_says_where_it_stopped_and_what_is_missing_per_instance():
                          f"refused by AWS: CreateSnapshots on {instance_id(1)} (UnauthorizedOperation)"]
     # The error itself is not repeated: the task that failed printed it.
     assert not any("snapshots stopped" in line for line in lines)
-    assert all(row[7] == "-" for row in table_rows(lines).values())
+    assert all(row[7] == "-" for row in summary_table(lines).values())
     assert ("  - all 3 instances: no snapshot yet: the run stopped at Snapshot every EBS volume of the instances; run respond.yml again"
             in lines)
 
@@ -84,7 +73,7 @@ def test_a_release_says_what_was_not_restored_not_containment_warnings():
     manifest = model.merge(manifest, [release])
     manifest["runs"].append(dict(manifest["runs"][-1], playbook="release.yml", run_id="r2"))
     lines = render(manifest, SOURCE)
-    assert table_rows(lines)[i][:4] == [i, "released", f"eni-00000000000000001: web-sg ({WEB})", "web-asg"]
+    assert summary_table(lines)[i][:4] == [i, "released", f"eni-00000000000000001: web-sg ({WEB})", "web-asg"]
     assert lines[lines.index("Needs a person:") + 1:] == [
         f"  - {i}: not back in its Auto Scaling group web-asg (restore_auto_scaling_group is false)"]
     assert EGRESS_WARNING not in "\n".join(lines) and not any(line.startswith("Quarantine in") for line in lines)
