@@ -188,7 +188,8 @@ def test_the_demo_case_report_reads_at_a_glance_in_chromium_is_not_green_while_i
     record = task_result(output, "secops.aws_ir.record : Write the evidence manifest")
     for fact in (f"Incident {TICKET}: 1 EC2 instance in account {ACCOUNT}, Region {REGION}, handled by respond.yml.",
                  f"{manifest['runs'][0]['started_at']} to {manifest['runs'][-1]['ended_at']}", "1 of 1 isolated",
-                 "1 volatile-data artifact in S3", "2 EBS snapshots (2 completed)", "Changed by the last run", f"{instance_id}: web-tg: target {instance_id} port 80 still draining",
+                 "1 volatile-data artifact in S3", "2 EBS snapshots (2 completed)", "Changed by the last run",
+                 f"{instance_id}: web-tg: target {instance_id} port 80 still draining",
                  "quarantine egress is tcp/443 to 0.0.0.0/0", "Before the response", f"web-sg ({demo['web_sg_id']})", record["version_id"]):
         assert fact in text, fact
     assert "True" not in text and "False" not in text and "cidr" not in text

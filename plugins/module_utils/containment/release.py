@@ -75,7 +75,8 @@ def _check_groups(client, states):
     wanted = sorted({g for state in states.values() for eni in state["network_interfaces"] for g in eni["groups"]})
     if not wanted:
         return {}
-    found = {g["GroupId"]: g["GroupName"] for g in paginate(client, "describe_security_groups", Filters=[{"Name": "group-id", "Values": wanted}])["SecurityGroups"]}
+    filters = [{"Name": "group-id", "Values": wanted}]
+    found = {g["GroupId"]: g["GroupName"] for g in paginate(client, "describe_security_groups", Filters=filters)["SecurityGroups"]}
     for instance_id, state in sorted(states.items()):
         for eni in state["network_interfaces"]:
             missing = [g for g in eni["groups"] if g not in found]
