@@ -55,7 +55,8 @@ def _counts(manifest):
     for stage in (STAGE_CONTAINMENT, STAGE_VOLATILE, STAGE_SNAPSHOT, STAGE_RELEASE):
         statuses = [case_facts.stage_status(i, stage) for i in instances if case_facts.stage_status(i, stage) not in (None, "superseded")]
         for status in sorted(set(statuses)):
-            words.append(f"{statuses.count(status)} {status}")
+            # "1 planned" says nothing without its stage; the other statuses name theirs (isolated, captured...).
+            words.append(f"{statuses.count(status)} {stage.replace('_', ' ') + ' ' if status == 'planned' else ''}{status}")
     return ", ".join(words) or "nothing done"
 
 
@@ -64,7 +65,7 @@ def _headline(manifest):
     count = len(manifest["instances"])
     what = f"{count} instance{'s' if count != 1 else ''}: {_counts(manifest)}"
     if run["check_mode"]:
-        return f"{manifest['ticket']['raw']}: {run['playbook']} in check mode changed nothing ({what} as planned)"
+        return f"{manifest['ticket']['raw']}: {run['playbook']} in check mode changed nothing ({what})"
     if run["status"] == "failed":
         return f"{manifest['ticket']['raw']}: {run['playbook']} FAILED at {run.get('failed_stage') or 'a stage'} ({what})"
     return f"{manifest['ticket']['raw']}: {run['playbook']} complete, {run['started_at']} to {run['ended_at']} ({what})"

@@ -77,3 +77,16 @@ def test_a_release_says_what_was_not_restored_not_containment_warnings():
     assert lines[lines.index("Needs a person:") + 1:] == [
         f"  - {i}: not back in its Auto Scaling group web-asg (restore_auto_scaling_group is false)"]
     assert EGRESS_WARNING not in "\n".join(lines) and not any(line.startswith("Quarantine in") for line in lines)
+
+
+def test_a_check_mode_summary_says_nothing_was_changed_or_written_and_what_is_planned_per_stage():
+    manifest = contained_manifest(2)
+    manifest["runs"][-1]["check_mode"] = True
+    for instance in manifest["instances"].values():
+        for outcome in instance["outcome"].values():
+            outcome["status"] = "planned"
+    lines = render(manifest, dict(SOURCE, version_id=None), ["/cases/INC-1/manifest.planned.json"])
+    assert lines[:3] == ["INC-1: respond.yml in check mode changed nothing (2 instances: 2 containment planned, 2 volatile capture planned, "
+                         "2 snapshot planned)",
+                         "Evidence manifest: s3://evidence/INC-1/manifest.json",
+                         "  check mode: nothing was written to S3; the plan is in /cases/INC-1/manifest.planned.json"]
