@@ -21,9 +21,9 @@ FIXED_LINES = 14
 def test_one_line_per_instance_gives_status_groups_by_name_and_id_what_it_left_protections_command_artifacts_snapshots():
     lines = render(contained_manifest(1), SOURCE, ["/cases/INC-1/manifest.json"])
     i = instance_id(1)
-    assert summary_table(lines)[i] == [i, "isolated", f"eni-00000000000000001: aws-ir-quarantine ({QUARANTINE})", "web-asg, web-clb, web-tg (draining)",
-                                    "termination, stop, shutdown: stop, volumes kept", COMMAND, "1",
-                                    "snap-00000000000000001 snap-00000000000000100", "3"]
+    assert summary_table(lines)[i] == [
+        i, "isolated", f"eni-00000000000000001: aws-ir-quarantine ({QUARANTINE})", "web-asg, web-clb, web-tg (draining)",
+        "termination, stop, shutdown: stop, volumes kept", COMMAND, "1", "snap-00000000000000001 snap-00000000000000100", "3"]
     text = "\n".join(lines)
     assert lines[0] == "INC-1: respond.yml complete, 2026-11-29T20:00:00.000Z to 2026-11-29T20:00:04.000Z (1 instance: 1 isolated, 1 captured, 1 snapshotted)"
     assert f"version v7, SHA-256 {'cd' * 32}" in text and "-e manifest_version_id=v7 -e manifest_sha256=" + "cd" * 32 in text
