@@ -4,8 +4,9 @@
     python scripts/demo_report.py manifest --ticket INC-123456 --scene .lab/demo-scene.json [--local-dir .lab/cases]
     python scripts/demo_report.py verify .lab/demo-verify.json --exit-code 0
 
-Reads S3 with its own boto3 client (endpoint from AWS_URL), never from the playbook's output;
-the verdict is read from verify.yml's own output (the ansible.posix.json callback).
+Reads S3 with its own boto3 client (endpoint from AWS_URL), never from the playbook's output, and
+prints the manifest with the same summary code as respond.yml (terminal_summary), then re-reads
+every artifact; the verdict is read from verify.yml's own output (the ansible.posix.json callback).
 """
 
 import argparse
@@ -16,6 +17,8 @@ import os
 from pathlib import Path
 
 import boto3
+
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import terminal_summary
 
 
 def client(service, region):
@@ -31,65 +34,48 @@ def describe_scene(scene):
     print(f"  evidence bucket s3://{scene['bucket']} (versioning on, Object Lock with a default GOVERNANCE retention of 365 days)")
 
 
-def _containment(instance):
-    before = instance.get("state_before") or {}
-    outcome = instance["outcome"].get("containment", {})
-    lines = [f"containment: {outcome.get('status', 'not reached')}"]
-    lines += [f"  {note}" for note in outcome.get("notes", [])]
-    for eni in before.get("network_interfaces", []):
-        lines.append(f"  {eni['network_interface_id']}: groups before {', '.join(eni['groups'])} (restored by a release)")
+def _artifacts_read_back(manifest, s3):
+    """Each artifact read again from S3 by this script's own client: its bytes must hash to what the manifest says."""
+    lines = []
+    for instance_id, instance in manifest["instances"].items():
+        for artifact in instance["artifacts"]:
+            data = s3.get_object(Bucket=artifact["bucket"], Key=artifact["key"], VersionId=artifact["version_id"])["Body"].read()
+            verdict = "matches" if hashlib.sha256(data).hexdigest() == artifact["sha256"] else "DOES NOT MATCH"
+            lines.append(f"{instance_id} {artifact['kind']}: {artifact['size_bytes']} bytes, sha256 {artifact['sha256'][:16]}... "
+                         f"({verdict} the bytes in S3)")
+            missing = [s["name"] + " (" + s["tool"] + ")" for s in artifact.get("steps", []) if s["rc"] == 127]
+            if artifact.get("steps"):
+                lines.append(f"  {len(artifact['steps'])} steps; tools the host lacks: {', '.join(missing) or 'none'}")
     return lines
 
 
-def _capture(instance, s3):
-    outcome = instance["outcome"].get("volatile_capture", {})
-    lines = [f"volatile capture: {outcome.get('status', 'not reached')} (command {outcome.get('command_id')})"]
-    for artifact in instance["artifacts"]:
-        data = s3.get_object(Bucket=artifact["bucket"], Key=artifact["key"], VersionId=artifact["version_id"])["Body"].read()
-        verdict = "matches" if hashlib.sha256(data).hexdigest() == artifact["sha256"] else "DOES NOT MATCH"
-        lines.append(f"  {artifact['s3_uri']}: {artifact['size_bytes']} bytes, sha256 {artifact['sha256'][:16]}... ({verdict} the bytes in S3)")
-        missing = [s["name"] + " (" + s["tool"] + ")" for s in artifact.get("steps", []) if s["rc"] == 127]
-        if artifact.get("steps"):
-            lines.append(f"    {len(artifact['steps'])} steps; tools the host lacks: {', '.join(missing) or 'none'}")
-    return lines
-
-
-def _snapshots(instance):
-    lines = [f"snapshots: {len(instance['snapshots'])}"]
-    lines += [f"  {s['snapshot_id']}: {s['device_name']} {s['volume_id']} {s['state']}" for s in instance["snapshots"]]
-    return lines
-
-
-def describe_reports(s3, bucket, ticket, version_id, local_dir):
+def describe_reports(s3, bucket, ticket, version_id):
     for name in ("report.html", "report.md"):
         head = s3.head_object(Bucket=bucket, Key=f"{ticket}/{name}")
         source = head["Metadata"].get("manifest-version-id")
         print(f"  case report s3://{bucket}/{ticket}/{name} ({head['ContentLength']} bytes, rendered from manifest version "
               f"{source}{'' if source == version_id else ' - NOT the current one'})")
-    if local_dir:
-        for path in sorted((Path(local_dir) / ticket).iterdir()):
-            print(f"  local copy {path}")
 
 
 def describe_manifest(ticket, scene, local_dir):
+    """The run's own end-of-run summary (the same code as respond.yml's), then what this script checks independently."""
     s3 = client("s3", scene["region"])
     key = f"{ticket}/manifest.json"
     head = s3.head_object(Bucket=scene["bucket"], Key=key, ChecksumMode="ENABLED")
     manifest = json.loads(s3.get_object(Bucket=scene["bucket"], Key=key)["Body"].read())
     run = manifest["runs"][-1]
-    print(f"  manifest s3://{scene['bucket']}/{key} version {head.get('VersionId')}")
     # S3 gives the checksum in base64; the playbook and verify.yml use hex.
     sha256 = base64.b64decode(head["ChecksumSHA256"]).hex() if head.get("ChecksumSHA256") else None
-    print(f"  SHA-256 {sha256} (hex, as verify.yml takes it), Object Lock {head.get('ObjectLockMode')} until {head.get('ObjectLockRetainUntilDate')}")
-    describe_reports(s3, scene["bucket"], ticket, head.get("VersionId"), local_dir)
+    source = {"s3_uri": f"s3://{scene['bucket']}/{key}", "version_id": head.get("VersionId"), "sha256": sha256}
+    local_files = [str(p) for p in sorted((Path(local_dir) / ticket).iterdir())] if local_dir else []
+    for line in terminal_summary.render(manifest, source, local_files):
+        print(f"  {line}".rstrip())
+    print(f"  Object Lock {head.get('ObjectLockMode')} until {head.get('ObjectLockRetainUntilDate')}")
+    describe_reports(s3, scene["bucket"], ticket, head.get("VersionId"))
     print(f"  run {run['status']} by {run['actor']['arn']} on {run['controller']['host']}, {run['started_at']} to {run['ended_at']}")
     print(f"  {len(manifest['actions'])} actions recorded, each with its time, API, target and request id")
-    for instance_id, instance in manifest["instances"].items():
-        print(f"  {instance_id}:")
-        for line in _containment(instance) + _capture(instance, s3) + _snapshots(instance):
-            print(f"    {line}")
-        for warning in instance["warnings"]:
-            print(f"    warning: {warning}")
+    for line in _artifacts_read_back(manifest, s3):
+        print(f"  {line}")
 
 
 def describe_verdict(output_path, exit_code):

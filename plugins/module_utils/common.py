@@ -31,3 +31,22 @@ STAGE_VERIFY = "verify"
 
 class AwsIrError(Exception):
     """A failure the responder can act on; its message names the field, value or resource at fault."""
+
+
+class NotFoundError(AwsIrError):
+    """Something the responder named that does not exist where it was looked for.
+
+    message: the sentence with "{where}" where the account and Region go; AwsIrModule.run
+    fills it in ("account 123456789012, Region us-east-1"), since someone juggling several
+    accounts mid-incident needs to know where the tool looked. region: the Region looked in
+    when it is not the module's (a forensic copy's); global_service: IAM, which has no Region.
+    """
+
+    def __init__(self, message, region=None, global_service=False):
+        self.message, self.region, self.global_service = message, region, global_service
+        super().__init__(message.format(where="this account" if global_service else "this account and Region"))
+
+    def located(self, account, region):
+        """The message naming the account (and the Region) looked in."""
+        where = f"account {account}" + ("" if self.global_service else f", Region {self.region or region}")
+        return self.message.format(where=where)

@@ -7,6 +7,7 @@
 
 import re
 
+from ansible_collections.secops.aws_ir.plugins.module_utils.common import NotFoundError
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AwsIrError
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import TICKET_TAG_KEY
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import chunks
@@ -23,8 +24,17 @@ class TargetError(AwsIrError, ValueError):
     """A target that cannot be responded to; the message names the field and the value."""
 
 
+def _as_meant(instance_ids):
+    """The ids as the responder meant them: "i-a, i-b" from a command line or a survey gives ["i-a", " i-b"] once
+    Ansible splits it on commas, and ids may also be separated by spaces."""
+    if not isinstance(instance_ids, list):
+        return instance_ids
+    return [part for item in instance_ids for part in (item.replace(",", " ").split() if isinstance(item, str) else [item])]
+
+
 def validate_instance_ids(instance_ids, field="instance_ids"):
-    """Raise TargetError for an empty list, a malformed id or a repeated id; return the list."""
+    """Raise TargetError for an empty list, a malformed id or a repeated id; return the list (blanks around ids removed)."""
+    instance_ids = _as_meant(instance_ids)
     if not instance_ids:
         raise TargetError(f"{field} must name at least one instance (got {instance_ids!r})")
     seen = set()
@@ -58,7 +68,7 @@ def describe_instances(client, instance_ids, field="instance_ids"):
     found = _by_id(client, instance_ids)
     missing = [i for i in instance_ids if i not in found]
     if missing:
-        raise TargetError(f"{field}: {', '.join(missing)} not found in this account and Region")
+        raise NotFoundError(f"{field}: {', '.join(missing)} not found in {{where}}")
     return {i: found[i] for i in instance_ids}
 
 
@@ -88,8 +98,8 @@ def network_interfaces(instance):
     """The instance's network interfaces, by device index.
 
     Returns a list of dicts: network_interface_id, device_index, vpc_id,
-    subnet_id, groups (security group ids, in order), private_ips (IPv4 and
-    IPv6 addresses as strings).
+    subnet_id, groups (security group ids, in order), group_names ({group id:
+    name}), private_ips (IPv4 and IPv6 addresses as strings).
     """
     interfaces = []
     for eni in sorted(instance.get("NetworkInterfaces", []), key=lambda n: n.get("Attachment", {}).get("DeviceIndex", 0)):
@@ -101,6 +111,7 @@ def network_interfaces(instance):
             "vpc_id": eni.get("VpcId") or instance.get("VpcId"),
             "subnet_id": eni.get("SubnetId") or instance.get("SubnetId"),
             "groups": [g["GroupId"] for g in eni.get("Groups", [])],
+            "group_names": {g["GroupId"]: g.get("GroupName") for g in eni.get("Groups", [])},
             "private_ips": ips or ([eni["PrivateIpAddress"]] if eni.get("PrivateIpAddress") else []),
         })
     return interfaces

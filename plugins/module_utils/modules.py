@@ -33,6 +33,7 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.actions import Actio
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AwsIrError
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AWS_IR_COLLECTION_NAME
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AWS_IR_COLLECTION_VERSION
+from ansible_collections.secops.aws_ir.plugins.module_utils.common import NotFoundError
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import DEFAULT_RETRY
 
 
@@ -46,6 +47,7 @@ class AwsIrModule(AnsibleAWSModule):
         # Set before AnsibleAWSModule.__init__, which may already call fail_json.
         self.stage = stage
         self.partial = {}
+        self.caller_account = None
         self._sessions = {}
         self.actions = ActionLog(stage=stage, check_mode=False)
         # amazon.aws shows the access key id in the task's invocation (verbose output, AWX job events);
@@ -84,6 +86,18 @@ class AwsIrModule(AnsibleAWSModule):
         except (ValueError, BotoCoreError) as e:
             return self.fail_json_aws(e, msg="Couldn't connect to AWS")
 
+    def account_id(self):
+        """The account of the credentials in use: the one the preflight read (caller_account), else STS GetCallerIdentity.
+
+        Asked only to say where something was not found; "this account" when STS cannot tell either.
+        """
+        if self.caller_account is None:
+            try:
+                self.caller_account = self.client("sts").get_caller_identity(aws_retry=True)["Account"]
+            except (ClientError, BotoCoreError):
+                return "(this account: STS GetCallerIdentity did not answer)"
+        return self.caller_account
+
     def _with_evidence(self, kwargs):
         result = dict(self.partial, stage=self.stage, actions=self.actions.records)
         result.update(kwargs)
@@ -109,6 +123,8 @@ class AwsIrModule(AnsibleAWSModule):
         """
         try:
             do(self)
+        except NotFoundError as e:
+            self.fail_json(msg=e.located(self.account_id(), self.region))
         except AwsIrError as e:
             self.fail_json(msg=str(e))
         except (ClientError, BotoCoreError) as e:

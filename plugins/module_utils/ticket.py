@@ -49,7 +49,8 @@ def validate_ticket(ticket, pattern=DEFAULT_TICKET_PATTERN, field="ticket"):
     except re.error as e:
         raise TicketError(f"ticket_pattern {pattern!r} is not a valid regular expression: {e}") from e
     if not shaped:
-        raise TicketError(f"{field} {ticket!r} does not match the ticket pattern {pattern!r}")
+        example = ", like INC-123456" if pattern == DEFAULT_TICKET_PATTERN else " (ticket_pattern)"
+        raise TicketError(f"{field} {ticket!r} does not match the ticket pattern {pattern!r}: give a ticket id shaped like it{example}")
     return ticket
 
 

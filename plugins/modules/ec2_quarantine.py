@@ -44,7 +44,8 @@ description:
   - Flows AWS tracks automatically are not ended by a group change. The module warns, per instance,
     about the NAT gateways, transit gateways, egress-only internet gateways and Gateway Load Balancer
     endpoints its subnets route to, the interface endpoints of its VPCs, the Network Load Balancers it
-    is a target of, and ICMP (always tracked). It never reports containment as complete
+    is a target of. ICMP, always tracked, is a fact of every instance, so it is listed last in each
+    C(tracked_paths) and not warned about per instance (respond.yml's summary says it once). It never reports containment as complete
     (C(outcome.containment_complete) is always false).
   - B(Elastic IPs) (opt-in, O(disassociate_elastic_ips)). Disassociated, kept allocated, recorded.
   - The state before containment is returned (also when the module fails part-way) so that it can be
@@ -260,7 +261,12 @@ instances:
         - With O(state=present) also C(containment_complete) (always false, since a group swap does not end
           the flows listed in C(tracked_paths)), C(tracked_paths) (sentences, C(ICMP (always tracked)) last),
           C(egress) per VPC (C(mode) V(vpc_endpoints), V(https_anywhere) or V(user_groups), C(destinations),
-          C(reason)) and C(draining) (C(target_group_arn), C(id), C(port) of registrations still draining).
+          C(reason)), C(draining) (C(target_group_arn), C(id), C(port) of registrations still draining) and
+          C(group_names) (the name of every security group the interfaces had before and have after, by id).
+        - With O(state=absent) also C(not_restored) (sentences saying what the release left as it is, for example an
+          instance left out of its Auto Scaling group).
+        - C(state_after) repeats the instance's C(state_after), so that the evidence manifest, which keeps outcomes, has it;
+          with O(state=absent) C(group_names) too.
       type: dict
     warnings:
       description: What a responder must know about this instance (a replacement launched, HTTPS left open, flows still tracked).
@@ -286,7 +292,7 @@ security_groups:
       created: [aws-ir-untrack, aws-ir-quarantine]
       egress:
         mode: vpc_endpoints
-        destinations: group sg-0789, prefix_list pl-63a5400a
+        destinations: security group sg-0789, prefix list pl-63a5400a
         reason: interface endpoints for ssm, ssmmessages and ec2messages (private DNS) and an S3 gateway endpoint
 actions:
   description:

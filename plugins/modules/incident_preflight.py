@@ -177,6 +177,7 @@ instances:
       sample: possible
 """
 
+from ansible_collections.secops.aws_ir.plugins.module_utils.common import NotFoundError
 from ansible_collections.secops.aws_ir.plugins.module_utils.actions import utc_now
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_PREFLIGHT
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket import default_bucket_name
@@ -233,7 +234,7 @@ def resolve_targets(client, instance_ids, ticket):
     else:
         instances = find_instances_by_ticket(client, ticket)
         if not instances:
-            raise TargetError(f"no instance found tagged IncidentTicket={ticket}: tag the instance or give instance_ids")
+            raise NotFoundError(f"no instance tagged IncidentTicket={ticket} found in {{where}}: tag the instance or give instance_ids")
     refuse_gone(instances)
     return instances
 
@@ -259,6 +260,7 @@ def do(module):
     region = validate_region(module.region)
 
     caller = caller_identity(module.client("sts"))
+    module.caller_account = caller["account"]
     instances = resolve_targets(module.client("ec2"), params["instance_ids"], normalized)
     bucket_name = params["bucket"] or default_bucket_name(caller["account"], region)
     bucket, bucket_warnings = inspect_bucket(module.client("s3"), bucket_name, region)

@@ -47,6 +47,8 @@ def estate(lab):
     return dict(scene, terminated_instance_id=terminated)
 
 
+# The lab's only account (lab/README.md): messages say where they looked.
+ACCOUNT = "123456789012"
 PREFLIGHT = "secops.aws_ir.preflight : Check ticket, targets, evidence bucket, credentials and SSM reachability"
 CONTAIN = "secops.aws_ir.contain : Protect, take out of service and isolate the instances"
 # (case, extra variables, the task that refuses, its message); <compromised> and <terminated> stand for those instances' ids.
@@ -55,7 +57,7 @@ CASES = [
      "instance_ids: 'i-12345' is not an EC2 instance id (i- followed by 8 or 17 hexadecimal digits)"),
     ("repeated instance id", {"instance_ids": ["<compromised>", "<compromised>"]}, PREFLIGHT,
      "instance_ids: '<compromised>' is listed twice"),
-    ("unknown instance id", {"instance_ids": [UNKNOWN_ID]}, PREFLIGHT, f"instance_ids: {UNKNOWN_ID} not found in this account and Region"),
+    ("unknown instance id", {"instance_ids": [UNKNOWN_ID]}, PREFLIGHT, f"instance_ids: {UNKNOWN_ID} not found in account {ACCOUNT}, Region us-east-1"),
     ("terminated instance", {"instance_ids": ["<terminated>"]}, PREFLIGHT,
      "instance_ids: <terminated> (terminated) cannot be responded to: the instance is gone or going"),
     ("empty ticket", {"ticket": ""}, PREFLIGHT, "ticket is required and must not be empty (got '')"),
@@ -64,19 +66,20 @@ CASES = [
     ("ticket with characters tags refuse", {"ticket": "INC-1;reboot"}, PREFLIGHT,
      "ticket 'INC-1;reboot' holds characters AWS does not accept in tag values (allowed: letters, digits, spaces inside, and _ . : / = + - @)"),
     ("ticket not shaped like the pattern", {"ticket": "incident 42"}, PREFLIGHT,
-     "ticket 'incident 42' does not match the ticket pattern '^[A-Za-z][A-Za-z0-9]*-[0-9]+$'"),
+     "ticket 'incident 42' does not match the ticket pattern '^[A-Za-z][A-Za-z0-9]*-[0-9]+$': give a ticket id shaped like it, like INC-123456"),
     ("ticket not shaped like a pattern of one's own", {"ticket": TICKET, "ticket_pattern": "^SEC-[0-9]{4}$"}, PREFLIGHT,
-     f"ticket '{TICKET}' does not match the ticket pattern '^SEC-[0-9]{{4}}$'"),
+     f"ticket '{TICKET}' does not match the ticket pattern '^SEC-[0-9]{{4}}$': give a ticket id shaped like it (ticket_pattern)"),
     ("no instance tagged with the ticket", {"ticket": "INC-999"}, PREFLIGHT,
-     "no instance found tagged IncidentTicket=INC-999: tag the instance or give instance_ids"),
-    ("evidence bucket that does not exist", {"evidence_bucket": "no-such-evidence"}, PREFLIGHT, "evidence bucket 'no-such-evidence' does not exist"),
+     f"no instance tagged IncidentTicket=INC-999 found in account {ACCOUNT}, Region us-east-1: tag the instance or give instance_ids"),
+    ("evidence bucket that does not exist", {"evidence_bucket": "no-such-evidence"}, PREFLIGHT,
+     f"evidence bucket 'no-such-evidence' does not exist (looked for with the credentials of account {ACCOUNT}, Region us-east-1)"),
     ("evidence bucket in another Region", {"evidence_bucket": OTHER_REGION_BUCKET}, PREFLIGHT,
      f"evidence bucket '{OTHER_REGION_BUCKET}' is in eu-west-1, not in us-east-1: use a bucket in the Region of the instances"),
     ("unknown Region", {"aws_region": "us-nowhere-1"}, PREFLIGHT, "region 'us-nowhere-1' is not a known AWS Region"),
     ("quarantine group that does not exist", {"quarantine_group_ids": [UNKNOWN_GROUP]}, CONTAIN,
-     f"quarantine_group_ids: {UNKNOWN_GROUP} not found in this account and Region"),
+     f"quarantine_group_ids: {UNKNOWN_GROUP} not found in account {ACCOUNT}, Region us-east-1"),
     ("forensic instance profile that does not exist", {"credentials_containment": "instance_profile", "forensic_instance_profile": "no-such-profile"},
-     CONTAIN, "forensic_instance_profile: instance profile 'no-such-profile' does not exist"),
+     CONTAIN, f"forensic_instance_profile: instance profile 'no-such-profile' not found in account {ACCOUNT} (IAM is global)"),
     ("unknown credentials containment", {"credentials_containment": "revoke"}, "Check the variables of the response",
      "Validation of arguments failed:\nvalue of credentials_containment must be one of: none, instance_profile, deny_policy, got: revoke"),
     ("memory without volatile capture", {"memory": True, "capture_volatile": False}, "Refuse a memory image without volatile capture",
@@ -115,7 +118,9 @@ def test_bad_input_is_refused_before_any_change_naming_the_field_and_the_value(l
     assert first_failure(output) == (task, fill(message, estate))
     final = task_result(output, "Fail the run when a stage failed")
     if final is not None:
-        assert final["msg"].endswith(f"{fill(message, estate)}. Nothing was changed.")
+        # The error is printed once, by the task that failed; the last line says where the run stopped and what next.
+        assert fill(message, estate) not in final["msg"]
+        assert f'(task "{task.split(" : ")[-1]}"; its error is printed above). Nothing was changed.' in final["msg"]
     assert mutating(lab.requests()) == []
     assert aws(lab, "s3").list_object_versions(Bucket=estate["bucket"]).get("Versions", []) == []
 

@@ -216,7 +216,7 @@ def test_a_quarantine_group_made_without_endpoints_is_switched_to_them_once_they
     assert not result.get("failed"), result.get("msg", result)
     group = our_group(ec2, demo["vpc_id"], "aws-ir-quarantine")
     assert rule_destinations(group["IpPermissionsEgress"]) == {("tcp", 443, 443): {("group", endpoint_group), ("prefix_list", prefix_list)}}
-    assert any("had egress tcp/443 to cidr 0.0.0.0/0; changed to" in w and "every interface in that group" in w for w in result["warnings"])
+    assert any("had egress tcp/443 to 0.0.0.0/0; changed to" in w and "every interface in that group" in w for w in result["warnings"])
     assert [c["action"] for c in mutating(lab.requests()) if c["params"].get("GroupId") == group["GroupId"]] == [
         "RevokeSecurityGroupEgress", "AuthorizeSecurityGroupEgress"]
 

@@ -65,7 +65,11 @@ def stage_result(output, stage):
 
 
 def failure_message(output):
-    return task_result(output, "Fail the run when a stage failed")["msg"]
+    """The failed task's error, then the run's last line (where it stopped, what it changed, what next), which does not repeat it."""
+    failed = [t["hosts"]["localhost"] for p in output["plays"] for t in p["tasks"] if t["hosts"].get("localhost", {}).get("failed")]
+    final = task_result(output, "Fail the run when a stage failed")["msg"]
+    assert failed[-1]["msg"] == final and failed[0]["msg"] not in final
+    return f"{failed[0]['msg']} | {final}"
 
 
 @pytest.fixture(scope="module")
@@ -150,9 +154,11 @@ def test_a_fault_after_isolation_fails_closed_and_records_every_change_and_a_rer
     lab.configure(faults=[])
     assert code != 0
     assert failure_message(output) == (
-        "Snapshot every EBS volume of the instances failed: snapshots stopped; the actions list says which were created: An error occurred "
-        "(UnauthorizedOperation) when calling the CreateSnapshots operation: Injected fault UnauthorizedOperation. "
-        "The evidence manifest records every change made before it.")
+        "snapshots stopped; the actions list says which were created: An error occurred "
+        "(UnauthorizedOperation) when calling the CreateSnapshots operation: Injected fault UnauthorizedOperation | "
+        'respond.yml stopped at snapshot (task "Snapshot every EBS volume of the instances"; its error is printed above). '
+        f"Every change made before it is recorded in s3://{scene['bucket']}/{TICKET}/manifest.json (summary above). "
+        "Next step: fix the cause and run respond.yml again with the same ticket; it continues where this run stopped.")
 
     # Fail closed: everything containment did stays done; only the snapshots are missing.
     names = Names(lab)
@@ -202,7 +208,7 @@ def test_a_fault_between_the_two_steps_of_isolation_never_leaves_the_interface_o
     eni = list(estate["instances"][instance]["interfaces"])[0]
     message = names.stable(failure_message(output))
     assert f"{eni} is back in its groups before (sg(web-sg in 10.20.0.0/16)), NOT isolated" in message
-    assert "UnauthorizedOperation" in message and "The evidence manifest records every change made before it." in message
+    assert "UnauthorizedOperation" in message and "Every change made before it is recorded in" in message
     swaps = [(a["outcome"], a["after"]) for a in record_of(manifest_versions(lab, scene["bucket"])[0]["manifest"], names)["actions"]
              if a["action"] == "ModifyNetworkInterfaceAttribute"]
     assert swaps == [("ok", {"groups": ["sg(aws-ir-untrack in 10.20.0.0/16)"]}), ("error", {"groups": ["sg(aws-ir-quarantine in 10.20.0.0/16)"]}),

@@ -46,6 +46,6 @@ def test_respond_refuses_an_unusable_copy_key_before_the_first_change(lab, demo)
     assert code != 0
     # Refused before containment: nothing is changed, so nothing is written either.
     assert [r["action"] for r in mutating(lab.requests())] == []
-    failure = task_result(output, "Fail the run when a stage failed")["msg"]
-    assert "copy_to.kms_key_id 'alias/no-such-key' does not exist in us-east-1" in failure
-    assert "Nothing was changed." in failure
+    failure = task_result(output, "Check the forensic copy destination before any change")["msg"]
+    assert "copy_to.kms_key_id 'alias/no-such-key' does not exist in account 123456789012, Region us-east-1" in failure
+    assert "Nothing was changed." in task_result(output, "Fail the run when a stage failed")["msg"]

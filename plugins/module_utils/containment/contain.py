@@ -184,13 +184,26 @@ class Containment:
         found = list(self.warnings[instance_id])
         found += [w for v in vpcs for w in self.vpc_warnings.get(v, [])]
         found += [egress.https_open_warning(v, self.choices[v]) for v in vpcs if self.choices.get(v, {}).get("mode") == egress.MODE_HTTPS_ANYWHERE]
-        found.append(tracking.warning(instance_id, self.tracked_paths(instance_id)))
-        return found
+        tracked = tracking.warning(instance_id, self.tracked_paths(instance_id))
+        return found + [tracked] if tracked else found
 
     def tracked_paths(self, instance_id):
         nlb_targets = [f"{name} (target group {t['target_group_arn']})" for t in self.survey.targets.get(instance_id, [])
                        for name in self.nlbs.get(t["target_group_arn"], [])]
         return tracking.tracked_paths(self.survey.interfaces[instance_id], self.route_tables, self.endpoints, nlb_targets)
+
+    def group_names(self, instance_id):
+        """{security group id: name} of the groups the instance's interfaces had before and have after, so people read names."""
+        names = {}
+        for eni in self.survey.interfaces[instance_id]:
+            names.update(eni["group_names"])
+            resolved = self.groups.get(eni["vpc_id"])
+            if resolved:
+                described = self.user_groups[1] if self.user_groups else {}
+                names[resolved["untrack_group_id"]] = isolation.GROUP_NAMES[isolation.UNTRACK]
+                names.update((g, described[g]["GroupName"] if g in described else isolation.GROUP_NAMES[isolation.QUARANTINE])
+                             for g in resolved["quarantine_group_ids"])
+        return names
 
     def outcome(self, instance_id):
         vpcs = sorted({eni["vpc_id"] for eni in self.survey.interfaces[instance_id]})
@@ -202,4 +215,7 @@ class Containment:
             "tracked_paths": self.tracked_paths(instance_id),
             "egress": {v: self.groups[v]["egress"] for v in vpcs if v in self.groups},
             "draining": self.draining.get(instance_id, []),
+            "group_names": self.group_names(instance_id),
+            # What the instance looks like after containment, beside state_before, for the summary and the report.
+            "state_after": self.after[instance_id],
         }

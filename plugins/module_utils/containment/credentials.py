@@ -31,6 +31,7 @@ import json
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
+from ansible_collections.secops.aws_ir.plugins.module_utils.common import NotFoundError
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AwsIrError
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import paginate
 
@@ -83,7 +84,7 @@ def read_profile(client, name_or_arn, field):
     try:
         profile = client.get_instance_profile(aws_retry=True, InstanceProfileName=_profile_name(name_or_arn))["InstanceProfile"]
     except is_boto3_error_code("NoSuchEntity"):
-        raise CredentialsError(f"{field}: instance profile {name_or_arn!r} does not exist") from None
+        raise NotFoundError(f"{field}: instance profile {name_or_arn!r} not found in {{where}} (IAM is global)", global_service=True) from None
     return {"arn": profile["Arn"], "role_names": [role["RoleName"] for role in profile.get("Roles", [])]}
 
 

@@ -59,9 +59,13 @@ def permission(protocol, wanted):
     return rule
 
 
+# How a destination reads after "tcp/443 to": an address range as it is ("cidr 0.0.0.0/0" read as all traffic open).
+_WORDS = {"cidr": "", "cidr6": "", "group": "security group ", "prefix_list": "prefix list "}
+
+
 def text(wanted):
-    """Human text of a set of destinations, for notes and warnings."""
-    return ", ".join(f"{kind} {value}" for kind, value in sorted(wanted)) or "nothing"
+    """Human text of a set of destinations, for notes and warnings ("0.0.0.0/0, security group sg-1")."""
+    return ", ".join(f"{_WORDS.get(kind, kind + ' ')}{value}" for kind, value in sorted(wanted)) or "nothing"
 
 
 def read_endpoints(client, vpc_ids):

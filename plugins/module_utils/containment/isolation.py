@@ -34,6 +34,7 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_specifications
 
+from ansible_collections.secops.aws_ir.plugins.module_utils.common import NotFoundError
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AwsIrError
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import ROLE_TAG_KEY
 from ansible_collections.secops.aws_ir.plugins.module_utils.concurrency import each_recorded
@@ -122,7 +123,7 @@ def read_user_groups(client, group_ids, interfaces, field="quarantine_group_ids"
     found = {g["GroupId"]: g for g in paginate(client, "describe_security_groups", Filters=[{"Name": "group-id", "Values": list(group_ids)}])["SecurityGroups"]}
     missing = [g for g in group_ids if g not in found]
     if missing:
-        raise IsolationError(f"{field}: {', '.join(missing)} not found in this account and Region")
+        raise NotFoundError(f"{field}: {', '.join(missing)} not found in {{where}}")
     vpcs = {eni["vpc_id"] for eni in interfaces}
     by_vpc = {}
     for group_id in group_ids:

@@ -71,15 +71,18 @@ def _check_interfaces(client, states):
 
 
 def _check_groups(client, states):
+    """{group id: name} of the recorded groups; ReleaseError naming any that no longer exists."""
     wanted = sorted({g for state in states.values() for eni in state["network_interfaces"] for g in eni["groups"]})
     if not wanted:
-        return
-    found = {g["GroupId"] for g in paginate(client, "describe_security_groups", Filters=[{"Name": "group-id", "Values": wanted}])["SecurityGroups"]}
+        return {}
+    filters = [{"Name": "group-id", "Values": wanted}]
+    found = {g["GroupId"]: g["GroupName"] for g in paginate(client, "describe_security_groups", Filters=filters)["SecurityGroups"]}
     for instance_id, state in sorted(states.items()):
         for eni in state["network_interfaces"]:
             missing = [g for g in eni["groups"] if g not in found]
             if missing:
                 raise ReleaseError(f"{FIELD}[{instance_id}]: security group(s) {', '.join(missing)} of {eni['network_interface_id']} no longer exist")
+    return found
 
 
 class Release:
@@ -93,12 +96,13 @@ class Release:
         self.recorded = recorded_states(params["recorded_state"], list(instances))
         ec2 = clients["ec2"]
         _check_interfaces(ec2, self.recorded)
-        _check_groups(ec2, self.recorded)
+        self.recorded_group_names = _check_groups(ec2, self.recorded)
         self.survey = Survey(clients, instances, auto_scaling_groups=True, load_balancer_registrations=True)
         self.before = {i: self.survey.state(i) for i in instances}
         self.after = deepcopy(self.before)
         self.notes = {i: [] for i in instances}
         self.warnings = {i: [] for i in instances}
+        self.not_restored = {i: [] for i in instances}
         recorded_ips = {i: s.get("elastic_ips") or [] for i, s in self.recorded.items()}
         self.address_now = elastic_ips.associations(ec2, [a["allocation_id"] for found in recorded_ips.values() for a in found])
         for instance_id, addresses in recorded_ips.items():
@@ -190,6 +194,8 @@ class Release:
             if state.get("auto_scaling") and not self.params["restore_auto_scaling_group"]:
                 self.notes[instance_id].append(f"left out of Auto Scaling group {state['auto_scaling']['group_name']} "
                                                "(restore_auto_scaling_group is false)")
+                self.not_restored[instance_id].append(f"not back in its Auto Scaling group {state['auto_scaling']['group_name']} "
+                                                      "(restore_auto_scaling_group is false)")
 
     def credentials(self):
         ec2, iam = self.clients["ec2"], self.clients["iam"]
@@ -213,4 +219,14 @@ class Release:
             self.notes[instance_id].append("termination and stop protection, shutdown behaviour and DeleteOnTermination as recorded")
 
     def outcome(self, instance_id):
-        return {"status": STATUS_PLANNED if self.log.check_mode else STATUS_RELEASED, "notes": self.notes[instance_id]}
+        """status, notes, what was not restored (sentences, for the summary) and the state after the release."""
+        return {"status": STATUS_PLANNED if self.log.check_mode else STATUS_RELEASED, "notes": self.notes[instance_id],
+                "not_restored": self.not_restored[instance_id] + self.warnings[instance_id], "state_after": self.after[instance_id],
+                "group_names": self._group_names(instance_id)}
+
+    def _group_names(self, instance_id):
+        """{group id: name} of the groups the interfaces had before the release and have after it."""
+        names = dict(self.recorded_group_names)
+        for eni in self.survey.interfaces[instance_id]:
+            names.update(eni["group_names"])
+        return names

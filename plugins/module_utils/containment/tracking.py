@@ -78,6 +78,15 @@ def tracked_paths(interfaces, tables, endpoints, nlb_targets):
     return list(dict.fromkeys(paths)) + [ICMP]
 
 
+# The same for every instance, so said once per case (the summary, the case report) rather than in each instance's warnings.
+ICMP_WARNING = ("ICMP is always tracked: the security-group swap does not end ICMP flows of the contained instances; "
+                "they continue until they time out (a network ACL on the subnet, or stopping the instance, ends them)")
+
+
 def warning(instance_id, paths):
+    """The warning about the flows particular to this instance that stay tracked (paths without ICMP), or None."""
+    paths = [p for p in paths if p != ICMP]
+    if not paths:
+        return None
     return (f"{instance_id}: the security-group swap does not end flows that AWS tracks automatically: {'; '.join(paths)}. "
             "They continue until they time out; a network ACL on the subnet, or stopping the instance, ends them")

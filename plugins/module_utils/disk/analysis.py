@@ -14,6 +14,7 @@ import re
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
+from ansible_collections.secops.aws_ir.plugins.module_utils.common import NotFoundError
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AwsIrError
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import EVIDENCE_TAG_KEY
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import EVIDENCE_TAG_VALUE
@@ -56,7 +57,7 @@ def describe_snapshots(client, snapshot_ids, region):
         try:
             snapshot = client.describe_snapshots(aws_retry=True, SnapshotIds=[snapshot_id])["Snapshots"][0]
         except is_boto3_error_code("InvalidSnapshot.NotFound"):
-            raise AnalysisError(f"snapshot_ids: {snapshot_id} does not exist in {region} or is not shared with this account") from None
+            raise NotFoundError(f"snapshot_ids: {snapshot_id} does not exist in {{where}} or is not shared with that account", region=region) from None
         if snapshot["State"] != "completed":
             raise AnalysisError(f"snapshot_ids: {snapshot_id} is {snapshot['State']}; a volume can be made from it once it is completed")
         found[snapshot_id] = snapshot

@@ -18,6 +18,7 @@ import re
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_specifications
 
+from ansible_collections.secops.aws_ir.plugins.module_utils.common import NotFoundError
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AwsIrError
 from ansible_collections.secops.aws_ir.plugins.module_utils.disk.snapshots import SOURCE_SNAPSHOT_TAG
 from ansible_collections.secops.aws_ir.plugins.module_utils.disk.snapshots import iso_time
@@ -67,7 +68,7 @@ def customer_key_arn(kms, key_id, region):
     try:
         key = kms.describe_key(aws_retry=True, KeyId=key_id)["KeyMetadata"]
     except is_boto3_error_code("NotFoundException"):
-        raise CopyError(f"{field} does not exist in {region}") from None
+        raise NotFoundError(f"{field} does not exist in {{where}}", region=region) from None
     if key.get("KeyManager") != "CUSTOMER":
         raise CopyError(f"{field} is an AWS managed key: a snapshot encrypted with it cannot be shared; give a customer managed key")
     if key.get("KeyState") != "Enabled":

@@ -15,6 +15,7 @@ import re
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
+from ansible_collections.secops.aws_ir.plugins.module_utils.common import NotFoundError
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AwsIrError
 
 
@@ -46,7 +47,7 @@ def bucket_region(client, name):
     try:
         constraint = client.get_bucket_location(aws_retry=True, Bucket=name).get("LocationConstraint")
     except is_boto3_error_code(["NoSuchBucket", "404"]):
-        raise BucketError(f"evidence bucket {name!r} does not exist") from None
+        raise NotFoundError(f"evidence bucket {name!r} does not exist (looked for with the credentials of {{where}})") from None
     except is_boto3_error_code(["AccessDenied", "403"]):
         raise BucketError(f"evidence bucket {name!r} cannot be read with these credentials (AccessDenied)") from None
     return {None: "us-east-1", "": "us-east-1", "EU": "eu-west-1"}.get(constraint, constraint)

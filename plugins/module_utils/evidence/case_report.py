@@ -7,17 +7,25 @@
 
 Built from the manifest alone (and where it was read from), so anyone holding
 a manifest version can render its report again and get the same bytes: no
-clock, no AWS call. It gives, per instance, what was done in order, what was
+clock, no AWS call. It opens with a one-page summary (what happened, when,
+which instances, contained or not, the evidence, what is still open), then
+gives, per instance, a picture of it before and after, a timeline, what was
 isolated and how, the artifacts with their hashes, the snapshots, the warnings
 and the state a release would restore. report_format.py writes it as HTML or
-Markdown.
+Markdown; report_pictures.py draws the pictures; case_facts.py computes the
+facts it shares with the terminal summary.
 """
 
 import json
 
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_MANIFEST
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_PREFLIGHT
+from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_CONTAINMENT
+from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_RELEASE
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGES
+from ansible_collections.secops.aws_ir.plugins.module_utils.containment.tracking import ICMP_WARNING
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import case_facts
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import report_pictures
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.report_format import Code
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.report_format import to_html
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.report_format import to_markdown
@@ -43,9 +51,11 @@ def render(manifest, source):
 
 
 def build(manifest, source):
-    """The report as report_format blocks."""
-    blocks = [("title", f"Case report {manifest['ticket']['raw']}"), _banner(manifest["runs"][-1])]
+    """The report as report_format blocks: a one-page summary for whoever reads only that, then the detail."""
+    items = case_facts.needs_a_person(manifest)
+    blocks = [("title", f"Case report {manifest['ticket']['raw']}"), _banner(manifest["runs"][-1], items)]
     stages = _stages(manifest)
+    blocks += _at_a_glance(manifest, items)
     blocks += _summary(manifest, stages)
     blocks += _case(manifest, source)
     blocks += _runs(manifest["runs"])
@@ -61,14 +71,72 @@ def build(manifest, source):
     return blocks
 
 
-def _banner(run):
+def _banner(run, items):
+    """The status line on top; green only when the run completed and nothing needs a person."""
     if run["check_mode"]:
         return ("banner", "planned", "Check mode: the last run changed nothing and wrote nothing to S3. "
                                      "Its actions are listed as planned, not done.")
     if run["status"] == "failed":
-        return ("banner", "failed", f"The last run failed at {run.get('failed_stage') or 'an unknown stage'}: "
+        return ("banner", "failed", f"The last run ({run['playbook']}) failed at {run.get('failed_stage') or 'an unknown stage'}: "
                                     f"{run.get('failure') or 'no message'}. Everything it changed before the failure is listed.")
-    return ("banner", "ok", f"The last run completed ({run['ended_at']}).")
+    if items:
+        return ("banner", "attention", f"The last run ({run['playbook']}) completed ({run['ended_at']}), but {len(items)} "
+                                       f"item{'s' if len(items) != 1 else ''} still need{'s' if len(items) == 1 else ''} a person: see below.")
+    return ("banner", "ok", f"The last run ({run['playbook']}) completed ({run['ended_at']}) and records nothing left open.")
+
+
+def _count(number, word):
+    return f"{number} {word}{'' if number == 1 else 's'}"
+
+
+def _contained(manifest):
+    """How many instances are contained, released or neither, in words."""
+    statuses = {}
+    for instance in manifest["instances"].values():
+        release = case_facts.stage_status(instance, STAGE_RELEASE)
+        status = release if release and release != "superseded" else case_facts.stage_status(instance, STAGE_CONTAINMENT) or "not contained"
+        statuses[status] = statuses.get(status, 0) + 1
+    words = {"isolated": "isolated (protected, out of service, in the quarantine security group)", "released": "released (isolation undone)"}
+    total = len(manifest["instances"])
+    return "; ".join(f"{n} of {total} {words.get(status, status)}" for status, n in sorted(statuses.items()))
+
+
+def _evidence(manifest):
+    instances = list(manifest["instances"].values())
+    artifacts = sum(len(i["artifacts"]) for i in instances)
+    snapshots = [s for i in instances for s in i["snapshots"]]
+    completed = sum(1 for s in snapshots if s["state"] == "completed")
+    return (f"{_count(artifacts, 'volatile-data artifact')} in S3, each read back and its size and SHA-256 recorded when collected; "
+            f"{_count(len(snapshots), 'EBS snapshot')} ({completed} completed); {_count(len(manifest['actions']), 'AWS call')} recorded "
+            "with request ids. playbooks/verify.yml checks all of it again.")
+
+
+def _changes(manifest):
+    changed, refused = case_facts.last_run_changes(manifest)
+    return changed + (f"; refused by AWS: {refused}" if refused else "")
+
+
+def _at_a_glance(manifest, items):
+    runs = manifest["runs"]
+    run = runs[-1]
+    account = run.get("actor", {}).get("account")
+    playbooks = ", ".join(dict.fromkeys(r["playbook"] for r in runs))
+    facts = [
+        ("What happened", f"Incident {manifest['ticket']['raw']}: {_count(len(manifest['instances']), 'EC2 instance')} in account "
+                          f"{account}, Region {manifest['region']}, handled by {playbooks}."),
+        ("When (UTC)", f"{runs[0]['started_at']} to {run['ended_at']} ({_count(len(runs), 'run')}; the last "
+                       f"{'planned only' if run['check_mode'] else run['status']})"),
+        ("Instances", Code(", ".join(manifest["instances"]))),
+        ("Changed by the last run", _changes(manifest)),
+        ("Contained", _contained(manifest) or "no instance"),
+        ("Evidence", _evidence(manifest)),
+        ("Still open", f"{_count(len(items), 'item')}, listed below" if items else "nothing recorded; read the detail before closing"),
+    ]
+    if case_facts.icmp_tracked(manifest):
+        facts.append(("For every contained instance", ICMP_WARNING))
+    open_items = [f"{', '.join(ids)}: {sentence}{' (and alike for each)' if alike else ''}" for sentence, ids, alike in items] or ["Nothing recorded."]
+    return [("heading", "At a glance", "glance"), ("facts", facts), ("subheading", "Still needs a person"), ("bullets", open_items),
+            ("pagebreak",)]
 
 
 def _stages(manifest):
@@ -133,13 +201,17 @@ def _instance(manifest, stages, instance_id, instance):
                                  ("SSM", (preflight.get("ssm") or {}).get("ping_status")),
                                  ("Volatile capture", preflight.get("volatile_capture"))]))
     blocks += [("subheading", "Outcome"), _outcomes(stages, instance)]
+    blocks += [("subheading", "Before and after"), _before_after(instance)]
     blocks += [("subheading", "What was isolated and how"), ("bullets", _isolation(instance, actions))]
-    blocks += [("subheading", "Timeline"),
-               _timeline(f"timeline-{instance_id}", actions) if actions else ("para", "No call concerned this instance.")]
+    statuses = {stage: (instance["outcome"].get(stage) or {}).get("status") for stage in stages if stage in instance["outcome"]}
+    picture, text = report_pictures.timeline(stages, actions, statuses, {s for s, v in statuses.items() if case_facts.fell_short(s, v)})
+    blocks += [("subheading", "Timeline"), ("svg", picture, text) if picture else ("para", text)]
+    if actions:
+        blocks.append(_timeline(f"timeline-{instance_id}", actions))
     blocks += [("subheading", "Artifacts"), _artifacts(instance_id, instance["artifacts"])]
     blocks += [("subheading", "Snapshots"), _snapshots(instance_id, instance["snapshots"])]
     blocks += [("subheading", "Warnings"), ("bullets", instance["warnings"] or [_NONE])]
-    blocks += [("subheading", "What a release would restore"), ("bullets", _release(instance.get("state_before")))]
+    blocks += [("subheading", "What a release would restore"), ("bullets", _release(instance.get("state_before"), case_facts.group_names(instance)))]
     return blocks
 
 
@@ -153,20 +225,48 @@ def _outcomes(stages, instance):
     return ("table", "outcome", ["Stage", "Status", "Detail"], rows)
 
 
+def _state_lines(state, names, draining=()):
+    """What people compare before and after: groups per interface (names and ids), Auto Scaling group, load balancers, protections."""
+    if not state:
+        return ["not recorded"]
+    lines = [f"{eni}: {groups}" for eni, groups in case_facts.interfaces(state, names)]
+    lines += case_facts.service_membership(state) or ["no Auto Scaling group, no load balancer"]
+    lines += [f"target group {case_facts.target_group_name(arn)}: still draining" for arn in draining]
+    lines.append("protections: " + (", ".join(case_facts.protections(state)) or _NONE))
+    return lines
+
+
+def _before_after(instance):
+    names = case_facts.group_names(instance)
+    before, now = instance.get("state_before"), case_facts.current_state(instance)
+    if not before:
+        return ("para", "Containment did not reach this instance: nothing was recorded before or changed.")
+    draining = sorted({d["target_group_arn"] for d in (instance["outcome"].get(STAGE_CONTAINMENT) or {}).get("draining") or []}) if now else []
+    picture, text = report_pictures.before_after(_state_lines(before, names), _state_lines(now, names, draining) if now else
+                                                 ["as before: no later state recorded"], bool(now))
+    return ("svg", picture, text)
+
+
 def _isolation(instance, actions):
     outcome = instance["outcome"].get("containment")
     if outcome is None:
         return ["Containment did not reach this instance."]
+    names = case_facts.group_names(instance)
     lines = [f"containment: {outcome.get('status')}"] + list(outcome.get("notes") or [])
+    for vpc_id, choice in (outcome.get("egress") or {}).items():
+        lines.append(f"quarantine egress in {vpc_id}: no inbound rule; tcp/443 to {choice['destinations']} ({choice.get('reason')})")
     for eni in (instance.get("state_before") or {}).get("network_interfaces", []):
-        path = [", ".join(eni["groups"]) or _NONE]
-        path += [", ".join((a.get("after") or {}).get("groups", [])) for a in actions
+        path = [", ".join(case_facts.group_text(g, names) for g in eni["groups"]) or _NONE]
+        path += [", ".join(case_facts.group_text(g, names) for g in (a.get("after") or {}).get("groups", [])) for a in actions
                  if a["action"] == "ModifyNetworkInterfaceAttribute" and a["target"] == eni["network_interface_id"] and a["outcome"] != "error"]
         lines.append(f"{eni['network_interface_id']} ({eni['vpc_id']}): security groups {' -> '.join(path)}")
     return lines
 
 
 def _value(value):
+    """A recorded value for people: JSON for structures, yes/no for booleans (never Python's True/False)."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     return json.dumps(value, sort_keys=True) if isinstance(value, (dict, list)) else str(value)
 
 
@@ -199,16 +299,17 @@ def _snapshots(instance_id, snapshots):
     return ("table", f"snapshots-{instance_id}", ["Snapshot", "Volume", "Device", "Size (GiB)", "State", "Started", "Encrypted"], rows)
 
 
-def _release(before):
+def _release(before, names):
     if not before:
         return ["Nothing: no state before the response was recorded (containment did not reach this instance)."]
     lines = [f"{name}: {_value(value)}" for name, value in sorted(before.get("attributes", {}).items())]
     lines += [f"DeleteOnTermination of {device}: {_value(value)}" for device, value in sorted(before.get("delete_on_termination", {}).items())]
-    lines += [f"{eni['network_interface_id']}: security groups {', '.join(eni['groups']) or _NONE}" for eni in before.get("network_interfaces", [])]
+    lines += [f"{eni}: security groups {groups}" for eni, groups in case_facts.interfaces(before, names)]
     group = before.get("auto_scaling")
     if group:
         lines.append(f"Auto Scaling group {group['group_name']} ({group.get('lifecycle_state')}; min {group.get('min_size')}, "
                      f"max {group.get('max_size')}, desired {group.get('desired_capacity')} before the response)")
     lines += [f"classic load balancer {name}" for name in before.get("load_balancers", [])]
-    lines += [f"target group {t['target_group_arn']}: target {t['id']} port {t['port']}" for t in before.get("target_groups", [])]
+    lines += [f"target group {case_facts.target_group_name(t['target_group_arn'])}: target {t['id']} port {t['port']} ({t['target_group_arn']})"
+              for t in before.get("target_groups", [])]
     return lines

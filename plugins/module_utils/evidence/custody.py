@@ -137,6 +137,12 @@ def check_pin(versions, uri, version_id, sha256):
     matches = [v for v in versions if (not version_id or v["version_id"] == version_id) and (not sha256 or v["sha256"] == sha256)]
     if matches:
         return []
+    # Say which of the two does not match: a mistyped hash of a version that is there is not a missing version.
+    same_id = [v for v in versions if version_id and v["version_id"] == version_id]
+    if same_id and sha256:
+        return [finding(versioned(uri, version_id), f"the SHA-256 of this manifest version in S3 is {same_id[0]['sha256']}; it differs from "
+                                                    f"the manifest_sha256 noted at the end of the response ({sha256}) (an S3 version's bytes never change: "
+                                                    "check the noted value for a typo)")]
     return [finding(versioned(uri, version_id), f"the manifest version noted at the end of the response (SHA-256 {sha256 or 'not given'}) "
                                                 "is not among the versions in S3")]
 

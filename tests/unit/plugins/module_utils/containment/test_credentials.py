@@ -3,6 +3,7 @@ import json
 import pytest
 
 from ansible_collections.secops.aws_ir.plugins.module_utils.actions import ActionLog
+from ansible_collections.secops.aws_ir.plugins.module_utils.common import NotFoundError
 from ansible_collections.secops.aws_ir.plugins.module_utils.containment import credentials
 
 OK = {"ResponseMetadata": {"RequestId": "r"}}
@@ -58,8 +59,11 @@ def test_the_deny_policy_is_put_once_and_removed_once(fake_client, aws_error):
 
 
 def test_a_forensic_profile_must_exist_and_hold_a_role(fake_client, aws_error):
-    with pytest.raises(credentials.CredentialsError, match="forensic_instance_profile: instance profile 'nope' does not exist"):
+    with pytest.raises(NotFoundError, match="forensic_instance_profile: instance profile 'nope' not found in this account") as raised:
         credentials.forensic_profile(fake_client(get_instance_profile=aws_error("NoSuchEntity")), "nope")
+    # The module names the account it looked in; IAM has no Region.
+    assert raised.value.located("123456789012", "us-east-1") == \
+        "forensic_instance_profile: instance profile 'nope' not found in account 123456789012 (IAM is global)"
     empty = fake_client(get_instance_profile={"InstanceProfile": {"Arn": "arn:empty", "Roles": []}})
     with pytest.raises(credentials.CredentialsError, match="has no role"):
         credentials.forensic_profile(empty, "arn:aws:iam::1:instance-profile/empty")
@@ -82,5 +86,5 @@ def test_a_profile_shared_by_a_fleet_is_read_once_and_a_missing_one_is_named_by_
     profiles = credentials.read_profiles(client, {"i-1": PROFILE, "i-2": None, "i-3": PROFILE}, lambda i: f"recorded_state[{i}]")
     assert profiles == {"i-1": {"arn": PROFILE, "role_names": ["web"]}, "i-2": None, "i-3": {"arn": PROFILE, "role_names": ["web"]}}
     assert len(client.calls) == 1
-    with pytest.raises(credentials.CredentialsError, match=r"^recorded_state\[i-2\]: instance profile .*gone' does not exist"):
+    with pytest.raises(NotFoundError, match=r"^recorded_state\[i-2\]: instance profile .*gone' not found in this account"):
         credentials.read_profiles(client, {"i-1": PROFILE, "i-2": other, "i-3": other}, lambda i: f"recorded_state[{i}]")

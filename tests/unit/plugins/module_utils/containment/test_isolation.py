@@ -1,6 +1,7 @@
 import pytest
 from botocore.exceptions import ClientError
 
+from ansible_collections.secops.aws_ir.plugins.module_utils.common import NotFoundError
 from ansible_collections.secops.aws_ir.plugins.module_utils.actions import ActionLog
 from ansible_collections.secops.aws_ir.plugins.module_utils.containment import egress
 from ansible_collections.secops.aws_ir.plugins.module_utils.containment import isolation
@@ -97,7 +98,7 @@ def test_an_existing_quarantine_group_made_under_the_other_choice_is_corrected_w
     assert calls(client, "revoke_security_group_egress") == [{"GroupId": "sg-q", "IpPermissions": [HTTPS_V4_OUT]}]
     assert calls(client, "authorize_security_group_egress")[0]["IpPermissions"][0]["UserIdGroupPairs"] == [{"GroupId": "sg-vpce"}]
     assert calls(client, "authorize_security_group_ingress") == []  # the untrack group was complete
-    assert len(warnings["vpc-1"]) == 1 and "had egress tcp/443 to cidr 0.0.0.0/0; changed to group sg-vpce, prefix_list pl-s3" in warnings["vpc-1"][0]
+    assert len(warnings["vpc-1"]) == 1 and "had egress tcp/443 to 0.0.0.0/0; changed to security group sg-vpce, prefix list pl-s3" in warnings["vpc-1"][0]
     assert resolved["vpc-1"]["created"] == [] and resolved["vpc-1"]["egress"]["mode"] == egress.MODE_ENDPOINTS
     # A second run finds the group as it should be and changes nothing.
     fixed = sg(egress_rules=[egress.permission(egress.HTTPS, ENDPOINTS["destinations"])])
@@ -145,7 +146,8 @@ INTERFACES = [eni("eni-a", ["sg-web"], vpc_id="vpc-1"), eni("eni-b", ["sg-db"], 
 ])
 def test_given_quarantine_groups_are_refused_with_the_field_and_value(fake_client, group_ids, described, message):
     client = fake_client(describe_security_groups={"SecurityGroups": described})
-    with pytest.raises(isolation.IsolationError, match=message):
+    # A group that is not there is a NotFoundError, which the module completes with the account and Region.
+    with pytest.raises((isolation.IsolationError, NotFoundError), match=message):
         isolation.read_user_groups(client, group_ids, INTERFACES)
 
 
@@ -160,7 +162,7 @@ def test_given_quarantine_groups_apply_per_vpc_and_their_egress_is_reported_not_
     assert [c["GroupName"] for c in calls(client, "create_security_group")] == ["aws-ir-untrack", "aws-ir-untrack"]
     assert calls(client, "revoke_security_group_egress") == []
     assert resolved["vpc-2"]["quarantine_group_ids"] == ["sg-0123456789abcdef1"]
-    assert resolved["vpc-1"]["egress"]["mode"] == egress.MODE_USER_GROUPS and resolved["vpc-1"]["egress"]["destinations"] == "cidr 0.0.0.0/0"
+    assert resolved["vpc-1"]["egress"]["mode"] == egress.MODE_USER_GROUPS and resolved["vpc-1"]["egress"]["destinations"] == "0.0.0.0/0"
     plans = isolation.plan_interfaces(INTERFACES, resolved)
     assert [p["steps"][-1] for p in plans] == [["sg-0123456789abcdef0"], ["sg-0123456789abcdef1"]]
 

@@ -2,6 +2,7 @@ import datetime
 
 import pytest
 
+from ansible_collections.secops.aws_ir.plugins.module_utils.common import NotFoundError
 from ansible_collections.secops.aws_ir.plugins.module_utils.disk import analysis
 
 T0 = datetime.datetime(2026, 11, 29, tzinfo=datetime.timezone.utc)
@@ -25,7 +26,7 @@ def test_free_devices_skip_slots_in_use_under_either_name():
 
 def test_a_snapshot_not_shared_with_this_account_is_named(fake_client, aws_error):
     client = fake_client(describe_snapshots=aws_error("InvalidSnapshot.NotFound"))
-    with pytest.raises(analysis.AnalysisError, match="snap-0aaa does not exist in eu-west-1 or is not shared with this account"):
+    with pytest.raises(NotFoundError, match="snap-0aaa does not exist in this account and Region or is not shared with that account"):
         analysis.describe_snapshots(client, ["snap-0aaa"], "eu-west-1")
 
 

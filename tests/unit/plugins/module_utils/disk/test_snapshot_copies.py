@@ -5,6 +5,7 @@ from botocore.exceptions import ClientError
 
 from ansible_collections.secops.aws_ir.plugins.module_utils.disk import snapshot_copies as copies
 from ansible_collections.secops.aws_ir.plugins.module_utils.actions import ActionLog
+from ansible_collections.secops.aws_ir.plugins.module_utils.common import NotFoundError
 
 KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 DESTINATION = {"region": "eu-west-1", "source_region": "us-east-1", "account_id": "111122223333", "kms_key_arn": KEY_ARN}
@@ -51,8 +52,10 @@ def test_keys_a_shareable_copy_cannot_use_are_refused(fake_client, answer, messa
 
 
 def test_an_unknown_key_is_refused_naming_the_region(fake_client, aws_error):
-    with pytest.raises(copies.CopyError, match="'alias/nope' does not exist in eu-west-1"):
+    with pytest.raises(NotFoundError) as raised:
         copies.customer_key_arn(fake_client(describe_key=aws_error("NotFoundException")), "alias/nope", "eu-west-1")
+    # The destination Region, not the module's, with the account the module reads.
+    assert raised.value.located("123456789012", "us-east-1") == "copy_to.kms_key_id 'alias/nope' does not exist in account 123456789012, Region eu-west-1"
 
 
 def test_copies_are_found_by_ticket_and_source_snapshot_under_this_key_only(fake_client):

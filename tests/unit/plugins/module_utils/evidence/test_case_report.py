@@ -1,9 +1,15 @@
 """The case report, rendered from a manifest alone, read back by parsing its HTML and its Markdown."""
 
+import re
 from html.parser import HTMLParser
 
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import manifest as model
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.case_report import render
+from ansible_collections.secops.aws_ir.tests.unit.plugins.module_utils.evidence.contained_case import EGRESS_WARNING
+from ansible_collections.secops.aws_ir.tests.unit.plugins.module_utils.evidence.contained_case import QUARANTINE
+from ansible_collections.secops.aws_ir.tests.unit.plugins.module_utils.evidence.contained_case import WEB
+from ansible_collections.secops.aws_ir.tests.unit.plugins.module_utils.evidence.contained_case import contained_manifest
+from ansible_collections.secops.aws_ir.tests.unit.plugins.module_utils.evidence.contained_case import instance_id
 
 I1 = "i-0123456789abcdef0"
 T = "2026-11-29T20:00:0{}.000Z"
@@ -123,9 +129,10 @@ def test_the_html_report_gives_timeline_isolation_artifacts_snapshots_warnings_a
     assert page.tables[f"artifacts-{I1}"][1] == ["triage_stdout", "s3://evidence/INC-1/out", "a1", "11262", SHA]
     assert page.tables[f"snapshots-{I1}"][1][:5] == ["snap-1", "vol-1", "/dev/xvda", "8", "completed"]
     assert "quarantine egress is tcp/443 <to anywhere> | open" in page.items
-    release = ["DisableApiTermination: False", "InstanceInitiatedShutdownBehavior: terminate", "DeleteOnTermination of /dev/xvda: True",
+    release = ["DisableApiTermination: no", "InstanceInitiatedShutdownBehavior: terminate", "DeleteOnTermination of /dev/xvda: yes",
                "eni-1: security groups sg-web", "Auto Scaling group web-asg (InService; min 1, max 4, desired 2 before the response)",
-               "classic load balancer web-clb", f"target group arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-tg/1: target {I1} port 80"]
+               "classic load balancer web-clb",
+               f"target group web-tg: target {I1} port 80 (arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-tg/1)"]
     assert all(line in page.items for line in release), page.items
     assert [row[2] for row in page.tables["shared-actions"][1:]] == ["ec2:CreateSecurityGroup"]
     assert page.tables["summary"][0] == ["Instance", "containment", "volatile_capture", "snapshot", "Artifacts", "Snapshots", "Warnings"]
@@ -143,7 +150,7 @@ def test_text_from_aws_is_escaped_in_html_and_in_markdown_tables():
 
 def test_the_markdown_report_says_the_same_things():
     markdown = render(case(), SOURCE)[1]
-    assert markdown.startswith("# Case report INC-1\n\n> **FAILED**: The last run failed at Snapshot every EBS volume")
+    assert markdown.startswith("# Case report INC-1\n\n> **FAILED**: The last run (respond.yml) failed at Snapshot every EBS volume")
     assert f"## Instance {I1}" in markdown and "### What a release would restore" in markdown
     assert f"| triage_stdout | `s3://evidence/INC-1/out` | `a1` | 11262 | `{SHA}` |" in markdown
     assert "- eni-1 (vpc-1): security groups sg-web -> sg-untrack -> sg-q" in markdown
@@ -156,3 +163,69 @@ def test_a_check_mode_report_says_it_is_a_plan_and_rendering_is_repeatable():
     assert "> **PLANNED**: Check mode: the last run changed nothing and wrote nothing to S3." in markdown
     assert "not written (check mode)" in markdown
     assert render(planned, SOURCE) == render(planned, SOURCE)
+
+
+def _text_of(html_report):
+    """The text a reader sees (tags and the style sheet removed)."""
+    return re.sub(r"<[^>]+>", " ", re.sub(r"<style>.*?</style>", "", html_report, flags=re.S))
+
+
+def test_a_one_page_summary_on_top_tells_a_manager_what_happened_and_what_is_open_and_the_colour_is_not_green():
+    html_report, markdown = render(contained_manifest(3), SOURCE)
+    page = Page(html_report)
+    # Amber, not green: the case completed but items still need a person.
+    assert page.banner["class"] == "banner banner-attention" and "3 items still need a person" in page.banner["text"]
+    glance = dict(row for row in page.tables["facts"] if len(row) == 2)
+    assert glance["What happened"] == "Incident INC-1: 3 EC2 instances in account 123456789012, Region us-east-1, handled by respond.yml."
+    assert glance["When (UTC)"] == "2026-11-29T20:00:00.000Z to 2026-11-29T20:00:04.000Z (1 run; the last complete)"
+    assert glance["Contained"] == "3 of 3 isolated (protected, out of service, in the quarantine security group)"
+    assert glance["Changed by the last run"] == "13 calls made: ModifyInstanceAttribute x3, ModifyNetworkInterfaceAttribute x6, SendCommand, CreateSnapshots x3"
+    assert glance["Evidence"].startswith("3 volatile-data artifacts in S3, each read back and its size and SHA-256 recorded when collected; "
+                                         "6 EBS snapshots (6 completed)")
+    assert glance["Still open"] == "3 items, listed below"
+    ids = ", ".join(instance_id(n) for n in (1, 2, 3))
+    assert f"{ids}: {EGRESS_WARNING}" in page.items
+    # The summary comes before any detail, and a print starts the detail on a new page.
+    assert html_report.index('id="glance"') < html_report.index('class="page-break"') < html_report.index('id="summary"')
+    assert "## At a glance" in markdown
+
+
+def test_green_only_when_nothing_needs_a_person():
+    manifest = contained_manifest(1)
+    for instance in manifest["instances"].values():
+        instance["warnings"] = []
+        instance["outcome"]["containment"]["draining"] = []
+    assert Page(render(manifest, SOURCE)[0]).banner["class"] == "banner banner-ok"
+
+
+def test_wording_is_for_people_groups_by_name_and_id_no_python_booleans_no_cidr():
+    text = _text_of(render(contained_manifest(1), SOURCE)[0]) + render(case(), SOURCE)[1]
+    assert "True" not in text and "False" not in text and "cidr" not in text
+    assert f"aws-ir-quarantine ({QUARANTINE})" in text and f"web-sg ({WEB})" in text
+    assert "tcp/443 to 0.0.0.0/0" in text
+
+
+def test_pictures_are_inline_svg_per_instance_with_failures_marked_and_nothing_loaded():
+    html_report = render(contained_manifest(2, failed_snapshot=True), SOURCE)[0]
+    page = Page(html_report)
+    assert page.scripts == 0 and page.external == [] and "http" not in html_report.split("<body>")[1]
+    svgs = re.findall(r"<svg .*?</svg>", html_report, flags=re.S)
+    assert len(svgs) == 4  # a before/after and a timeline per instance
+    before_after, first_timeline = svgs[0], svgs[1]
+    assert "Before the response" in before_after and f"web-sg ({WEB})" in before_after and f"aws-ir-quarantine ({QUARANTINE})" in before_after
+    assert "Auto Scaling group web-asg" in before_after and "load balancer web-clb" in before_after and "target group web-tg: still draining" in before_after
+    assert "protections: termination, stop, shutdown: stop, volumes kept" in before_after
+    # The failed CreateSnapshots of the first instance is a red cross on the snapshot lane; the second instance's has no call there.
+    assert 'stroke="#b71c1c"' in first_timeline and "CreateSnapshots failed" in first_timeline
+    assert 'stroke="#b71c1c"' not in svgs[3]
+    # The text alternative says the same for the Markdown report.
+    assert "snapshot: no outcome, 1 call(s), failed: CreateSnapshots" in render(contained_manifest(2, failed_snapshot=True), SOURCE)[1]
+
+
+def test_printing_keeps_tables_whole_repeats_headers_and_starts_the_detail_on_a_new_page():
+    html_report = render(contained_manifest(1), SOURCE)[0]
+    style = html_report.split("<style>")[1].split("</style>")[0]
+    printed = style.split("@media print")[1]
+    for rule in ("@page", "thead { display: table-header-group; }", "table, svg.picture, ul { break-inside: avoid;",
+                 "tr { break-inside: avoid;", ".page-break { break-after: page;"):
+        assert rule in printed, rule

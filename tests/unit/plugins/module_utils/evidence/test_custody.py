@@ -89,7 +89,11 @@ def test_a_noted_version_must_still_be_there_with_its_bytes():
     assert custody.check_pin(versions, URI, "v2", versions[1]["sha256"]) == []
     assert custody.check_pin(versions, URI, None, None) == []
     [found] = custody.check_pin(versions, URI, "v2", "0" * 64)
-    assert found["object"] == f"{URI} version v2" and "is not among the versions in S3" in found["problem"]
+    # The version is there: the noted SHA-256 differs (a typo), which is not a missing version.
+    assert found["object"] == f"{URI} version v2"
+    assert found["problem"].startswith(f"the SHA-256 of this manifest version in S3 is {versions[1]['sha256']}; it differs from the manifest_sha256 noted")
+    [missing] = custody.check_pin(versions, URI, "v9", versions[1]["sha256"])
+    assert "is not among the versions in S3" in missing["problem"]
 
 
 class Body(io.BytesIO):
