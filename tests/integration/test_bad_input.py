@@ -62,7 +62,8 @@ CASES = [
     ("over-long ticket", {"ticket": "INC-" + "1" * 61}, PREFLIGHT,
      "ticket 'INC-" + "1" * 61 + "' is 65 characters long; at most 64 are allowed"),
     ("ticket with characters tags refuse", {"ticket": "INC-1;reboot"}, PREFLIGHT,
-     "ticket 'INC-1;reboot' holds characters AWS does not accept in tag values (allowed: letters, digits, spaces inside, and _ . : / = + - @)"),
+     "ticket 'INC-1;reboot' holds ';' (U+003B SEMICOLON) at position 6: a ticket holds only ASCII letters, digits, spaces inside, "
+     "and _ . : / = + - @ (characters AWS accepts in tag values; look-alikes are refused)"),
     ("ticket not shaped like the pattern", {"ticket": "incident 42"}, PREFLIGHT,
      "ticket 'incident 42' does not match the ticket pattern '^[A-Za-z][A-Za-z0-9]*-[0-9]+$'"),
     ("ticket not shaped like a pattern of one's own", {"ticket": TICKET, "ticket_pattern": "^SEC-[0-9]{4}$"}, PREFLIGHT,
