@@ -34,6 +34,8 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.common import AwsIrE
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AWS_IR_COLLECTION_NAME
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AWS_IR_COLLECTION_VERSION
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import DEFAULT_RETRY
+from ansible_collections.secops.aws_ir.plugins.module_utils.retry import describe_throttled
+from ansible_collections.secops.aws_ir.plugins.module_utils.retry import throttled_code
 
 
 class AwsIrModule(AnsibleAWSModule):
@@ -46,6 +48,8 @@ class AwsIrModule(AnsibleAWSModule):
         # Set before AnsibleAWSModule.__init__, which may already call fail_json.
         self.stage = stage
         self.partial = {}
+        # The account id once GetCallerIdentity has answered (the preflight), for messages.
+        self.account = None
         self._sessions = {}
         self.actions = ActionLog(stage=stage, check_mode=False)
         # amazon.aws shows the access key id in the task's invocation (verbose output, AWX job events);
@@ -112,4 +116,8 @@ class AwsIrModule(AnsibleAWSModule):
         except AwsIrError as e:
             self.fail_json(msg=str(e))
         except (ClientError, BotoCoreError) as e:
+            if isinstance(e, ClientError) and throttled_code(e):
+                # Throttled is not refused: the responder waits, where refused credentials or permissions need another fix.
+                self.fail_json(msg=f"{aws_failure}: {describe_throttled(e, self.account, self.region)}",
+                               error=e.response.get("Error"), response_metadata=e.response.get("ResponseMetadata"))
             self.fail_json_aws(e, msg=aws_failure)

@@ -198,6 +198,7 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.instances import net
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import refuse_gone
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import validate_instance_ids
 from ansible_collections.secops.aws_ir.plugins.module_utils.modules import AwsIrModule
+from ansible_collections.secops.aws_ir.plugins.module_utils.retry import throttled_code
 from ansible_collections.secops.aws_ir.plugins.module_utils.tags import tags_of
 from ansible_collections.secops.aws_ir.plugins.module_utils.capture.ssm_reachability import describe_reachability
 from ansible_collections.secops.aws_ir.plugins.module_utils.capture.ssm_reachability import volatile_capture
@@ -236,6 +237,8 @@ def caller_identity(client):
         raise TargetError("no AWS credentials were found: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
                           "(and AWS_SESSION_TOKEN for temporary ones), or give profile / access_key / secret_key") from None
     except botocore.exceptions.ClientError as e:
+        if throttled_code(e):
+            raise  # reported as throttled (AwsIrModule.run), not as refused
         raise TargetError(f"the AWS credentials were refused by STS GetCallerIdentity: {e}") from None
     return {"arn": identity["Arn"], "account": identity["Account"], "user_id": identity["UserId"]}
 
@@ -283,6 +286,7 @@ def do(module):
     region = validate_region(module.region)
 
     caller = caller_identity(module.client("sts"))
+    module.account = caller["account"]
     instances = resolve_targets(module.client("ec2"), params["instance_ids"], ticket)
     bucket_name = params["bucket"] or default_bucket_name(caller["account"], region)
     bucket, bucket_warnings = inspect_bucket(module.client("s3"), bucket_name, region)
