@@ -120,7 +120,7 @@ def refuse_other_tickets(tags_by_instance, ticket):
         held = ", ".join(f"{i} ({TICKET_TAG_KEY}={value!r})" for i, value in others.items())
         raise TicketError(
             f"ticket {ticket!r}: {held} already under another ticket; an instance belongs to one case: "
-            f"respond under that ticket, or have its owner remove the tag first. Nothing was changed"
+            f"respond under that ticket, or have its owner remove the tag first"
         )
 
 
