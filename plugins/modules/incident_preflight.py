@@ -261,7 +261,7 @@ def resolve_targets(client, instance_ids, ticket):
 def refuse_other_case_in(client, bucket, ticket):
     """TicketError when the case key of ticket (raw) names the manifest of another ticket in bucket."""
     key = manifest_key(normalize_ticket(ticket))
-    body, _ = read_current(client, bucket, key)
+    body, _version = read_current(client, bucket, key)
     refuse_other_case(ticket, json.loads(body)["ticket"]["raw"] if body is not None else None, s3_uri(bucket, key))
 
 
