@@ -77,10 +77,10 @@ def instance_states(client, instance_ids):
     return {i: instance["State"]["Name"] for i, instance in _by_id(client, instance_ids).items()}
 
 
-def find_instances_by_ticket(client, ticket):
-    """{instance_id: instance} of instances tagged IncidentTicket=<ticket> that are not terminated."""
+def find_instances_by_ticket(client, tag_values):
+    """{instance_id: instance} of instances tagged IncidentTicket with one of tag_values (list) that are not terminated."""
     filters = [
-        {"Name": f"tag:{TICKET_TAG_KEY}", "Values": [ticket]},
+        {"Name": f"tag:{TICKET_TAG_KEY}", "Values": list(tag_values)},
         {"Name": "instance-state-name", "Values": ["pending", "running", "stopping", "stopped"]},
     ]
     instances = _describe(client, filters)

@@ -35,6 +35,8 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.common import AWS_IR
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AWS_IR_COLLECTION_VERSION
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import NotFoundError
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import DEFAULT_RETRY
+from ansible_collections.secops.aws_ir.plugins.module_utils.retry import describe_throttled
+from ansible_collections.secops.aws_ir.plugins.module_utils.retry import throttled_code
 
 
 class AwsIrModule(AnsibleAWSModule):
@@ -47,7 +49,8 @@ class AwsIrModule(AnsibleAWSModule):
         # Set before AnsibleAWSModule.__init__, which may already call fail_json.
         self.stage = stage
         self.partial = {}
-        self.caller_account = None
+        # The account id once GetCallerIdentity has answered (the preflight), for messages.
+        self.account = None
         self._sessions = {}
         self.actions = ActionLog(stage=stage, check_mode=False)
         # amazon.aws shows the access key id in the task's invocation (verbose output, AWX job events);
@@ -87,16 +90,16 @@ class AwsIrModule(AnsibleAWSModule):
             return self.fail_json_aws(e, msg="Couldn't connect to AWS")
 
     def account_id(self):
-        """The account of the credentials in use: the one the preflight read (caller_account), else STS GetCallerIdentity.
+        """The account of the credentials in use: the one the preflight read (account), else STS GetCallerIdentity.
 
         Asked only to say where something was not found; "this account" when STS cannot tell either.
         """
-        if self.caller_account is None:
+        if self.account is None:
             try:
-                self.caller_account = self.client("sts").get_caller_identity(aws_retry=True)["Account"]
+                self.account = self.client("sts").get_caller_identity(aws_retry=True)["Account"]
             except (ClientError, BotoCoreError):
                 return "(this account: STS GetCallerIdentity did not answer)"
-        return self.caller_account
+        return self.account
 
     def _with_evidence(self, kwargs):
         result = dict(self.partial, stage=self.stage, actions=self.actions.records)
@@ -128,4 +131,8 @@ class AwsIrModule(AnsibleAWSModule):
         except AwsIrError as e:
             self.fail_json(msg=str(e))
         except (ClientError, BotoCoreError) as e:
+            if isinstance(e, ClientError) and throttled_code(e):
+                # Throttled is not refused: the responder waits, where refused credentials or permissions need another fix.
+                self.fail_json(msg=f"{aws_failure}: {describe_throttled(e, self.account, self.region)}",
+                               error=e.response.get("Error"), response_metadata=e.response.get("ResponseMetadata"))
             self.fail_json_aws(e, msg=aws_failure)

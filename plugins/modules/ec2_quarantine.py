@@ -12,6 +12,10 @@ short_description: Contain compromised EC2 instances while they stay online, and
 description:
   - With O(state=present) (the default), contains one or more instances in the order that keeps evidence.
     Everything is read and validated before the first change, so invalid input changes nothing.
+  - B(Ticket.) Each instance is tagged C(IncidentTicket=<ticket>), unless it already holds a tag of this
+    ticket's case (same normalised form, for example C(IR/2026/017) for C(IR-2026-017)), which stays as
+    it is. An instance tagged with another ticket is refused before any change, naming that ticket
+    (an instance belongs to one case).
   - B(Protect.) Termination protection (C(DisableApiTermination=true)), stop protection
     (C(DisableApiStop=true)), shutdown behaviour C(stop) (a C(terminate) behaviour bypasses
     termination protection), and C(DeleteOnTermination=false) on every EBS volume; one
@@ -313,6 +317,7 @@ stage:
 
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_CONTAINMENT
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_RELEASE
+from ansible_collections.secops.aws_ir.plugins.module_utils.common import TICKET_TAG_KEY
 from ansible_collections.secops.aws_ir.plugins.module_utils.containment.contain import Containment
 from ansible_collections.secops.aws_ir.plugins.module_utils.containment.credentials import MODES
 from ansible_collections.secops.aws_ir.plugins.module_utils.containment.release import Release
@@ -324,6 +329,8 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.tags import ensure_t
 from ansible_collections.secops.aws_ir.plugins.module_utils.tags import incident_tags
 from ansible_collections.secops.aws_ir.plugins.module_utils.tags import tags_of
 from ansible_collections.secops.aws_ir.plugins.module_utils.tags import validate_tags
+from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import refuse_other_tickets
+from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import split_by_case_tag
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import validate_ticket
 
 _CALL_KEYS = ("action", "target", "parameters", "outcome")
@@ -349,8 +356,11 @@ def contain(module, clients, instances, ticket):
     ids = list(instances)
     run = Containment(log, clients, instances, dict(module.params, ticket=ticket), module.region)
     module.partial["instances"] = [{"instance_id": i, "state_before": run.before[i]} for i in ids]
-    current_tags = {i: tags_of(inst) for i, inst in instances.items()}
-    ensure_tags(log, clients["ec2"], current_tags, incident_tags(ticket, validate_tags(module.params["tags"])), instance_ids=ids)
+    holding, lacking = split_by_case_tag({i: tags_of(inst) for i, inst in instances.items()}, ticket)
+    wanted = incident_tags(ticket, validate_tags(module.params["tags"]))
+    ensure_tags(log, clients["ec2"], lacking, wanted, instance_ids=list(lacking))
+    # The ticket tag an instance already holds for this case (IR/2026/017 for IR-2026-017) stays as it is.
+    ensure_tags(log, clients["ec2"], holding, {k: v for k, v in wanted.items() if k != TICKET_TAG_KEY}, instance_ids=list(holding))
     run.protect()
     run.contain_credentials()
     run.take_out_of_service()
@@ -383,6 +393,7 @@ def do(module):
     clients = {name: module.client(name) for name in ("ec2", "autoscaling", "elb", "elbv2", "iam")}
     instances = describe_instances(clients["ec2"], ids)
     refuse_gone(instances)
+    refuse_other_tickets({i: tags_of(inst) for i, inst in instances.items()}, ticket)
     if params["state"] == "absent":
         release(module, clients, instances)
     else:

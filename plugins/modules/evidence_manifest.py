@@ -196,6 +196,7 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.store impor
 from ansible_collections.secops.aws_ir.plugins.module_utils.modules import AwsIrModule
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import DEFAULT_TICKET_PATTERN
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import normalize_ticket
+from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import refuse_other_case
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import validate_ticket
 
 try:
@@ -327,6 +328,7 @@ def do(module):
 
     current_body, current_version = read_current(client, bucket, key)
     current = json.loads(current_body) if current_body is not None else None
+    refuse_other_case(raw, current and current["ticket"]["raw"], s3_uri(bucket, key))
     base = current or model.new_manifest(ticket, module.region, bucket, now)
     merged = model.merge(base, params["stage_results"])
     result = {"s3_uri": s3_uri(bucket, key), "previous_version": current_version}

@@ -14,12 +14,15 @@ description:
     resolves the target instances (the ids given, else the instances tagged
     C(IncidentTicket=<ticket>)), checks the evidence bucket and the caller's
     credentials, and asks Systems Manager which targets SSM Run Command can reach.
+  - One ticket, one case (docs/tickets.md). A target tagged C(IncidentTicket) with another ticket is refused,
+    naming it; so is a ticket whose normalised form already names the manifest of another ticket
+    (C(INC 123456) where C(INC-123456) has its case).
   - Any problem that would stop the response fails here, naming the field and the
     value, before anything is changed. The module never changes anything and
     supports check mode.
   - AWS APIs called, all read-only; STS C(GetCallerIdentity), EC2 C(DescribeInstances),
     S3 C(GetBucketLocation), C(GetBucketVersioning), C(GetObjectLockConfiguration),
-    C(GetBucketEncryption), SSM C(DescribeInstanceInformation).
+    C(GetBucketEncryption), C(GetObject) (the case's manifest, for its ticket), SSM C(DescribeInstanceInformation).
 author:
   - secops.aws_ir developers (@secops)
 options:
@@ -27,7 +30,7 @@ options:
     description:
       - The instances to respond to.
       - When omitted, the targets are the instances tagged C(IncidentTicket) with the
-        normalised ticket that are not terminated; finding none is an error.
+        ticket as given or its normalised form that are not terminated; finding none is an error.
     type: list
     elements: str
   bucket:
@@ -68,7 +71,9 @@ ticket:
       type: str
       sample: INC-123456
     normalized:
-      description: The ticket with every run of characters other than letters, digits, C(.), C(_) and C(-) replaced by C(-).
+      description:
+        - The case key, in the case's S3 prefix and in the tags the collection writes. The ticket in upper case, every
+          run of characters other than letters, digits, C(.), C(_) and C(-) replaced by C(-).
       type: str
       sample: INC-123456
 checked_at:
@@ -177,11 +182,16 @@ instances:
       sample: possible
 """
 
-from ansible_collections.secops.aws_ir.plugins.module_utils.common import NotFoundError
+import json
+
 from ansible_collections.secops.aws_ir.plugins.module_utils.actions import utc_now
+from ansible_collections.secops.aws_ir.plugins.module_utils.common import NotFoundError
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_PREFLIGHT
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket import default_bucket_name
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.artifacts import s3_uri
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket import inspect_bucket
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.manifest import manifest_key
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.store import read_current
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import TargetError
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import describe_instances
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import find_instances_by_ticket
@@ -189,10 +199,15 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.instances import net
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import refuse_gone
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import validate_instance_ids
 from ansible_collections.secops.aws_ir.plugins.module_utils.modules import AwsIrModule
+from ansible_collections.secops.aws_ir.plugins.module_utils.retry import throttled_code
+from ansible_collections.secops.aws_ir.plugins.module_utils.tags import tags_of
 from ansible_collections.secops.aws_ir.plugins.module_utils.capture.ssm_reachability import describe_reachability
 from ansible_collections.secops.aws_ir.plugins.module_utils.capture.ssm_reachability import volatile_capture
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import DEFAULT_TICKET_PATTERN
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import normalize_ticket
+from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import refuse_other_case
+from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import refuse_other_tickets
+from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import ticket_tag_values
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import validate_ticket
 
 try:
@@ -223,20 +238,32 @@ def caller_identity(client):
         raise TargetError("no AWS credentials were found: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
                           "(and AWS_SESSION_TOKEN for temporary ones), or give profile / access_key / secret_key") from None
     except botocore.exceptions.ClientError as e:
+        if throttled_code(e):
+            raise  # reported as throttled (AwsIrModule.run), not as refused
         raise TargetError(f"the AWS credentials were refused by STS GetCallerIdentity: {e}") from None
     return {"arn": identity["Arn"], "account": identity["Account"], "user_id": identity["UserId"]}
 
 
 def resolve_targets(client, instance_ids, ticket):
-    """{instance_id: instance} of the targets; TargetError when none can be used."""
+    """{instance_id: instance} of the targets (ticket: the raw ticket); TargetError when none can be used."""
     if instance_ids is not None:
         instances = describe_instances(client, validate_instance_ids(instance_ids))
     else:
-        instances = find_instances_by_ticket(client, ticket)
+        values = ticket_tag_values(ticket)
+        instances = find_instances_by_ticket(client, values)
         if not instances:
-            raise NotFoundError(f"no instance tagged IncidentTicket={ticket} found in {{where}}: tag the instance or give instance_ids")
+            tagged = " or ".join(f"IncidentTicket={value}" for value in values)
+            raise NotFoundError(f"no instance tagged {tagged} found in {{where}}: tag the instance or give instance_ids")
     refuse_gone(instances)
+    refuse_other_tickets({i: tags_of(instance) for i, instance in instances.items()}, ticket)
     return instances
+
+
+def refuse_other_case_in(client, bucket, ticket):
+    """TicketError when the case key of ticket (raw) names the manifest of another ticket in bucket."""
+    key = manifest_key(normalize_ticket(ticket))
+    body, _version = read_current(client, bucket, key)
+    refuse_other_case(ticket, json.loads(body)["ticket"]["raw"] if body is not None else None, s3_uri(bucket, key))
 
 
 def describe_target(instance, ssm):
@@ -260,10 +287,11 @@ def do(module):
     region = validate_region(module.region)
 
     caller = caller_identity(module.client("sts"))
-    module.caller_account = caller["account"]
-    instances = resolve_targets(module.client("ec2"), params["instance_ids"], normalized)
+    module.account = caller["account"]
+    instances = resolve_targets(module.client("ec2"), params["instance_ids"], ticket)
     bucket_name = params["bucket"] or default_bucket_name(caller["account"], region)
     bucket, bucket_warnings = inspect_bucket(module.client("s3"), bucket_name, region)
+    refuse_other_case_in(module.client("s3"), bucket_name, ticket)
     reachability = describe_reachability(module.client("ssm"), list(instances))
 
     targets = [describe_target(instance, reachability[i]) for i, instance in instances.items()]

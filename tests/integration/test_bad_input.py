@@ -64,7 +64,15 @@ CASES = [
     ("over-long ticket", {"ticket": "INC-" + "1" * 61}, PREFLIGHT,
      "ticket 'INC-" + "1" * 61 + "' is 65 characters long; at most 64 are allowed"),
     ("ticket with characters tags refuse", {"ticket": "INC-1;reboot"}, PREFLIGHT,
-     "ticket 'INC-1;reboot' holds characters AWS does not accept in tag values (allowed: letters, digits, spaces inside, and _ . : / = + - @)"),
+     "ticket 'INC-1;reboot' holds ';' (U+003B SEMICOLON) at position 6: a ticket holds only ASCII letters, digits, spaces inside, "
+     "and _ . : / = + - @ (characters AWS accepts in tag values; look-alikes are refused)"),
+    # Look-alikes (issue 13, case 6): a Cyrillic capital I became case NC-123456, full-width digits vanished (case INC).
+    ("ticket with a Cyrillic letter", {"ticket": "\u0406NC-123456", "ticket_pattern": ".+"}, PREFLIGHT,
+     "ticket '\u0406NC-123456' holds '\u0406' (U+0406 CYRILLIC CAPITAL LETTER BYELORUSSIAN-UKRAINIAN I) at position 1: a ticket holds only "
+     "ASCII letters, digits, spaces inside, and _ . : / = + - @ (characters AWS accepts in tag values; look-alikes are refused)"),
+    ("ticket with full-width digits", {"ticket": "INC-\uff11\uff12\uff13\uff14\uff15\uff16", "ticket_pattern": ".+"}, PREFLIGHT,
+     "ticket 'INC-\uff11\uff12\uff13\uff14\uff15\uff16' holds '\uff11' (U+FF11 FULLWIDTH DIGIT ONE) at position 5: a ticket holds only "
+     "ASCII letters, digits, spaces inside, and _ . : / = + - @ (characters AWS accepts in tag values; look-alikes are refused)"),
     ("ticket not shaped like the pattern", {"ticket": "incident 42"}, PREFLIGHT,
      "ticket 'incident 42' does not match the ticket pattern '^[A-Za-z][A-Za-z0-9]*-[0-9]+$': give a ticket id shaped like it, like INC-123456"),
     ("ticket not shaped like a pattern of one's own", {"ticket": TICKET, "ticket_pattern": "^SEC-[0-9]{4}$"}, PREFLIGHT,

@@ -80,3 +80,24 @@ def test_poll_reads_a_last_time_when_the_wait_runs_out(clock):
     reads = []
     assert poll(lambda: reads.append(clock.now) or "pending", lambda v: v == "completed", wait_timeout=12, delay=5) == ("pending", False)
     assert reads == [0, 5, 10, 12] and clock.slept == [5, 5, 2]
+
+
+@pytest.mark.parametrize("code", THROTTLING)
+def test_a_call_throttled_at_every_attempt_is_reported_as_throttled_naming_the_api_where_and_the_attempts(fake_client, code):
+    # botocore gave up after its own 3 attempts (RetryAttempts 2) each time: 12 x 3 requests were throttled.
+    error = ClientError({"Error": {"Code": code, "Message": code}, "ResponseMetadata": {"RequestId": "r", "RetryAttempts": 2}}, "GetCallerIdentity")
+    client = fake_client(get_caller_identity=error)
+    with pytest.raises(ClientError) as raised:
+        RetryingBotoClientWrapper(client, DEFAULT_RETRY).get_caller_identity(aws_retry=True)
+    assert client.names() == ["get_caller_identity"] * retry.RETRY_ATTEMPTS == ["get_caller_identity"] * 12
+    assert retry.throttled_code(raised.value) == code
+    assert retry.describe_throttled(raised.value, None, "eu-west-1") == (
+        f"AWS throttled GetCallerIdentity ({code}) in the account of these credentials (not yet identified), Region eu-west-1, "
+        "36 attempts in a row (12 of the collection's retry policy, each of 3 by botocore): the request rate of this API is exhausted, "
+        "the credentials were not refused; a throttled request changes nothing. Run again when fewer requests are made, or ask AWS for a higher rate")
+    assert "in account 123456789012, Region eu-west-1, 36 attempts" in retry.describe_throttled(raised.value, "123456789012", "eu-west-1")
+
+
+@pytest.mark.parametrize("code", ["AccessDenied", "InvalidClientTokenId", "ExpiredToken", "ServiceUnavailable", "InternalError"])
+def test_an_error_that_is_not_throttling_is_not_called_throttled(aws_error, code):
+    assert retry.throttled_code(aws_error(code)) is None

@@ -1,5 +1,6 @@
 """incident_preflight: what the responder is told when the credentials are missing or refused."""
 import pytest
+from botocore.exceptions import ClientError
 from botocore.exceptions import NoCredentialsError
 
 from ansible_collections.secops.aws_ir.plugins.modules import incident_preflight
@@ -15,3 +16,12 @@ def test_missing_credentials_are_told_apart_from_refused_ones(fake_client, aws_e
     with pytest.raises(incident_preflight.TargetError) as raised:
         incident_preflight.caller_identity(client)
     assert str(raised.value).startswith(message)
+
+
+@pytest.mark.parametrize("code", ["Throttling", "RequestLimitExceeded", "ThrottlingException", "SlowDown"])
+def test_throttled_credentials_are_not_called_refused(fake_client, aws_error, code):
+    # Left to AwsIrModule.run, which reports it as throttled with the API, where and the attempts.
+    client = fake_client(get_caller_identity=aws_error(code, "GetCallerIdentity"))
+    with pytest.raises(ClientError) as raised:
+        incident_preflight.caller_identity(client)
+    assert raised.value.response["Error"]["Code"] == code

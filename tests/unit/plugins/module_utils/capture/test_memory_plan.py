@@ -57,7 +57,7 @@ def test_url_lifetime_covers_the_command_and_never_exceeds_sigv4s_seven_days():
 
 def test_parameters_live_under_our_own_root_with_an_expiration_policy():
     path = memory_plan.parameter_path("INC 42/x", "i-0abc", "20261129T201501Z")
-    assert path == "/secops/aws_ir/INC-42-x/i-0abc/memory-20261129T201501Z"
+    assert path == "/secops/aws_ir/INC-42-X/i-0abc/memory-20261129T201501Z"
     # Names beginning with aws or ssm are reserved (Parameter Store).
     assert not path.lstrip("/").lower().startswith(("aws", "ssm"))
     assert memory_plan.parameter_names(path, 2) == [f"{path}/plan-00", f"{path}/plan-01"]
