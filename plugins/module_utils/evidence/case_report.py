@@ -45,6 +45,7 @@ def render(manifest, source):
 def build(manifest, source):
     """The report as report_format blocks."""
     blocks = [("title", f"Case report {manifest['ticket']['raw']}"), _banner(manifest["runs"][-1])]
+    blocks += _findings(manifest.get("findings") or [])
     stages = _stages(manifest)
     blocks += _summary(manifest, stages)
     blocks += _case(manifest, source)
@@ -69,6 +70,18 @@ def _banner(run):
         return ("banner", "failed", f"The last run failed at {run.get('failed_stage') or 'an unknown stage'}: "
                                     f"{run.get('failure') or 'no message'}. Everything it changed before the failure is listed.")
     return ("banner", "ok", f"The last run completed ({run['ended_at']}).")
+
+
+def _findings(findings):
+    """The findings the response started from: what was detected, where, how severe, and where its JSON is kept."""
+    if not findings:
+        return []
+    rows = [[f["source"], Code(f["id"]), f["severity"]["label"] + (f" ({f['severity']['score']})" if f["severity"].get("score") is not None else ""),
+             ", ".join(f["types"]), f["title"], Code(f"{f['account_id']} {f['region']}"), Code(", ".join(f["instance_ids"])),
+             Code(f["artifact"]["s3_uri"]), Code(f["artifact"]["sha256"])] for f in findings]
+    return [("heading", "Finding", "finding"),
+            ("para", "The response started from these findings; each finding's JSON is the case's first artifact."),
+            ("table", "findings", ["Source", "Finding", "Severity", "Type", "Title", "Account, Region", "Instances", "Artifact", "SHA-256"], rows)]
 
 
 def _stages(manifest):
