@@ -14,7 +14,7 @@ description:
     C(<normalised ticket>/finding/<source>-<finding id>.json), the finding exactly as received in
     canonical JSON (sorted keys, two-space indent), with its SHA-256 checksum and, where the bucket has
     Object Lock, a retention. The object is read back and its size, SHA-256 and C(VersionId) recorded.
-  - Its result is a stage result for M(secops.aws_ir.evidence_manifest) (stage C(detection)): each
+  - Its result is a stage result for M(secops.aws_ir.evidence_manifest) (stage C(detection)); each
     finding's artifact comes first among the artifacts of every instance it names, and the manifest's
     C(findings) list holds each finding's summary, which opens the case report.
   - Idempotent; a finding whose object already holds the same bytes is not written again. An updated

@@ -20,7 +20,7 @@ description:
     of these."
   - Instances are read from GuardDuty's C(resource.instanceDetails.instanceId) when C(resource.resourceType)
     is C(Instance), and from the ASFF C(Resources) of type C(AwsEc2Instance), whose C(Id) is an instance
-    ARN. The account of a GuardDuty finding is its C(accountId): in an event aggregated by a GuardDuty
+    ARN. The account of a GuardDuty finding is its C(accountId); in an event aggregated by a GuardDuty
     administrator, the event's own C(account) is the administrator's.
   - A finding is refused, with its id and the reason, when its severity is below O(min_severity), none of
     its types matches O(finding_types), it names no EC2 instance, or one of its instances is in another
@@ -67,7 +67,7 @@ options:
     description:
       - The incident ticket. When omitted, it is derived from the findings acted on, as V(GD-) (the first
         finding is GuardDuty's) or V(SH-) (Security Hub's) followed by ten digits, the first 32 bits of the
-        SHA-256 of their ids (sorted, one per line) in decimal, for example V(GD-2739105317): the same
+        SHA-256 of their ids (sorted, one per line) in decimal, for example V(GD-2739105317); the same
         findings always give the same ticket, so a second run merges into the same case.
     type: str
   ticket_pattern:
