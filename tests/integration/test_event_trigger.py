@@ -121,3 +121,35 @@ def test_a_guardduty_event_on_the_queue_is_contained_once_per_instance(lab, demo
     deletes = [r for r in sqs_calls if r["action"] == "DeleteMessageBatch"]
     assert len(deletes) == 4
     assert all(any(c["action"] == "ReceiveMessage" and c["t"] < d["t"] for c in sqs_calls) for d in deletes)
+
+
+UPSTREAM_CHECK = """
+import asyncio, importlib.util, sys
+sys.path.insert(0, sys.argv[1])
+spec = importlib.util.spec_from_file_location("ours", sys.argv[2])
+ours = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(ours)
+upstream = ours._upstream()
+
+class Client:
+    def __init__(self, answer):
+        self.answer = answer
+    async def delete_message_batch(self, **kwargs):
+        return self.answer
+
+entries = [{"Id": "m1", "ReceiptHandle": "h1"}]
+deleted = {"Successful": [{"Id": "m1"}], "Failed": []}
+refused = {"Successful": [], "Failed": [{"Id": "m1", "Code": "ReceiptHandleIsInvalid", "Message": "x", "SenderFault": True}]}
+print([asyncio.run(f(Client(a), "q", entries)) for f in (upstream._delete_messages, ours.delete_messages) for a in (deleted, refused)])
+"""
+
+
+def test_amazon_aws_counts_an_empty_failed_list_as_a_failure_and_the_wrapper_does_not():
+    collections = decision_environment()
+    done = subprocess.run([str(DECISION_ENVIRONMENT / "bin" / "python"), "-c", UPSTREAM_CHECK, collections,
+                           str(REPO / "extensions" / "eda" / "plugins" / "event_source" / "aws_sqs_queue.py")],
+                          capture_output=True, text=True, timeout=120, check=False,
+                          env=dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections, PATH=f"{REPO / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}"))
+    assert done.returncode == 0, done.stderr[-3000:]
+    # amazon.aws 11.4.0: a deletion SQS answered with "Failed": [] reads as failed; the wrapper reads it as done.
+    assert done.stdout.strip() == "[False, False, True, False]"

@@ -2,6 +2,10 @@
 
 import json
 
+import pytest
+
+from lab import Lab
+from lab.scene import build_demo_scene
 from tests.integration.findings import sample
 from tests.integration.support import aws
 from tests.integration.support import mutating
@@ -10,7 +14,17 @@ from tests.integration.support import run_playbook
 QUEUE = "aws-ir-findings"
 
 
-def test_the_trigger_is_made_once_lets_only_its_rule_send_and_carries_findings_to_the_queue(lab, demo):
+@pytest.fixture(scope="module")
+def setup_lab():
+    """A lab of its own: the trigger is made by whoever prepares the account, not by the responder, so its calls
+    stay out of the calls the responder policy is compared with (test_responder_policy.py)."""
+    with Lab() as running:
+        yield running
+
+
+def test_the_trigger_is_made_once_lets_only_its_rule_send_and_carries_findings_to_the_queue(setup_lab):
+    lab = setup_lab
+    demo = build_demo_scene(lab.endpoint_url)
     code, output = run_playbook(lab, "event_trigger.yml", "--check", extra_vars={"finding_queue_name": QUEUE})
     assert code == 0, json.dumps(output["stats"])
     assert mutating(lab.requests()) == []
