@@ -152,3 +152,19 @@ def test_instance_ids_beside_a_finding_are_refused(lab, demo):
     code, output = run_playbook(lab, "respond.yml", extra_vars={"finding": event, "instance_ids": [demo["instance_ids"][1]]})
     assert code != 0 and "the finding names the instances" in task_result(output, "Refuse instance ids beside a finding")["msg"]
     assert mutating(lab.requests()) == []
+
+
+def test_the_approval_tier_plans_records_and_announces_without_changing_anything(lab, demo, tmp_path):
+    instance_id = demo["compromised_instance_id"]
+    event = sample("guardduty-event.json", [instance_id])
+    code, output = run_playbook(lab, "plan.yml", extra_vars={"finding": event}, env={"AWS_IR_PLAN_DIR": str(tmp_path)})
+    assert code == 0, json.dumps(output["stats"])
+    assert mutating(lab.requests()) == []
+    ticket = role_task(output, "finding", "Read the finding")["ticket"]
+    assert json.loads((tmp_path / ticket / "finding.json").read_text()) == event
+    planned = json.loads((tmp_path / ticket / "manifest.planned.json").read_text())
+    assert planned["runs"][-1]["check_mode"] is True and planned["findings"][0]["id"] == event["detail"]["id"]
+    assert {a["outcome"] for a in planned["actions"]} == {"planned"}
+    announced = task_result(output, "Announce the plan")["msg"]
+    assert announced[0] == f"{ticket}: containment of {instance_id} waits for a person."
+    assert announced[2] == f"To contain: ansible-playbook secops.aws_ir.respond -e finding=@{tmp_path / ticket / 'finding.json'}"
