@@ -21,6 +21,8 @@ from lab.findings.errors import FindingsError
 
 UPDATE_MAX = 100
 NOTE_MAX = 512
+_DUPLICATED = {"ErrorCode": "DuplicatedFindingIdentifier", "ErrorMessage": "Finding Identifier is duplicated"}
+_NOT_FOUND = {"ErrorCode": "FindingNotFound", "ErrorMessage": "Finding Not Found"}
 _EMULATED_UPDATES = {"FindingIdentifiers", "Note", "Workflow"}
 _WORKFLOW_STATUSES = ("NEW", "NOTIFIED", "RESOLVED", "SUPPRESSED")
 # Filter field -> how to read its values from an ASFF finding.
@@ -108,9 +110,9 @@ def batch_update_findings(params, account, region):
     for identifier, key in zip(identifiers, keys):
         finding = next((f.data for f in backend.findings if (f.data.get("Id"), f.data.get("ProductArn")) == key), None)
         if keys.count(key) > 1:
-            unprocessed.append({"FindingIdentifier": identifier, "ErrorCode": "DuplicatedFindingIdentifier", "ErrorMessage": "Finding Identifier is duplicated"})
+            unprocessed.append(dict(_DUPLICATED, FindingIdentifier=identifier))
         elif finding is None:
-            unprocessed.append({"FindingIdentifier": identifier, "ErrorCode": "FindingNotFound", "ErrorMessage": "Finding Not Found"})
+            unprocessed.append(dict(_NOT_FOUND, FindingIdentifier=identifier))
         else:
             if status:
                 finding["Workflow"] = {"Status": status}

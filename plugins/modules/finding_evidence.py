@@ -106,7 +106,6 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import normal
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import validate_ticket
 
 
-
 def instance_entries(recorded):
     """Per instance named, its findings' artifacts, in the order the findings and instances were given."""
     entries = {}

@@ -117,4 +117,4 @@ def test_batch_update_findings_refuses_a_note_over_512_characters(hub):
 
 def test_security_hub_calls_fail_in_an_account_without_security_hub(aws):
     securityhub = aws("securityhub")
-    assert error_code(lambda: securityhub.get_findings()) == "InvalidAccessException"
+    assert error_code(securityhub.get_findings) == "InvalidAccessException"
