@@ -19,8 +19,9 @@ description:
     no workflow status; its finding feedback (C(UpdateFindingsFeedback), useful or not) judges the
     detection and C(ArchiveFindings) hides the finding, which are an analyst's calls, not the response's.
   - Idempotent; findings already in O(workflow_status) with the same note are not updated (Security Hub
-    C(GetFindings) first). A finding Security Hub did not process is a warning, not a failure; the
-    response itself is not undone by a write-back that failed. Check mode writes nothing back and returns
+    C(GetFindings) first). A finding Security Hub did not process, or a call Security Hub refused
+    (no permission, Security Hub not enabled), is a warning, not a failure (RV(error)); telling
+    Security Hub must never stop a response. Check mode writes nothing back and returns
     the calls it would make.
   - AWS APIs called; Security Hub C(GetFindings), C(BatchUpdateFindings).
 author:
@@ -91,6 +92,11 @@ left:
   returned: success
   type: list
   elements: dict
+error:
+  description: The error code of the Security Hub call that was refused, when one was.
+  returned: when Security Hub refused a call
+  type: str
+  sample: InvalidAccessException
 note:
   description: The note written.
   returned: success
@@ -107,6 +113,12 @@ stage:
   type: str
 """
 
+try:
+    from botocore.exceptions import BotoCoreError
+    from botocore.exceptions import ClientError
+except ImportError:
+    pass  # AnsibleAWSModule reports the missing SDK.
+
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_DETECTION
 from ansible_collections.secops.aws_ir.plugins.module_utils.finding.workflow import note_text
 from ansible_collections.secops.aws_ir.plugins.module_utils.finding.workflow import update
@@ -116,7 +128,14 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.modules import AwsIr
 def do(module):
     params = module.params
     note = note_text(params["ticket"], params["outcome"], params["manifest"])
-    result = update(module.actions, module.client("securityhub"), params["findings"], params["workflow_status"], note)
+    try:
+        result = update(module.actions, module.client("securityhub"), params["findings"], params["workflow_status"], note)
+    except (ClientError, BotoCoreError) as e:
+        # Telling Security Hub is not the response: a refused write-back (no permission, Security Hub not
+        # enabled) must not stop a containment; the refused call is in the actions, and a warning says so.
+        code = e.response["Error"]["Code"] if isinstance(e, ClientError) else type(e).__name__
+        module.warn(f"Security Hub was not told ({params['workflow_status']}): {code}: {e}")
+        module.exit_json(changed=module.actions.changed, note=note, error=code, updated=[], unchanged=[], unprocessed=[], left=[])
     for failed in result["unprocessed"]:
         module.warn(f"Security Hub did not update finding {failed['id']}: {failed['error_code']} {failed['error_message']}")
     module.exit_json(changed=module.actions.changed, note=note, **result)

@@ -168,3 +168,13 @@ def test_the_approval_tier_plans_records_and_announces_without_changing_anything
     announced = task_result(output, "Announce the plan")["msg"]
     assert announced[0] == f"{ticket}: containment of {instance_id} waits for a person."
     assert announced[2] == f"To contain: ansible-playbook secops.aws_ir.respond -e finding=@{tmp_path / ticket / 'finding.json'}"
+
+
+def test_a_security_hub_that_refuses_the_write_back_does_not_stop_the_response(lab, demo):
+    # Security Hub is not enabled in this account: GetFindings answers InvalidAccessException.
+    event = sample("securityhub-custom-action-event.json", demo["instance_ids"])
+    code, output = run_playbook(lab, "respond.yml", "--check", extra_vars={"finding": event})
+    assert code == 0, json.dumps(output["stats"])
+    told = role_task(output, "finding", "Tell Security Hub the response started")
+    assert told["error"] == "InvalidAccessException" and any("Security Hub was not told (NOTIFIED)" in w for w in told["warnings"])
+    assert role_task(output, "contain", "Protect, take out of service and isolate the instances")["changed"] is True
