@@ -19,14 +19,14 @@ def guardduty(fake_client, detectors, findings):
 
 def test_a_guardduty_finding_is_read_through_the_detector_and_given_its_json_names(fake_client, sample):
     wire = sample("guardduty-finding.json")
+    boto3_details = {"InstanceId": "i-0123456789abcdef0", "NetworkInterfaces": [{"Ipv6Addresses": []}]}
     as_boto3 = {"AccountId": wire["accountId"], "Id": wire["id"], "Severity": 8.0, "Type": wire["type"],
-                "Resource": {"ResourceType": "Instance", "InstanceDetails": {"InstanceId": "i-0123456789abcdef0",
-                                                                             "NetworkInterfaces": [{"Ipv6Addresses": []}]}}}
+                "Resource": {"ResourceType": "Instance", "InstanceDetails": boto3_details}}
     client = guardduty(fake_client, ["d1"], [as_boto3])
     found = service.read_guardduty(client, wire["id"], "us-east-1")
+    details = {"instanceId": "i-0123456789abcdef0", "networkInterfaces": [{"ipv6Addresses": []}]}
     assert found == {"accountId": wire["accountId"], "id": wire["id"], "severity": 8.0, "type": wire["type"],
-                     "resource": {"resourceType": "Instance", "instanceDetails": {"instanceId": "i-0123456789abcdef0",
-                                                                                 "networkInterfaces": [{"ipv6Addresses": []}]}}}
+                     "resource": {"resourceType": "Instance", "instanceDetails": details}}
     assert client.calls[-1] == ("get_findings", {"DetectorId": "d1", "FindingIds": [wire["id"]]})
 
 
