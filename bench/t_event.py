@@ -106,7 +106,7 @@ def main():
     collections = subprocess.run([str(REPO / "scripts" / "decision-environment")], capture_output=True, text=True, check=True).stdout.split()[-1]
     with tempfile.TemporaryDirectory(prefix="t-event-") as workdir:
         for count in args.sizes:
-            runs = [measure_once(count, collections, workdir) for _ in range(args.repeat)]
+            runs = [measure_once(count, collections, workdir) for _repetition in range(args.repeat)]
             for run in runs:
                 print(json.dumps(run))
             print(f"N={count}: T_event median {statistics.median(r['t_event_s'] for r in runs):.2f} s "
