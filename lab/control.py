@@ -21,6 +21,7 @@ class ControlApi:
             ("POST", "/_lab/reset"): self._reset,
             ("GET", "/_lab/config"): lambda request: self.lab.config.snapshot(),
             ("POST", "/_lab/config"): self._configure,
+            ("POST", "/_lab/guardduty/findings"): self._plant_guardduty,
         }
 
     def __call__(self, environ, start_response):
@@ -46,6 +47,16 @@ class ControlApi:
         del request
         self.lab.reset()
         return {"ok": True}
+
+    def _plant_guardduty(self, request):
+        """Hold GuardDuty findings ({"findings": [finding, ...]}, GuardDuty wire JSON) for GetFindings."""
+        try:
+            findings = json.loads(request.get_data() or b"{}").get("findings")
+        except (ValueError, AttributeError) as error:
+            raise ValueError(f"body is not a JSON object: {error}") from error
+        if not isinstance(findings, list):
+            raise ValueError('body must be {"findings": [GuardDuty finding, ...]}')
+        return {"planted": [self.lab.findings.guardduty.plant(f) for f in findings]}
 
     def _configure(self, request):
         try:

@@ -102,3 +102,7 @@ class Lab:
     def configure(self, **config):
         """Merge configuration, e.g. configure(throttle={"fraction": 1.0}) or configure(faults=[...])."""
         return control(self.endpoint_url, "POST", "config", config)
+
+    def plant_guardduty_findings(self, findings):
+        """Hold GuardDuty findings (wire JSON, under their detector) for GuardDuty GetFindings; returns their ids."""
+        return control(self.endpoint_url, "POST", "guardduty/findings", {"findings": findings})["planted"]

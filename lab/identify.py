@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
+from lab.rest_json import REST_JSON_SERVICES, operation
 from lab.s3_actions import s3_action, s3_bucket_and_key
 
 _SCOPE = re.compile(r"Credential=([^/,\s]+)/[^/]+/([^/]+)/([^/]+)/aws4_request")
@@ -24,7 +25,7 @@ class Call:
 
     service: str
     action: str
-    protocol: str  # "ec2", "query", "json" or "rest-xml"
+    protocol: str  # "ec2", "query", "json", "rest-json" or "rest-xml"
     region: str
     access_key: str
     params: dict = field(default_factory=dict)
@@ -89,6 +90,17 @@ def _json_call(environ, body, base):
     return Call(service, action, "json", base.region, base.access_key, params, base.method, base.query, base.user_agent, base.amz_headers)
 
 
+def _rest_json_call(environ, body, base):
+    action, path_params = operation(base.service, base.method, environ.get("PATH_INFO", ""))
+    try:
+        params = json.loads(body or b"{}")
+    except ValueError:
+        params = {}
+    params = dict(params if isinstance(params, dict) else {}, **path_params)
+    return Call(base.service, action or "Unknown", "rest-json", base.region, base.access_key, params, base.method, base.query,
+                base.user_agent, base.amz_headers)
+
+
 def _query_call(form, base):
     params = {key: value for key, value in form.items() if key not in ("Action", "Version")}
     service = base.service
@@ -117,6 +129,8 @@ def identify(environ):
     if signing_name == "s3":
         return _s3_call(environ, query, base)
     body = read_body(environ)
+    if signing_name in REST_JSON_SERVICES:
+        return _rest_json_call(environ, body, base)
     if environ.get("HTTP_X_AMZ_TARGET"):
         return _json_call(environ, body, base)
     form = dict(query)

@@ -1,10 +1,11 @@
-"""The WSGI middleware in front of moto: control API, request log, injected errors, SSM emulator."""
+"""The WSGI middleware in front of moto: control API, request log, injected errors, SSM and findings emulators."""
 import logging
 import time
 from http import HTTPStatus
 
 from lab import corrections
 from lab.control import ControlApi
+from lab.findings import FindingsError
 from lab.identify import identify
 from lab.ssm.errors import SsmError
 from lab.wire import error_code_of, error_response, json_response, with_request_id
@@ -60,6 +61,8 @@ class LabMiddleware:
         """(status, headers, body) for an AWS request that is not failed on purpose."""
         if call.service == "ssm" and self.lab.ssm.handles(call.action):
             return self._ssm(call)
+        if self.lab.findings.handles(call):
+            return self._findings(call)
         corrected = corrections.before(call)
         if corrected:
             return corrected
@@ -72,6 +75,12 @@ class LabMiddleware:
             return json_response(self.lab.ssm.dispatch(call))
         except SsmError as error:
             return error_response("json", error.code, error.message, 400)
+
+    def _findings(self, call):
+        try:
+            return json_response(self.lab.findings.dispatch(call), content_type="application/json")
+        except FindingsError as error:
+            return error_response("rest-json", error.code, error.message, error.status)
 
     def _moto(self, environ):
         captured = {}

@@ -13,6 +13,8 @@ THROTTLE = {
     "ec2": ("RequestLimitExceeded", 503, "Request limit exceeded."),
     "query": ("Throttling", 400, "Rate exceeded"),
     "json": ("ThrottlingException", 400, "Rate exceeded"),
+    # GuardDuty and Security Hub (REST-JSON) answer throttling with 429 TooManyRequestsException.
+    "rest-json": ("TooManyRequestsException", 429, "Rate exceeded"),
     "rest-xml": ("SlowDown", 503, "Please reduce your request rate."),
 }
 
@@ -42,8 +44,10 @@ def _s3_body(code, message, request_id):
 def error_response(protocol, code, message, status, method="POST"):
     """(status, headers, body bytes) of an AWS error in the request's protocol."""
     request_id = str(uuid.uuid4())
-    if protocol == "json":
+    if protocol in ("json", "rest-json"):
         headers = [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-RequestId", request_id)]
+        if protocol == "rest-json":
+            headers = [("Content-Type", "application/json"), ("x-amzn-RequestId", request_id), ("x-amzn-ErrorType", code)]
         body = json.dumps({"__type": code, "message": message})
     elif protocol == "ec2":
         headers = [("Content-Type", "text/xml;charset=UTF-8")]
@@ -59,10 +63,10 @@ def error_response(protocol, code, message, status, method="POST"):
     return status, headers + [("Content-Length", str(len(data)))], data
 
 
-def json_response(payload, status=200):
-    """(status, headers, body bytes) of a successful JSON-protocol answer."""
+def json_response(payload, status=200, content_type="application/x-amz-json-1.1"):
+    """(status, headers, body bytes) of a successful JSON-protocol (or, with application/json, REST-JSON) answer."""
     data = json.dumps(payload).encode("utf-8")
-    headers = [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-RequestId", str(uuid.uuid4()))]
+    headers = [("Content-Type", content_type), ("x-amzn-RequestId", str(uuid.uuid4()))]
     return status, headers + [("Content-Length", str(len(data)))], data
 
 

@@ -15,6 +15,8 @@ EVIDENCE_TAG_VALUE = "Yes"
 ROLE_TAG_KEY = "IncidentResponseRole"
 
 # Stages of the workflow, in the order respond.yml runs them; each module reports one.
+# Detection (the finding the response starts from) comes first when there is a finding.
+STAGE_DETECTION = "detection"
 STAGE_PREFLIGHT = "preflight"
 STAGE_CONTAINMENT = "containment"
 STAGE_VOLATILE = "volatile_capture"

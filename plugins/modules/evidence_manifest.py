@@ -190,6 +190,7 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.case_report
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_MANIFEST
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_PREFLIGHT
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket import validate_bucket_name
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.store import retention_days_problem
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.store import put_record
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.store import read_current
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.store import retention
@@ -206,8 +207,6 @@ except ImportError:
 
 # S3 user metadata that ties a report to the manifest version it was rendered from.
 REPORT_SOURCE_METADATA = "manifest-version-id"
-# S3 accepts retention periods of up to 100 years.
-MAX_RETENTION_DAYS = 36500
 _CONTENT_TYPES = {REPORT_HTML: "text/html; charset=utf-8", REPORT_MARKDOWN: "text/markdown; charset=utf-8"}
 
 
@@ -372,8 +371,9 @@ def main():
         local_dir=dict(type="path"),
     )
     module = AwsIrModule(stage=STAGE_MANIFEST, argument_spec=argument_spec, supports_check_mode=True)
-    if not 1 <= module.params["object_lock_retention_days"] <= MAX_RETENTION_DAYS:
-        module.fail_json(msg=f"object_lock_retention_days {module.params['object_lock_retention_days']} is not between 1 and {MAX_RETENTION_DAYS}")
+    problem = retention_days_problem(module.params["object_lock_retention_days"])
+    if problem:
+        module.fail_json(msg=problem)
     model.require_jsonschema(module)
     module.run(do, "the evidence manifest could not be written")
 

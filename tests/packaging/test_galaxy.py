@@ -43,11 +43,11 @@ def test_the_tarball_leaves_out_what_only_works_in_the_repository(members):
     assert sorted(name for name in members if name.startswith(NOT_SHIPPED) or name == ".venv" or "/.venv/" in name) == []
 
 
-def test_the_manifest_names_the_collection_and_its_dependency(collection_tarball):
+def test_the_manifest_names_the_collection_and_its_dependencies(collection_tarball):
     with tarfile.open(collection_tarball) as archive:
         info = json.load(archive.extractfile("MANIFEST.json"))["collection_info"]
     assert (info["namespace"], info["name"], info["version"]) == ("secops", "aws_ir", galaxy()["version"])
-    assert info["dependencies"] == {"amazon.aws": galaxy()["dependencies"]["amazon.aws"]}
+    assert info["dependencies"] == {name: galaxy()["dependencies"][name] for name in ("amazon.aws", "community.aws")}
     assert info["license"] == ["GPL-3.0-or-later"] and {"security", "cloud"} <= set(info["tags"])
 
 

@@ -51,9 +51,10 @@ def render(manifest, source):
 
 
 def build(manifest, source):
-    """The report as report_format blocks: a one-page summary for whoever reads only that, then the detail."""
+    """The report as report_format blocks: the finding it started from, a one-page summary for whoever reads only that, then the detail."""
     items = case_facts.needs_a_person(manifest)
     blocks = [("title", f"Case report {manifest['ticket']['raw']}"), _banner(manifest["runs"][-1], items)]
+    blocks += _findings(manifest.get("findings") or [])
     stages = _stages(manifest)
     blocks += _at_a_glance(manifest, items)
     blocks += _summary(manifest, stages)
@@ -137,6 +138,18 @@ def _at_a_glance(manifest, items):
     open_items = [f"{', '.join(ids)}: {sentence}{' (and alike for each)' if alike else ''}" for sentence, ids, alike in items] or ["Nothing recorded."]
     return [("heading", "At a glance", "glance"), ("facts", facts), ("subheading", "Still needs a person"), ("bullets", open_items),
             ("pagebreak",)]
+
+
+def _findings(findings):
+    """The findings the response started from: what was detected, where, how severe, and where its JSON is kept."""
+    if not findings:
+        return []
+    rows = [[f["source"], Code(f["id"]), f["severity"]["label"] + (f" ({f['severity']['score']})" if f["severity"].get("score") is not None else ""),
+             ", ".join(f["types"]), f["title"], Code(f"{f['account_id']} {f['region']}"), Code(", ".join(f["instance_ids"])),
+             Code(f["artifact"]["s3_uri"]), Code(f["artifact"]["sha256"])] for f in findings]
+    return [("heading", "Finding", "finding"),
+            ("para", "The response started from these findings; each finding's JSON is the case's first artifact."),
+            ("table", "findings", ["Source", "Finding", "Severity", "Type", "Title", "Account, Region", "Instances", "Artifact", "SHA-256"], rows)]
 
 
 def _stages(manifest):

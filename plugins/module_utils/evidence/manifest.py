@@ -152,17 +152,30 @@ def _merge_snapshots(recorded, seen):
             _merge_snapshots(known.setdefault("copies", []), snapshot["copies"])
 
 
+def _finding_identity(finding):
+    return finding["source"], finding["id"], finding["artifact"]["s3_uri"], finding["artifact"].get("version_id")
+
+
+def _merge_findings(recorded, seen):
+    """Add the findings (finding_evidence's summaries) not yet recorded; a finding updated since is a new entry."""
+    known = {_finding_identity(f) for f in recorded}
+    recorded.extend(f for f in seen if _finding_identity(f) not in known)
+
+
 def merge(manifest, stage_results):
     """A copy of manifest with the stage results merged in.
 
     stage_results: module results, each with "stage", "actions" (action records)
     and "instances" (per-instance entries with any of preflight facts,
-    state_before, artifacts, snapshots, outcome, warnings).
+    state_before, artifacts, snapshots, outcome, warnings); the detection stage's
+    also with "findings", recorded in the manifest's findings list.
     """
     merged = copy.deepcopy(manifest)
     for result in stage_results:
         stage = result["stage"]
         merged["actions"].extend(redact(result.get("actions", [])))
+        if result.get("findings"):
+            _merge_findings(merged.setdefault("findings", []), redact(result["findings"]))
         for entry in redact(result.get("instances", [])):
             _merge_instance(_instance(merged, entry["instance_id"]), stage, entry)
     for action in merged["actions"]:
@@ -186,7 +199,7 @@ def follows(older, newer):
     """What newer changed or dropped of what older recorded, against the merge rules (list of str, empty when none).
 
     Allowed: appended runs (at least one: every written version adds its run),
-    actions, instances, artifacts, snapshots and warnings; a first state before
+    actions, findings, instances, artifacts, snapshots and warnings; a first state before
     the response or first preflight facts; a snapshot's state and progress; a
     stage outcome replaced by another. Everything else older recorded must be
     in newer unchanged.
@@ -198,6 +211,8 @@ def follows(older, newer):
         problems.append("adds no run: every version evidence_manifest writes records its run")
     problems += _kept_prefix("actions", older["actions"], newer["actions"],
                              describe=lambda a: f"{a.get('action')} on {a.get('target')} at {a.get('time')}")
+    problems += _kept_prefix("findings", older.get("findings", []), newer.get("findings", []),
+                             describe=lambda f: f"{f.get('source')} finding {f.get('id')}")
     for instance_id, before in older["instances"].items():
         after = newer["instances"].get(instance_id)
         if after is None:

@@ -56,6 +56,29 @@ _ARTIFACT = {
 
 _TAGS = {"type": "object", "additionalProperties": {"type": "string"}}
 
+_FINDING = {
+    "description": "A finding the response started from (finding_evidence), in the order received; its JSON is the artifact.",
+    "type": "object",
+    "required": ["source", "id", "account_id", "region", "severity", "types", "title", "instance_ids", "artifact"],
+    "properties": {
+        "source": {"enum": ["guardduty", "securityhub"]},
+        "id": {"type": "string", "minLength": 1},
+        "arn": _NULLABLE_STR,
+        "product_arn": _NULLABLE_STR,
+        "account_id": {"type": "string", "pattern": r"^\d{12}$"},
+        "region": {"type": "string"},
+        "severity": {"type": "object", "required": ["label"], "properties": {
+            "label": {"enum": ["INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"]}, "score": {"type": ["number", "null"]}}},
+        "types": {"type": "array", "items": {"type": "string"}},
+        "title": {"type": "string"},
+        "created_at": _NULLABLE_STR,
+        "updated_at": _NULLABLE_STR,
+        "event": {"type": ["object", "null"]},
+        "instance_ids": {"type": "array", "items": {"type": "string"}},
+        "artifact": _ARTIFACT,
+    },
+}
+
 _COPY = {
     "type": "object",
     "required": ["snapshot_id", "source_snapshot_id", "region", "state", "kms_key_id", "tags", "shared_with"],
@@ -178,6 +201,7 @@ SCHEMA = {
         },
         "runs": {"type": "array", "minItems": 1, "items": _RUN},
         "actions": {"type": "array", "items": _ACTION},
+        "findings": {"type": "array", "items": _FINDING},
         "instances": {"type": "object", "patternProperties": {"^i-[0-9a-f]+$": _INSTANCE}, "additionalProperties": False},
     },
 }

@@ -20,6 +20,16 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.artifacts import s3_uri
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket import object_lock_configuration
 
+# S3 accepts Object Lock retention periods of up to 100 years.
+MAX_RETENTION_DAYS = 36500
+
+
+def retention_days_problem(days):
+    """What is wrong with object_lock_retention_days (str), or None."""
+    if not 1 <= days <= MAX_RETENTION_DAYS:
+        return f"object_lock_retention_days {days} is not between 1 and {MAX_RETENTION_DAYS}"
+    return None
+
 
 def sha256_hex(data):
     return hashlib.sha256(data).hexdigest()
@@ -48,8 +58,9 @@ def retention(client, bucket, mode, days, now=None):
     return {"mode": mode, "retain_until_date": until.isoformat(timespec="seconds").replace("+00:00", "Z"), "until": until}
 
 
-def put_record(log, client, bucket, key, body, content_type, lock, metadata=None):
-    """PutObject of body with its SHA-256 checksum and the retention lock (or None), recorded in log.
+def put_record(log, client, bucket, key, body, content_type, lock, metadata=None, instance_ids=None):
+    """PutObject of body with its SHA-256 checksum and the retention lock (or None), recorded in log
+    (as concerning instance_ids, by default none).
 
     Returns (version_id, sha256 hex); version_id is None in check mode.
     """
@@ -66,6 +77,6 @@ def put_record(log, client, bucket, key, body, content_type, lock, metadata=None
         parameters.update(ObjectLockMode=lock["mode"], ObjectLockRetainUntilDate=lock["until"])
     recorded = {k: v for k, v in parameters.items() if k not in ("Body", "ObjectLockRetainUntilDate")}
     recorded.update(ContentLength=len(body), ObjectLockRetainUntilDate=lock and lock["retain_until_date"])
-    response = log.call(client, "s3", "PutObject", s3_uri(bucket, key), parameters, recorded=recorded,
+    response = log.call(client, "s3", "PutObject", s3_uri(bucket, key), parameters, instance_ids=instance_ids, recorded=recorded,
                         after_from=lambda r: {"version_id": r.get("VersionId"), "sha256": digest})
     return (response or {}).get("VersionId"), digest

@@ -1,0 +1,145 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the secops.aws_ir project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: finding_evidence
+version_added: 1.1.0
+short_description: Keep the finding a response starts from as the case's first artifact
+description:
+  - Writes each finding (as M(secops.aws_ir.finding_info) returned it) to the evidence bucket,
+    C(<normalised ticket>/finding/<source>-<finding id>.json), the finding exactly as received in
+    canonical JSON (sorted keys, two-space indent), with its SHA-256 checksum and, where the bucket has
+    Object Lock, a retention. The object is read back and its size, SHA-256 and C(VersionId) recorded.
+  - Its result is a stage result for M(secops.aws_ir.evidence_manifest) (stage C(detection)); each
+    finding's artifact comes first among the artifacts of every instance it names, and the manifest's
+    C(findings) list holds each finding's summary, which opens the case report.
+  - Idempotent; a finding whose object already holds the same bytes is not written again. An updated
+    finding (same id, new content) becomes a new version of the same key. Check mode writes nothing and
+    returns the artifacts that would be written (no C(version_id)).
+  - AWS APIs called; S3 C(GetObject), C(GetObjectLockConfiguration), C(PutObject).
+author:
+  - secops.aws_ir developers (@secops)
+options:
+  bucket:
+    description: The evidence bucket (checked by M(secops.aws_ir.incident_preflight) first).
+    type: str
+    required: true
+  findings:
+    description: The findings to keep, RV(secops.aws_ir.finding_info#module:findings) of M(secops.aws_ir.finding_info).
+    type: list
+    elements: dict
+    required: true
+  object_lock_mode:
+    description: Object Lock retention mode of each finding's object (when the bucket has Object Lock).
+    type: str
+    choices: [GOVERNANCE, COMPLIANCE]
+    default: GOVERNANCE
+  object_lock_retention_days:
+    description: Object Lock retention of each finding's object, in days, 1 to 36500.
+    type: int
+    default: 365
+extends_documentation_fragment:
+  - secops.aws_ir.ticket
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Keep the finding as the first artifact of the case
+  secops.aws_ir.finding_evidence:
+    bucket: aws-ir-evidence-123456789012-us-east-1
+    ticket: "{{ detection.ticket }}"
+    findings: "{{ detection.findings }}"
+  register: finding_evidence_result
+"""
+
+RETURN = r"""
+findings:
+  description: Per finding, what the manifest records of it (C(findings) of the manifest).
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    source:
+      description: C(guardduty) or C(securityhub).
+      type: str
+    id:
+      description: The finding's id.
+      type: str
+    instance_ids:
+      description: The instances it names.
+      type: list
+      elements: str
+    artifact:
+      description: C(kind) (C(finding)), C(bucket), C(key), C(s3_uri), C(version_id), C(size_bytes), C(sha256) (hex, of the bytes in S3).
+      type: dict
+instances:
+  description: Per instance named, C(instance_id) and C(artifacts) (its findings' artifacts), for the manifest.
+  returned: success
+  type: list
+  elements: dict
+actions:
+  description: The C(PutObject) calls made (or planned in check mode), as action records.
+  returned: always
+  type: list
+  elements: dict
+stage:
+  description: The workflow stage, C(detection).
+  returned: always
+  type: str
+"""
+
+from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_DETECTION
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket import validate_bucket_name
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.store import retention_days_problem
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.store import retention
+from ansible_collections.secops.aws_ir.plugins.module_utils.finding.artifact import preserve
+from ansible_collections.secops.aws_ir.plugins.module_utils.finding.artifact import summary
+from ansible_collections.secops.aws_ir.plugins.module_utils.modules import AwsIrModule
+from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import DEFAULT_TICKET_PATTERN
+from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import normalize_ticket
+from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import validate_ticket
+
+
+def instance_entries(recorded):
+    """Per instance named, its findings' artifacts, in the order the findings and instances were given."""
+    entries = {}
+    for finding in recorded:
+        for instance_id in finding["instance_ids"]:
+            entries.setdefault(instance_id, {"instance_id": instance_id, "artifacts": []})["artifacts"].append(finding["artifact"])
+    return list(entries.values())
+
+
+def do(module):
+    params = module.params
+    ticket = normalize_ticket(validate_ticket(params["ticket"], params["ticket_pattern"]))
+    bucket = validate_bucket_name(params["bucket"])
+    client = module.client("s3")
+    lock = retention(client, bucket, params["object_lock_mode"], params["object_lock_retention_days"])
+    recorded = [summary(f, preserve(module.actions, client, bucket, ticket, f, lock)) for f in params["findings"]]
+    module.exit_json(changed=module.actions.changed, findings=recorded, instances=instance_entries(recorded))
+
+
+def main():
+    argument_spec = dict(
+        bucket=dict(type="str", required=True),
+        findings=dict(type="list", elements="dict", required=True),
+        ticket=dict(type="str", required=True),
+        ticket_pattern=dict(type="str", default=DEFAULT_TICKET_PATTERN),
+        object_lock_mode=dict(type="str", choices=["GOVERNANCE", "COMPLIANCE"], default="GOVERNANCE"),
+        object_lock_retention_days=dict(type="int", default=365),
+    )
+    module = AwsIrModule(stage=STAGE_DETECTION, argument_spec=argument_spec, supports_check_mode=True)
+    problem = retention_days_problem(module.params["object_lock_retention_days"])
+    if problem:
+        module.fail_json(msg=problem)
+    module.run(do, "the finding could not be kept in the evidence bucket")
+
+
+if __name__ == "__main__":
+    main()
