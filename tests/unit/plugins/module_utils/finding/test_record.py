@@ -106,7 +106,7 @@ def test_the_case_report_opens_with_the_finding(sample):
                          "check_mode": False, "actor": {"arn": "a", "account": "123456789012"}, "controller": {"host": "h"}}]
     blocks = build(manifest, {"s3_uri": "s3://b/GD-1/manifest.json", "version_id": "v", "sha256": "b" * 64})
     headings = [b[1] for b in blocks if b[0] == "heading"]
-    assert headings[:2] == ["Finding", "Summary"]
+    assert headings[:2] == ["Finding", "At a glance"]
     [table] = [b for b in blocks if b[0] == "table" and b[1] == "findings"]
     assert table[3][0][:3] == ["guardduty", "6ac6b1fd2b3e8e1c5a7d4f0e9b2c3a41", "HIGH (8.0)"]
 
