@@ -10,6 +10,7 @@ detector (GuardDuty API Reference, CreateDetector), so ListDetectors finds it.
 Security Hub: GetFindings filtered on the finding's Id.
 """
 
+from ansible_collections.secops.aws_ir.plugins.module_utils.common import NotFoundError
 from ansible_collections.secops.aws_ir.plugins.module_utils.finding.shapes import FindingError
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import paginate
 
@@ -21,7 +22,7 @@ def read_guardduty(client, finding_id, region):
         raise FindingError(f"finding_id {finding_id!r}: GuardDuty has no detector in Region {region} (ListDetectors)")
     found = client.get_findings(aws_retry=True, DetectorId=detectors[0], FindingIds=[finding_id]).get("Findings", [])
     if not found:
-        raise FindingError(f"finding_id {finding_id!r}: GuardDuty detector {detectors[0]} in Region {region} has no such finding (GetFindings)")
+        raise NotFoundError(f"finding_id {finding_id!r}: no such finding in GuardDuty detector {detectors[0]} in {{where}} (GetFindings)", region=region)
     finding_shape = client.meta.service_model.operation_model("GetFindings").output_shape.members["Findings"].member
     return wire_names(finding_shape, found[0])
 
@@ -30,7 +31,7 @@ def read_securityhub(client, finding_id, region):
     """The ASFF finding (dict); FindingError when Security Hub has none with that Id."""
     found = client.get_findings(aws_retry=True, Filters={"Id": [{"Value": finding_id, "Comparison": "EQUALS"}]}).get("Findings", [])
     if not found:
-        raise FindingError(f"finding_id {finding_id!r}: Security Hub in Region {region} has no finding with that Id (GetFindings)")
+        raise NotFoundError(f"finding_id {finding_id!r}: no such finding in Security Hub in {{where}} (GetFindings)", region=region)
     return found[0]
 
 

@@ -3,6 +3,8 @@
 import boto3
 import pytest
 
+from ansible_collections.secops.aws_ir.plugins.module_utils.common import NotFoundError
+
 from ansible_collections.secops.aws_ir.plugins.module_utils.finding import service
 from ansible_collections.secops.aws_ir.plugins.module_utils.finding.shapes import FindingError
 
@@ -30,13 +32,14 @@ def test_a_guardduty_finding_is_read_through_the_detector_and_given_its_json_nam
     assert client.calls[-1] == ("get_findings", {"DetectorId": "d1", "FindingIds": [wire["id"]]})
 
 
-@pytest.mark.parametrize("detectors, findings, words", [
-    ([], [], "GuardDuty has no detector in Region us-east-1"),
-    (["d1"], [], "detector d1 in Region us-east-1 has no such finding"),
+@pytest.mark.parametrize("detectors, findings, error, words", [
+    ([], [], FindingError, "GuardDuty has no detector in Region us-east-1"),
+    (["d1"], [], NotFoundError, "no such finding in GuardDuty detector d1 in account 123456789012, Region us-east-1"),
 ])
-def test_a_guardduty_finding_that_cannot_be_read_names_why(fake_client, detectors, findings, words):
-    with pytest.raises(FindingError, match=words):
+def test_a_guardduty_finding_that_cannot_be_read_names_why(fake_client, detectors, findings, error, words):
+    with pytest.raises(error) as raised:
         service.read_guardduty(guardduty(fake_client, detectors, findings), "f1", "us-east-1")
+    assert words in getattr(raised.value, "located", lambda *where: str(raised.value))("123456789012", "eu-west-1")
 
 
 def test_a_security_hub_finding_is_read_by_its_id(fake_client, sample):
@@ -44,5 +47,6 @@ def test_a_security_hub_finding_is_read_by_its_id(fake_client, sample):
     client = fake_client(get_findings={"Findings": [asff]})
     assert service.read_securityhub(client, asff["Id"], "us-east-1") == asff
     assert client.calls == [("get_findings", {"Filters": {"Id": [{"Value": asff["Id"], "Comparison": "EQUALS"}]}})]
-    with pytest.raises(FindingError, match="Security Hub in Region us-east-1 has no finding with that Id"):
+    with pytest.raises(NotFoundError) as raised:
         service.read_securityhub(fake_client(get_findings={"Findings": []}), asff["Id"], "us-east-1")
+    assert raised.value.located("123456789012", "eu-west-1").endswith("no such finding in Security Hub in account 123456789012, Region us-east-1 (GetFindings)")
