@@ -147,7 +147,10 @@ def _merge_snapshots(recorded, seen):
             by_id[snapshot["snapshot_id"]] = known
         else:
             known.update(state=snapshot.get("state"), progress=snapshot.get("progress"))
-            known.update({k: snapshot[k] for k in ("end_time", "lock") if snapshot.get(k) is not None})
+            if snapshot.get("lock"):
+                known["lock"] = snapshot["lock"]
+            if snapshot.get("end_time") and not known.get("end_time"):  # recorded once, by the first run that saw the copy completed
+                known["end_time"] = snapshot.get("end_time")
             if "shared_with" in snapshot:
                 known["shared_with"] = sorted(set(known.get("shared_with", [])) | set(snapshot["shared_with"]))
         if snapshot.get("copies"):
