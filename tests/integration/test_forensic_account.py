@@ -154,3 +154,25 @@ def test_a_failed_forensic_copy_leaves_containment_and_originals_and_a_rerun_com
     assert [r["action"] for r in mutating(lab.requests()) if r["action"] in ("CopySnapshot", "CreateSnapshots")] == ["CopySnapshot"] * 2
     recorded = forensic_copies(manifest_of(lab, demo), instance_id)
     assert sorted(c["copied_from"] for c in recorded.values()) == shared
+
+
+def test_lock_originals_locks_the_originals_in_the_compromised_account_too(lab, demo, keys):
+    lock = {"mode": "governance", "duration_days": 7}
+    code, output = run_playbook(lab, "respond.yml", extra_vars={"ticket": TICKET, "copy_to": copy_to(keys, lock=lock, lock_originals=True)})
+    assert code == 0, json.dumps(output["stats"])
+    instance_id = demo["compromised_instance_id"]
+    snapshots = manifest_of(lab, demo)["instances"][instance_id]["snapshots"]
+    ec2 = aws(lab, "ec2")
+    locked = {s["SnapshotId"]: s for s in ec2.describe_locked_snapshots(SnapshotIds=[s["snapshot_id"] for s in snapshots])["Snapshots"]}
+    for snapshot in snapshots:
+        assert (locked[snapshot["snapshot_id"]]["LockState"], locked[snapshot["snapshot_id"]]["LockDuration"]) == ("governance", 7)
+        assert (snapshot["lock"]["mode"], snapshot["lock"]["duration_days"]) == ("governance", 7)
+        with pytest.raises(Exception, match="SnapshotLocked"):
+            ec2.delete_snapshot(SnapshotId=snapshot["snapshot_id"])
+
+
+def test_check_mode_plans_the_forensic_copies_and_changes_nothing(lab, demo, keys):
+    code, output = run_playbook(lab, "respond.yml", "--check", extra_vars={"ticket": TICKET, "copy_to": copy_to(keys)})
+    assert code == 0, json.dumps(output["stats"])
+    assert [r["action"] for r in mutating(lab.requests())] == []
+    assert forensic(lab, "ec2").describe_snapshots(Filters=[{"Name": "tag:IncidentTicket", "Values": [TICKET]}])["Snapshots"] == []
