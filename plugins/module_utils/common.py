@@ -26,6 +26,7 @@ STAGES = (STAGE_PREFLIGHT, STAGE_CONTAINMENT, STAGE_VOLATILE, STAGE_SNAPSHOT, ST
 # (playbooks/analyze.yml), and the auditor's read-only check (playbooks/verify.yml).
 STAGE_RELEASE = "release"
 STAGE_ANALYSIS = "analysis"
+STAGE_REPLICATION = "replication"
 STAGE_VERIFY = "verify"
 
 

@@ -181,3 +181,14 @@ def test_connection_tracking_timeouts_are_refused_on_a_xen_instance_type(aws, la
     _instance_id, interface_id = _interface(aws, launch, instance_type="t2.micro")
     assert error_code(lambda: ec2.modify_network_interface_attribute(
         NetworkInterfaceId=interface_id, ConnectionTrackingSpecification={"TcpEstablishedTimeout": 60})) == "UnsupportedOperation"
+
+
+# --- S3 bucket owner condition ---
+
+def test_a_request_naming_another_expected_bucket_owner_is_refused(aws, forensic):
+    forensic("s3").create_bucket(Bucket="aws-ir-evidence-forensic")
+    s3 = forensic("s3")
+    s3.head_bucket(Bucket="aws-ir-evidence-forensic", ExpectedBucketOwner=FORENSIC_ACCOUNT)
+    assert error_code(lambda: s3.head_bucket(Bucket="aws-ir-evidence-forensic", ExpectedBucketOwner=COMPROMISED_ACCOUNT)) == "403"
+    assert error_code(lambda: aws("s3").put_object(Bucket="aws-ir-evidence-forensic", Key="k", Body=b"x",
+                                                    ExpectedBucketOwner=COMPROMISED_ACCOUNT)) == "AccessDenied"

@@ -55,15 +55,19 @@ def validate_forensic(copy_to):
         if copy_to.get("remove_intermediate"):
             raise copies.CopyError("copy_to.remove_intermediate needs copy_to.role_arn: without a forensic copy the shared copy is the only one")
         return
-    match = _ROLE_ARN.match(role_arn)
-    if not match:
-        raise copies.CopyError(f"copy_to.role_arn: {role_arn!r} is not an IAM role ARN (arn:aws:iam::<account id>:role/<name>)")
-    if match.group(1) != str(copy_to.get("account_id")):
-        raise copies.CopyError(f"copy_to.role_arn {role_arn!r} is a role of account {match.group(1)}, "
-                               f"not of copy_to.account_id {copy_to.get('account_id')!r}")
+    validate_role(role_arn, copy_to.get("account_id"))
     if not copy_to.get("forensic_kms_key_id"):
         raise copies.CopyError("copy_to.forensic_kms_key_id is required with copy_to.role_arn: the forensic account's copies are "
                                "encrypted under its own customer managed key")
+
+
+def validate_role(role_arn, account_id):
+    """Raise CopyError unless role_arn is an IAM role ARN of account_id."""
+    match = _ROLE_ARN.match(role_arn)
+    if not match:
+        raise copies.CopyError(f"copy_to.role_arn: {role_arn!r} is not an IAM role ARN (arn:aws:iam::<account id>:role/<name>)")
+    if match.group(1) != str(account_id):
+        raise copies.CopyError(f"copy_to.role_arn {role_arn!r} is a role of account {match.group(1)}, not of copy_to.account_id {account_id!r}")
 
 
 def session_name(ticket):
