@@ -176,3 +176,28 @@ def test_check_mode_plans_the_forensic_copies_and_changes_nothing(lab, demo, key
     assert code == 0, json.dumps(output["stats"])
     assert [r["action"] for r in mutating(lab.requests())] == []
     assert forensic(lab, "ec2").describe_snapshots(Filters=[{"Name": "tag:IncidentTicket", "Values": [TICKET]}])["Snapshots"] == []
+
+
+def test_verify_checks_the_forensic_side_and_names_a_copy_unlocked_or_gone(lab, demo, keys):
+    code, output = run_playbook(lab, "respond.yml", extra_vars={"ticket": TICKET, "copy_to": copy_to(keys, lock={"mode": "governance",
+                                                                                                                  "duration_days": 3})})
+    assert code == 0, json.dumps(output["stats"])
+    code, output = run_playbook(lab, "verify.yml", extra_vars={"ticket": TICKET, "forensic_role_arn": ROLE_ARN})
+    assert code == 0, task_result(output, "secops.aws_ir.verify : Verify the manifest's hash chain, every artifact and every snapshot")["msg"]
+    # Without the role the recorded copies cannot be checked: verify says so instead of passing.
+    code, output = run_playbook(lab, "verify.yml", extra_vars={"ticket": TICKET})
+    assert code != 0
+    assert "give forensic_role_arn to check them" in task_result(output, "secops.aws_ir.verify : Verify the manifest's hash chain, "
+                                                                          "every artifact and every snapshot")["msg"]
+    # Someone in the forensic account lifts the governance lock of one copy and deletes another.
+    [first, second] = sorted(forensic_copies(manifest_of(lab, demo), demo["compromised_instance_id"]).values(), key=lambda c: c["snapshot_id"])
+    ec2 = forensic(lab, "ec2")
+    ec2.unlock_snapshot(SnapshotId=first["snapshot_id"])
+    ec2.unlock_snapshot(SnapshotId=second["snapshot_id"])
+    ec2.delete_snapshot(SnapshotId=second["snapshot_id"])
+    code, output = run_playbook(lab, "verify.yml", extra_vars={"ticket": TICKET, "forensic_role_arn": ROLE_ARN})
+    assert code != 0
+    message = task_result(output, "secops.aws_ir.verify : Verify the manifest's hash chain, every artifact and every snapshot")["msg"]
+    assert f"{first['snapshot_id']}: is not locked any more (recorded governance until" in message
+    assert f"{second['snapshot_id']}: no longer exists in the forensic account {FORENSIC_ACCOUNT}" in message
+    assert "2 discrepancies" in message

@@ -51,6 +51,8 @@ def test_every_artifact_and_manifest_version_is_in_the_forensic_bucket_with_its_
     source_versions = aws(lab, "s3").list_object_versions(Bucket=demo["bucket"], Prefix=f"{TICKET}/manifest.json")["Versions"]
     copied_versions = s3.list_object_versions(Bucket=forensic_bucket, Prefix=f"{TICKET}/manifest.json")["Versions"]
     assert len(copied_versions) == len(source_versions) >= 1
+    code, output = run_playbook(lab, "verify.yml", extra_vars={"ticket": TICKET, "forensic_role_arn": ROLE_ARN})
+    assert code == 0, json.dumps(output["stats"])
     lab.clear_requests()
     code, output = run_playbook(lab, "respond.yml", extra_vars={"ticket": TICKET, "copy_to": copy_to(), "capture_volatile": True})
     assert code == 0, json.dumps(output["stats"])
