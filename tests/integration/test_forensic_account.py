@@ -201,3 +201,22 @@ def test_verify_checks_the_forensic_side_and_names_a_copy_unlocked_or_gone(lab, 
     assert f"{first['snapshot_id']}: is not locked any more (recorded governance until" in message
     assert f"{second['snapshot_id']}: no longer exists in the forensic account {FORENSIC_ACCOUNT}" in message
     assert "2 discrepancies" in message
+
+
+def test_analyze_works_from_the_forensic_accounts_own_copies_and_creates_the_volumes_there(lab, demo, keys):
+    code, output = run_playbook(lab, "respond.yml", extra_vars={"ticket": TICKET, "copy_to": copy_to(keys, remove_intermediate=True)})
+    assert code == 0, json.dumps(output["stats"])
+    recorded = [c["snapshot_id"] for c in forensic_copies(manifest_of(lab, demo), demo["compromised_instance_id"]).values()]
+    credentials = aws(lab, "sts").assume_role(RoleArn=ROLE_ARN, RoleSessionName="analyst")["Credentials"]
+    ec2 = forensic(lab, "ec2")
+    image = ec2.describe_images(Owners=["amazon"], Filters=[{"Name": "name", "Values": ["al2023-ami-2023.*-x86_64"]}])["Images"][0]
+    workstation = ec2.run_instances(ImageId=image["ImageId"], MinCount=1, MaxCount=1, InstanceType="t3.large",
+                                    BlockDeviceMappings=[{"DeviceName": image["RootDeviceName"], "Ebs": {"VolumeSize": 8}}])["Instances"][0]["InstanceId"]
+    env = {"AWS_ACCESS_KEY_ID": credentials["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": credentials["SecretAccessKey"],
+           "AWS_SESSION_TOKEN": credentials["SessionToken"], "AWS_REGION": REGION}
+    # No snapshot_ids: the copies the manifest records as the forensic account's own (the shared ones are deleted).
+    code, output = run_playbook(lab, "analyze.yml", extra_vars={"ticket": TICKET, "analysis_instance_id": workstation,
+                                                                "evidence_bucket": demo["bucket"]}, env=env)
+    assert code == 0, json.dumps(output["stats"])
+    volumes = ec2.describe_volumes(Filters=[{"Name": "attachment.instance-id", "Values": [workstation]}])["Volumes"]
+    assert sorted(v["SnapshotId"] for v in volumes if v.get("SnapshotId") in recorded) == sorted(recorded)
