@@ -309,6 +309,7 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_RELEASE
 from ansible_collections.secops.aws_ir.plugins.module_utils.containment.contain import Containment
 from ansible_collections.secops.aws_ir.plugins.module_utils.containment.credentials import MODES
+from ansible_collections.secops.aws_ir.plugins.module_utils.containment import connection_tracking
 from ansible_collections.secops.aws_ir.plugins.module_utils.containment.release import Release
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import describe_instances
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import refuse_gone
@@ -361,6 +362,7 @@ def release(module, clients, instances):
     run = Release(log, clients, instances, module.params)
     run.elastic_ips()
     run.security_groups()
+    connection_tracking.restore_all(log, clients["ec2"], run.recorded, instances)
     run.registrations()
     run.auto_scaling()
     run.credentials()

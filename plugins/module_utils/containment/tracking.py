@@ -78,6 +78,7 @@ def tracked_paths(interfaces, tables, endpoints, nlb_targets):
     return list(dict.fromkeys(paths)) + [ICMP]
 
 
-def warning(instance_id, paths):
+def warning(instance_id, paths, lasting="they continue until they time out"):
+    """lasting: how long such a flow can last (connection_tracking.lasting)."""
     return (f"{instance_id}: the security-group swap does not end flows that AWS tracks automatically: {'; '.join(paths)}. "
-            "They continue until they time out; a network ACL on the subnet, or stopping the instance, ends them")
+            f"{lasting[0].upper()}{lasting[1:]}; a network ACL on the subnet, or stopping the instance, ends them")
