@@ -246,6 +246,12 @@ instances:
         - C(elastic_ips) lists C(allocation_id), C(public_ip), C(network_interface_id) and
           C(private_ip_address) (C(DescribeAddresses)).
         - C(iam_instance_profile) is null or C(arn) (C(DescribeIamInstanceProfileAssociations)).
+        - C(connection_tracking) maps each network interface id to its C(ConnectionTrackingConfiguration)
+          (C(TcpEstablishedTimeout), C(UdpStreamTimeout), C(UdpTimeout), seconds), null when none was ever set.
+          Isolation sets C(60), C(60) and C(30), the shortest AWS allows (C(ModifyNetworkInterfaceAttribute)
+          C(ConnectionTrackingSpecification)); release puts these values back (the documented defaults
+          C(432000), C(180), C(30) where none was set). An instance type that is not Nitro based refuses it
+          (C(UnsupportedOperation)), reported per interface in RV(instances[].warnings).
       returned: when O(state=present)
       type: dict
     state_after:
