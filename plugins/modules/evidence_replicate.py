@@ -129,8 +129,6 @@ stage:
   type: str
 """
 
-import datetime
-
 try:
     from boto3.s3.transfer import TransferConfig
 except ImportError:
@@ -141,20 +139,12 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.disk import forensic
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import replication
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.artifacts import key_versions
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.artifacts import read_artifact
-from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket import object_lock_configuration
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.store import retention
 from ansible_collections.secops.aws_ir.plugins.module_utils.modules import AwsIrModule
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import normalize_ticket
 
 MIB = 1024 * 1024
 RECORD_NAMES = ("manifest.json", "report.html", "report.md")
-
-
-def destination_lock(s3, bucket, copy_to):
-    """The retention of the copies ({mode, until, retain_until_date}), or None where the forensic bucket has no Object Lock."""
-    if object_lock_configuration(s3, bucket).get("ObjectLockEnabled") != "Enabled":
-        return None
-    until = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=copy_to["object_lock_retention_days"])
-    return {"mode": copy_to["object_lock_mode"], "until": until, "retain_until_date": until.isoformat(timespec="seconds").replace("+00:00", "Z")}
 
 
 def record_versions(source_s3, bucket, ticket):
@@ -193,7 +183,7 @@ def do(module):
     forensic_account.check_account(module.client("sts", **credentials), copy_to["account_id"], copy_to["role_arn"])
     s3 = module.client("s3", **credentials)
     replication.check_bucket(s3, copy_to["evidence_bucket"], copy_to["account_id"])
-    lock = destination_lock(s3, copy_to["evidence_bucket"], copy_to)
+    lock = retention(s3, copy_to["evidence_bucket"], copy_to["object_lock_mode"], copy_to["object_lock_retention_days"])
     records = record_versions(module.client("s3"), params["bucket"], params["ticket"]) if params["manifest"] else []
     threshold = params["multipart_threshold_mib"] * MIB
     copier = replication.ManagedCopy(s3.client, TransferConfig(multipart_threshold=threshold, multipart_chunksize=threshold,
