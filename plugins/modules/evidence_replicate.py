@@ -21,8 +21,8 @@ description:
     equal the one recorded for its source, else the module fails naming both.
   - A copy carries its source in its metadata (C(source-s3-uri), C(source-version-id)), by which a
     re-run finds it and makes none twice.
-  - Checked before the first copy: the role can be assumed and acts in O(copy_to.account_id); the
-    bucket exists, is owned by that account (C(ExpectedBucketOwner)) and is versioned.
+  - Before the first copy the module checks that the role can be assumed and acts in O(copy_to.account_id),
+    and that the bucket exists, is owned by that account (C(ExpectedBucketOwner)) and is versioned.
   - Check mode copies nothing and lists the copies it would make.
 author:
   - secops.aws_ir developers (@secops)
@@ -186,8 +186,8 @@ def do(module):
     lock = retention(s3, copy_to["evidence_bucket"], copy_to["object_lock_mode"], copy_to["object_lock_retention_days"])
     records = record_versions(module.client("s3"), params["bucket"], params["ticket"]) if params["manifest"] else []
     threshold = params["multipart_threshold_mib"] * MIB
-    copier = replication.ManagedCopy(s3.client, TransferConfig(multipart_threshold=threshold, multipart_chunksize=threshold,
-                                                                max_concurrency=params["max_concurrency"]))
+    transfer = TransferConfig(multipart_threshold=threshold, multipart_chunksize=threshold, max_concurrency=params["max_concurrency"])
+    copier = replication.ManagedCopy(s3.client, transfer)
     for instance in params["instances"]:
         sources = [a for a in instance.get("artifacts", []) if a.get("kind") != replication.KIND]
         copies = copy_each(module, module.actions, s3, copier, sources, lock, lambda source, i=instance["instance_id"]: [i])

@@ -89,7 +89,7 @@ options:
             the forensic account's own copy of each shared copy (C(CopySnapshot) by that account), under
             O(copy_to.forensic_kms_key_id). Without it the only copies are the shared ones, which the
             compromised account still owns and can delete.
-          - Checked before any change: the role can be assumed, its credentials act in O(copy_to.account_id).
+          - Checked before any change (the role can be assumed, its credentials act in O(copy_to.account_id)).
         type: str
       forensic_kms_key_id:
         description:

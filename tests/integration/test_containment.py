@@ -14,10 +14,10 @@ MODULE = "ec2_quarantine"
 EVERYWHERE = {("cidr", "0.0.0.0/0"), ("cidr6", "::/0")}
 
 
-
 def is_group_swap(request):
     """A ModifyNetworkInterfaceAttribute that sets groups (not the connection tracking timeouts) in the lab's request log."""
     return request["action"] == "ModifyNetworkInterfaceAttribute" and "SecurityGroupId.1" in request["params"]
+
 
 def contain(lab, instance_ids, *flags, **options):
     """The module's result (failed or not)."""

@@ -20,6 +20,7 @@ FORENSIC_ACCOUNT = "111122223333"
 COMPROMISED_ACCOUNT = "123456789012"
 ROLE_ARN = f"arn:aws:iam::{FORENSIC_ACCOUNT}:role/aws-ir-forensic"
 REGION = "us-east-1"
+VERIFY_TASK = "secops.aws_ir.verify : Verify the manifest's hash chain, every artifact and every snapshot"
 
 
 def forensic(lab, service):
@@ -179,16 +180,15 @@ def test_check_mode_plans_the_forensic_copies_and_changes_nothing(lab, demo, key
 
 
 def test_verify_checks_the_forensic_side_and_names_a_copy_unlocked_or_gone(lab, demo, keys):
-    code, output = run_playbook(lab, "respond.yml", extra_vars={"ticket": TICKET, "copy_to": copy_to(keys, lock={"mode": "governance",
-                                                                                                                  "duration_days": 3})})
+    governance = copy_to(keys, lock={"mode": "governance", "duration_days": 3})
+    code, output = run_playbook(lab, "respond.yml", extra_vars={"ticket": TICKET, "copy_to": governance})
     assert code == 0, json.dumps(output["stats"])
     code, output = run_playbook(lab, "verify.yml", extra_vars={"ticket": TICKET, "forensic_role_arn": ROLE_ARN})
-    assert code == 0, task_result(output, "secops.aws_ir.verify : Verify the manifest's hash chain, every artifact and every snapshot")["msg"]
+    assert code == 0, task_result(output, VERIFY_TASK)["msg"]
     # Without the role the recorded copies cannot be checked: verify says so instead of passing.
     code, output = run_playbook(lab, "verify.yml", extra_vars={"ticket": TICKET})
     assert code != 0
-    assert "give forensic_role_arn to check them" in task_result(output, "secops.aws_ir.verify : Verify the manifest's hash chain, "
-                                                                          "every artifact and every snapshot")["msg"]
+    assert "give forensic_role_arn to check them" in task_result(output, VERIFY_TASK)["msg"]
     # Someone in the forensic account lifts the governance lock of one copy and deletes another.
     [first, second] = sorted(forensic_copies(manifest_of(lab, demo), demo["compromised_instance_id"]).values(), key=lambda c: c["snapshot_id"])
     ec2 = forensic(lab, "ec2")
@@ -197,7 +197,7 @@ def test_verify_checks_the_forensic_side_and_names_a_copy_unlocked_or_gone(lab, 
     ec2.delete_snapshot(SnapshotId=second["snapshot_id"])
     code, output = run_playbook(lab, "verify.yml", extra_vars={"ticket": TICKET, "forensic_role_arn": ROLE_ARN})
     assert code != 0
-    message = task_result(output, "secops.aws_ir.verify : Verify the manifest's hash chain, every artifact and every snapshot")["msg"]
+    message = task_result(output, VERIFY_TASK)["msg"]
     assert f"{first['snapshot_id']}: is not locked any more (recorded governance until" in message
     assert f"{second['snapshot_id']}: no longer exists in the forensic account {FORENSIC_ACCOUNT}" in message
     assert "2 discrepancies" in message

@@ -190,5 +190,5 @@ def test_a_request_naming_another_expected_bucket_owner_is_refused(aws, forensic
     s3 = forensic("s3")
     s3.head_bucket(Bucket="aws-ir-evidence-forensic", ExpectedBucketOwner=FORENSIC_ACCOUNT)
     assert error_code(lambda: s3.head_bucket(Bucket="aws-ir-evidence-forensic", ExpectedBucketOwner=COMPROMISED_ACCOUNT)) == "403"
-    assert error_code(lambda: aws("s3").put_object(Bucket="aws-ir-evidence-forensic", Key="k", Body=b"x",
-                                                    ExpectedBucketOwner=COMPROMISED_ACCOUNT)) == "AccessDenied"
+    put = aws("s3").put_object
+    assert error_code(lambda: put(Bucket="aws-ir-evidence-forensic", Key="k", Body=b"x", ExpectedBucketOwner=COMPROMISED_ACCOUNT)) == "AccessDenied"

@@ -189,7 +189,8 @@ class Containment:
         found = list(self.warnings[instance_id])
         found += [w for v in vpcs for w in self.vpc_warnings.get(v, [])]
         found += [egress.https_open_warning(v, self.choices[v]) for v in vpcs if self.choices.get(v, {}).get("mode") == egress.MODE_HTTPS_ANYWHERE]
-        found.append(tracking.warning(instance_id, self.tracked_paths(instance_id), connection_tracking.lasting(self.after[instance_id]["connection_tracking"])))
+        lasting = connection_tracking.lasting(self.after[instance_id]["connection_tracking"])
+        found.append(tracking.warning(instance_id, self.tracked_paths(instance_id), lasting))
         return found
 
     def tracked_paths(self, instance_id):
