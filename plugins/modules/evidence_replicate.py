@@ -37,7 +37,7 @@ options:
     required: true
   instances:
     description:
-      - The instances whose artifacts to copy, as a stage returned them (RV(secops.aws_ir.ssm_volatile_capture#module:instances)):
+      - The instances whose artifacts to copy, as a stage returned them (RV(secops.aws_ir.ssm_volatile_capture#module:instances)),
         each with C(instance_id) and C(artifacts) (C(bucket), C(key), C(s3_uri), C(version_id), C(sha256)).
     type: list
     elements: dict

@@ -49,9 +49,9 @@ options:
   forensic_role_arn:
     description:
       - A role of the forensic account to check, with its credentials, what the manifest records there
-        (C(docs/forensic-copies.md)): each forensic snapshot copy exists, is completed, owned by that
+        (C(docs/forensic-copies.md)). Each forensic snapshot copy must exist, be completed, owned by that
         account, encrypted with the recorded key, tagged and locked as recorded (C(DescribeSnapshots),
-        C(DescribeLockedSnapshots)); each artifact copy holds the recorded SHA-256 at its version.
+        C(DescribeLockedSnapshots)); each artifact copy must hold the recorded SHA-256 at its version.
       - Without it, recorded forensic copies are a discrepancy (they cannot be checked).
     type: str
 extends_documentation_fragment:

@@ -137,7 +137,7 @@ extends_documentation_fragment:
 notes:
   - Sharing lets the forensic account create volumes from the copy, but the shared copy still belongs
     to this account, whose administrator can delete or unshare it. With O(copy_to.role_arn) the
-    forensic account makes and owns its own copy (RV(instances[].snapshots[].copies[]) with
+    forensic account makes and owns its own copy (among each snapshot's C(copies), the one with
     C(owner_id)), found again by its C(SourceSnapshotId) tag in that account, so a re-run makes none
     twice and waits for one in progress. A failure there leaves the containment and the originals
     as they are; the action record says what was done, and a re-run completes the rest.
