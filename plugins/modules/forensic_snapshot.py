@@ -210,7 +210,12 @@ instances:
         - With O(copy_to), C(copies) lists the snapshot's copies, each with C(snapshot_id),
           C(source_snapshot_id), C(region), C(state), C(progress), C(start_time), C(encrypted),
           C(kms_key_id) (key ARN), C(tags), C(shared_with) (account ids with C(createVolumePermission))
-          and C(created).
+          and C(created). The shared copy's C(state) is C(deleted) once O(copy_to.remove_intermediate) removed it.
+        - With O(copy_to.role_arn) the forensic account's own copy follows, with C(owner_id) (that account),
+          C(copied_from) (the shared copy it was made from), C(end_time) (ISO 8601, when it was seen completed)
+          and, with O(copy_to.lock), C(lock) (C(mode), C(state) as C(DescribeLockedSnapshots) gives it, C(expires_on),
+          C(created_on), C(duration_days), C(cool_off_period_hours), C(cool_off_expires_on)). With
+          O(copy_to.lock_originals) the snapshot itself has a C(lock) too.
       type: list
       elements: dict
     not_captured:
