@@ -368,7 +368,7 @@ def release(module, clients, instances):
     run = Release(log, clients, instances, module.params)
     run.elastic_ips()
     run.security_groups()
-    connection_tracking.restore_all(log, clients["ec2"], run.recorded, instances)
+    connection_tracking.restore_all(log, clients["ec2"], run.recorded, instances, run.before, run.after)
     run.registrations()
     run.auto_scaling()
     run.credentials()

@@ -229,7 +229,10 @@ def test_release_and_verify_in_check_mode_change_nothing_and_the_release_plan_is
     instance_id = scene["compromised_instance_id"]
     # --diff: from contained back to the state recorded before containment (Auto Scaling only when asked).
     recorded = versions[0]["manifest"]["instances"][instance_id]["state_before"]
-    assert release_plan["diff"]["after"]["instances"][instance_id] == dict(recorded, auto_scaling=None)
+    # Connection tracking never set before containment: back to the documented defaults (EC2 API Reference).
+    defaults = {"TcpEstablishedTimeout": 432000, "UdpStreamTimeout": 180, "UdpTimeout": 30}
+    assert release_plan["diff"]["after"]["instances"][instance_id] == dict(
+        recorded, auto_scaling=None, connection_tracking={eni: defaults for eni in recorded["connection_tracking"]})
     code, output = run_playbook(lab, "release.yml")
     assert code == 0
     planned, made = call_list(actions_of(plan)), call_list(actions_of(output))

@@ -64,11 +64,18 @@ def restore(log, client, instance_id, recorded, current):
                      before={"connection_tracking": current[interface_id]}, after={"connection_tracking": wanted})
 
 
-def restore_all(log, client, recorded, instances):
-    """restore() on every instance whose recorded state has connection tracking values (manifests before them have none)."""
+def restore_all(log, client, recorded, instances, before, after):
+    """restore() on every instance whose recorded state has connection tracking values (manifests before them have none).
+
+    before, after: the release's per-instance states, given each instance's configurations now and once restored.
+    """
     for instance_id, state in recorded.items():
+        current = read(instances[instance_id])
+        before[instance_id]["connection_tracking"] = current
+        after[instance_id]["connection_tracking"] = current
         if state.get("connection_tracking"):
-            restore(log, client, instance_id, state["connection_tracking"], read(instances[instance_id]))
+            restore(log, client, instance_id, state["connection_tracking"], current)
+            after[instance_id]["connection_tracking"] = {i: c or DEFAULTS for i, c in state["connection_tracking"].items()}
 
 
 def lasting(configurations):
