@@ -434,7 +434,8 @@ def wait_for(client, entries, wait_timeout):
 def copy_originals(run, result, state):
     """Find or make the copy of each of the instance's originals.
 
-    state: {"found": existing copies by original id, "limited": whether AWS refused a copy for too many in progress}.
+    state: {"found": existing shared copies by original id, "forensic": the forensic account's copies by original id,
+    "limited": whether AWS refused a copy for too many in progress}.
     """
     destination = run.destination
     for original in result["snapshots"]:
