@@ -4,6 +4,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
+from urllib.parse import unquote
 
 from lab.rest_json import REST_JSON_SERVICES, operation
 from lab.s3_actions import s3_action, s3_bucket_and_key
@@ -33,6 +34,7 @@ class Call:
     query: dict = field(default_factory=dict)  # the decoded query string (never logged)
     user_agent: str = ""
     amz_headers: tuple = ()  # names of the x-amz-* request headers, lower case (values are never logged)
+    expected_bucket_owner: str = ""  # S3's x-amz-expected-bucket-owner (an account id), for the bucket owner condition
 
 
 def _amz_header_names(environ):
@@ -116,8 +118,12 @@ def _s3_call(environ, query, base):
     params = {"bucket": bucket, "key": key}
     if "versionId" in query:
         params["version_id"] = query["versionId"]
+    copy_source = unquote(environ.get("HTTP_X_AMZ_COPY_SOURCE", ""))
+    if "?versionId=" in copy_source:  # a copy (CopyObject, UploadPartCopy) that reads a version of its source
+        params["copy_source_version_id"] = copy_source.split("?versionId=", 1)[1]
     action = s3_action(environ["REQUEST_METHOD"], bucket, key, query, environ)
-    return Call("s3", action, "rest-xml", base.region, base.access_key, params, base.method, base.query, base.user_agent, base.amz_headers)
+    return Call("s3", action, "rest-xml", base.region, base.access_key, params, base.method, base.query, base.user_agent, base.amz_headers,
+                environ.get("HTTP_X_AMZ_EXPECTED_BUCKET_OWNER", ""))
 
 
 def identify(environ):

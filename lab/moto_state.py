@@ -43,6 +43,12 @@ def s3_put(bucket, key, data):
     return True
 
 
+def s3_bucket_account(bucket):
+    """The account that owns an S3 bucket, or None when it does not exist."""
+    owner = get_backend("s3").bucket_accounts.get(bucket)
+    return owner[1] if owner else None
+
+
 def reset_moto():
     """Wipe every moto backend, as POST /moto-api/reset does."""
     moto_api_backend.reset()

@@ -3,6 +3,7 @@ import threading
 from collections import defaultdict
 
 from lab.identify import redact
+from lab.moto_state import account_for
 
 
 class RequestLog:
@@ -23,6 +24,7 @@ class RequestLog:
             "error_code": error_code,
             "params": redact(call.params),
             "user_agent": call.user_agent,
+            "account": account_for(call.access_key),
             "amz_headers": list(call.amz_headers),
         }
         with self._lock:

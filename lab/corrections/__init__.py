@@ -4,12 +4,12 @@ A correction sees a request before moto and either returns None (moto answers) o
 (status, headers, body) answer; an "after" hook runs once moto has answered successfully. Every
 correction is listed, with the AWS documentation it follows, in lab/README.md.
 """
-from lab.corrections import autoscaling, ebs, ec2, elbv2, kms, s3
+from lab.corrections import autoscaling, connection_tracking, ebs, ec2, elbv2, kms, s3, snapshot_lock
 from lab.moto_state import account_for
 
 BEFORE = {
     ("ec2", "ModifyInstanceAttribute"): ec2.modify_instance_attribute,
-    ("ec2", "ModifyNetworkInterfaceAttribute"): ec2.modify_network_interface_attribute,
+    ("ec2", "ModifyNetworkInterfaceAttribute"): connection_tracking.or_else(ec2.modify_network_interface_attribute),
     ("ec2", "CreateTags"): ec2.check_tags,
     ("ec2", "CreateVolume"): ebs.with_shared_snapshots,
     ("ec2", "CreateSnapshot"): ec2.check_tags,
@@ -17,6 +17,10 @@ BEFORE = {
     ("ec2", "CopySnapshot"): ebs.with_shared_snapshots,
     ("ec2", "DescribeSnapshots"): ebs.with_shared_snapshots,
     ("ec2", "ModifySnapshotAttribute"): ebs.modify_snapshot_attribute,
+    ("ec2", "LockSnapshot"): snapshot_lock.lock_snapshot,
+    ("ec2", "UnlockSnapshot"): snapshot_lock.unlock_snapshot,
+    ("ec2", "DescribeLockedSnapshots"): snapshot_lock.describe_locked_snapshots,
+    ("ec2", "DeleteSnapshot"): snapshot_lock.delete_snapshot,
     ("kms", "DescribeKey"): kms.describe_key,
     ("autoscaling", "DetachInstances"): autoscaling.detach_instances,
     ("autoscaling", "DescribeAutoScalingInstances"): autoscaling.apply_lifecycle_tags,
@@ -35,6 +39,10 @@ AFTER = {
 
 def before(call):
     """A corrected answer for this request, or None to let moto answer."""
+    if call.service == "s3":
+        refused = s3.bucket_owner_condition(call)
+        if refused:
+            return refused
     correction = BEFORE.get((call.service, call.action))
     return correction(call, account_for(call.access_key)) if correction else None
 
@@ -49,3 +57,4 @@ def after(call, status):
 def install():
     """Fix, once per lab process, the moto model properties that every answer reads (where no single call can be corrected)."""
     ec2.install()
+    connection_tracking.install()

@@ -28,6 +28,7 @@ STAGES = (STAGE_PREFLIGHT, STAGE_CONTAINMENT, STAGE_VOLATILE, STAGE_SNAPSHOT, ST
 # (playbooks/analyze.yml), and the auditor's read-only check (playbooks/verify.yml).
 STAGE_RELEASE = "release"
 STAGE_ANALYSIS = "analysis"
+STAGE_REPLICATION = "replication"
 STAGE_VERIFY = "verify"
 
 
@@ -40,15 +41,21 @@ class NotFoundError(AwsIrError):
 
     message: the sentence with "{where}" where the account and Region go; AwsIrModule.run
     fills it in ("account 123456789012, Region us-east-1"), since someone juggling several
-    accounts mid-incident needs to know where the tool looked. region: the Region looked in
-    when it is not the module's (a forensic copy's); global_service: IAM, which has no Region.
+    accounts mid-incident needs to know where the tool looked. region, account: the Region and
+    account looked in when they are not the module's (a forensic copy's, the forensic account's);
+    global_service: IAM and S3 bucket names, which have no Region.
     """
 
-    def __init__(self, message, region=None, global_service=False):
-        self.message, self.region, self.global_service = message, region, global_service
-        super().__init__(message.format(where="this account" if global_service else "this account and Region"))
+    def __init__(self, message, region=None, global_service=False, account=None):
+        self.message, self.region, self.global_service, self.account = message, region, global_service, account
+        super().__init__(message.format(where=self._where(account or "this account", region or "this Region")))
+
+    def _where(self, account, region):
+        if not account[0].isdigit():
+            return account if self.global_service else "this account and Region"
+        return f"account {account}" + ("" if self.global_service else f", Region {region}")
 
     def located(self, account, region):
         """The message naming the account (and the Region) looked in."""
-        where = f"account {account}" + ("" if self.global_service else f", Region {self.region or region}")
+        return self.message.format(where=self._where(self.account or account, self.region or region))
         return self.message.format(where=where)

@@ -251,6 +251,12 @@ instances:
         - C(elastic_ips) lists C(allocation_id), C(public_ip), C(network_interface_id) and
           C(private_ip_address) (C(DescribeAddresses)).
         - C(iam_instance_profile) is null or C(arn) (C(DescribeIamInstanceProfileAssociations)).
+        - C(connection_tracking) maps each network interface id to its C(ConnectionTrackingConfiguration)
+          (C(TcpEstablishedTimeout), C(UdpStreamTimeout), C(UdpTimeout), seconds), null when none was ever set.
+          Isolation sets C(60), C(60) and C(30), the shortest AWS allows (C(ModifyNetworkInterfaceAttribute)
+          C(ConnectionTrackingSpecification)); release puts these values back (the documented defaults
+          C(432000), C(180), C(30) where none was set). An instance type that is not Nitro based refuses it
+          (C(UnsupportedOperation)), reported per interface in RV(instances[].warnings).
       returned: when O(state=present)
       type: dict
     state_after:
@@ -320,6 +326,7 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import TICKET_TAG_KEY
 from ansible_collections.secops.aws_ir.plugins.module_utils.containment.contain import Containment
 from ansible_collections.secops.aws_ir.plugins.module_utils.containment.credentials import MODES
+from ansible_collections.secops.aws_ir.plugins.module_utils.containment import connection_tracking
 from ansible_collections.secops.aws_ir.plugins.module_utils.containment.release import Release
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import describe_instances
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import refuse_gone
@@ -377,6 +384,7 @@ def release(module, clients, instances):
     run = Release(log, clients, instances, module.params)
     run.elastic_ips()
     run.security_groups()
+    connection_tracking.restore_all(log, clients["ec2"], run.recorded, instances, run.before, run.after)
     run.registrations()
     run.auto_scaling()
     run.credentials()

@@ -46,6 +46,14 @@ options:
   manifest_sha256:
     description: The SHA-256 (hex) of that manifest version.
     type: str
+  forensic_role_arn:
+    description:
+      - A role of the forensic account to check, with its credentials, what the manifest records there
+        (C(docs/forensic-copies.md)). Each forensic snapshot copy must exist, be completed, owned by that
+        account, encrypted with the recorded key, tagged and locked as recorded (C(DescribeSnapshots),
+        C(DescribeLockedSnapshots)); each artifact copy must hold the recorded SHA-256 at its version.
+      - Without it, recorded forensic copies are a discrepancy (they cannot be checked).
+    type: str
 extends_documentation_fragment:
   - secops.aws_ir.ticket
   - amazon.aws.common.modules
@@ -143,7 +151,9 @@ stage:
 import re
 
 
+from ansible_collections.secops.aws_ir.plugins.module_utils.disk import forensic_account
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import custody
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import forensic_custody
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import manifest as model
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.artifacts import s3_uri
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AwsIrError
@@ -189,6 +199,15 @@ def check_manifest(module, s3, bucket, key):
     return versions, chain, findings
 
 
+def forensic_clients(module):
+    """EC2 (per Region) and S3 clients of the forensic account's role (forensic_role_arn), or None without one."""
+    role_arn = module.params["forensic_role_arn"]
+    if not role_arn:
+        return None
+    credentials = forensic_account.assume_role(module.client("sts"), role_arn, module.params["ticket"])
+    return {"ec2": lambda region: module.client("ec2", region=region, **credentials), "s3": module.client("s3", **credentials)}
+
+
 def do(module):
     params = module.params
     ticket = normalize_ticket(validate_ticket(params["ticket"], params["ticket_pattern"]))
@@ -202,7 +221,8 @@ def do(module):
     s3 = module.client("s3")
 
     versions, chain, findings = check_manifest(module, s3, bucket, key)
-    artifacts, snapshots = custody.recorded_evidence(versions)
+    artifacts, snapshots, copies, copied_artifacts = forensic_custody.split(versions, *custody.recorded_evidence(versions))
+    findings += forensic_custody.check_forensic(forensic_clients(module), copies, copied_artifacts)
     for artifact in artifacts:
         findings += custody.check_artifact(s3, artifact)
     # Snapshots are in the Region the manifest names (the instances'), copies in their own.
@@ -232,6 +252,7 @@ def main():
         bucket=dict(type="str"),
         manifest_version_id=dict(type="str"),
         manifest_sha256=dict(type="str"),
+        forensic_role_arn=dict(type="str"),
     )
     module = AwsIrModule(stage=STAGE_VERIFY, argument_spec=argument_spec, supports_check_mode=True)
     model.require_jsonschema(module)

@@ -83,19 +83,71 @@ options:
         description: Key id, key ARN, alias name or alias ARN of the customer managed key the copies are encrypted with.
         type: str
         required: true
+      role_arn:
+        description:
+          - A role of the forensic account (O(copy_to.account_id)) that the module assumes (STS C(AssumeRole)) to make
+            the forensic account's own copy of each shared copy (C(CopySnapshot) by that account), under
+            O(copy_to.forensic_kms_key_id). Without it the only copies are the shared ones, which the
+            compromised account still owns and can delete.
+          - Checked before any change (the role can be assumed, its credentials act in O(copy_to.account_id)).
+        type: str
+      forensic_kms_key_id:
+        description:
+          - The forensic account's customer managed key (in the destination Region) its copies are encrypted with;
+            required with O(copy_to.role_arn). Checked before any change (exists, enabled, symmetric, customer managed).
+        type: str
+      remove_intermediate:
+        description:
+          - Whether to delete the shared copy in this account (C(DeleteSnapshot)) once the forensic account's copy is
+            C(completed). The original snapshot is never deleted.
+        type: bool
+        default: false
+      lock:
+        description:
+          - EBS snapshot lock (C(LockSnapshot)) of the forensic account's copies, once completed. A lock that
+            already holds (same mode, expiring no earlier) is left alone.
+          - C(compliance) mode cannot be undone, not even by the account's root user, once its cooling-off period
+            is over, until it expires; the snapshot cannot be deleted until then. C(governance) mode can be
+            lifted by a user allowed C(ec2:UnlockSnapshot).
+        type: dict
+        suboptions:
+          mode:
+            description: C(governance) or C(compliance).
+            type: str
+            required: true
+            choices: [governance, compliance]
+          duration_days:
+            description: Lock duration in days, 1 to 36500. Give this or O(copy_to.lock.expiration_date).
+            type: int
+          expiration_date:
+            description: When the lock expires (ISO 8601, UTC), in the future. Give this or O(copy_to.lock.duration_days).
+            type: str
+          cool_off_period_hours:
+            description: Compliance mode only, 1 to 72 hours during which the lock can still be changed or lifted.
+            type: int
+      lock_originals:
+        description: Whether to lock the original snapshots in this account too, with the same O(copy_to.lock).
+        type: bool
+        default: false
 extends_documentation_fragment:
   - secops.aws_ir.targets
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
 notes:
-  - Sharing lets the forensic account create volumes from the copy, but the copy still belongs to
-    this account. To keep the evidence if this account is lost, copy the shared snapshot again
-    from the forensic account.
+  - Sharing lets the forensic account create volumes from the copy, but the shared copy still belongs
+    to this account, whose administrator can delete or unshare it. With O(copy_to.role_arn) the
+    forensic account makes and owns its own copy (among each snapshot's C(copies), the one with
+    C(owner_id)), found again by its C(SourceSnapshotId) tag in that account, so a re-run makes none
+    twice and waits for one in progress. A failure there leaves the containment and the originals
+    as they are; the action record says what was done, and a re-run completes the rest.
   - Needs C(ec2:DescribeInstances), C(ec2:DescribeInstanceTypes), C(ec2:DescribeVolumes),
     C(ec2:DescribeSnapshots), C(ec2:CreateSnapshots), C(ec2:CreateTags); with O(copy_to) also
     C(kms:DescribeKey), C(ec2:CopySnapshot), C(ec2:DescribeSnapshotAttribute),
-    C(ec2:ModifySnapshotAttribute) and the KMS permissions EBS needs on both keys.
+    C(ec2:ModifySnapshotAttribute) and the KMS permissions EBS needs on both keys; with
+    O(copy_to.role_arn) C(sts:AssumeRole) on that role, whose own policy is
+    C(docs/iam/forensic-role-policy.json); with O(copy_to.lock_originals) C(ec2:LockSnapshot) and
+    C(ec2:DescribeLockedSnapshots); with O(copy_to.remove_intermediate) C(ec2:DeleteSnapshot).
 """
 
 EXAMPLES = r"""
@@ -115,6 +167,18 @@ EXAMPLES = r"""
       account_id: "111122223333"
       kms_key_id: arn:aws:kms:eu-west-1:123456789012:alias/forensics
   register: snapshots
+
+- name: Copy into the forensic account, which owns its copies, and lock them there in compliance mode for a year
+  secops.aws_ir.forensic_snapshot:
+    instance_ids: "{{ preflight.instance_ids }}"
+    ticket: INC-123456
+    copy_to:
+      account_id: "111122223333"
+      kms_key_id: alias/aws-ir-share
+      role_arn: arn:aws:iam::111122223333:role/aws-ir-forensic
+      forensic_kms_key_id: arn:aws:kms:us-east-1:111122223333:alias/aws-ir-evidence
+      lock: {mode: compliance, duration_days: 365, cool_off_period_hours: 24}
+      remove_intermediate: true
 
 - name: List the snapshots and copies that would be made, making none
   secops.aws_ir.forensic_snapshot:
@@ -146,7 +210,12 @@ instances:
         - With O(copy_to), C(copies) lists the snapshot's copies, each with C(snapshot_id),
           C(source_snapshot_id), C(region), C(state), C(progress), C(start_time), C(encrypted),
           C(kms_key_id) (key ARN), C(tags), C(shared_with) (account ids with C(createVolumePermission))
-          and C(created).
+          and C(created). The shared copy's C(state) is C(deleted) once O(copy_to.remove_intermediate) removed it.
+        - With O(copy_to.role_arn) the forensic account's own copy follows, with C(owner_id) (that account),
+          C(copied_from) (the shared copy it was made from), C(end_time) (ISO 8601, when it was seen completed)
+          and, with O(copy_to.lock), C(lock) (C(mode), C(state) as C(DescribeLockedSnapshots) gives it, C(expires_on),
+          C(created_on), C(duration_days), C(cool_off_period_hours), C(cool_off_expires_on)). With
+          O(copy_to.lock_originals) the snapshot itself has a C(lock) too.
       type: list
       elements: dict
     not_captured:
@@ -186,7 +255,9 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_specifications
 
+from ansible_collections.secops.aws_ir.plugins.module_utils.disk import forensic_account
 from ansible_collections.secops.aws_ir.plugins.module_utils.disk import not_captured
+from ansible_collections.secops.aws_ir.plugins.module_utils.disk import snapshot_locks as locks
 from ansible_collections.secops.aws_ir.plugins.module_utils.disk import snapshot_copies as copies
 from ansible_collections.secops.aws_ir.plugins.module_utils.disk import snapshots as snaps
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_SNAPSHOT
@@ -221,6 +292,8 @@ class Run:
         self.ticket = validate_ticket(params["ticket"], pattern=r".+")
         self.extra_tags = snaps.validate_extra_tags(params["tags"])
         self.destination = copies.validate_copy_to(params["copy_to"], module.region) if params["copy_to"] else None
+        if self.destination:
+            self.destination.update(forensic_account.forensic_options(params["copy_to"]))
         self.ec2 = module.client("ec2", retry_decorator=SNAPSHOT_RETRY)
         # Everything below is read before the first change, so that bad input changes nothing.
         self.instances = describe_instances(self.ec2, self.ids)
@@ -232,6 +305,7 @@ class Run:
         self.existing = snaps.find_existing(self.ec2, self.ticket, volume_ids)
         self.storage = not_captured.instance_storage(self.ec2, [inst["InstanceType"] for inst in self.instances.values()])
         self.copy_client = self._destination_client() if self.destination else None
+        self.forensic = self._forensic_client() if self.destination and self.destination["role_arn"] else None
         self.results = [{"instance_id": i, "snapshots": [], "not_captured": [], "warnings": []} for i in self.ids]
 
     def _destination_client(self):
@@ -241,6 +315,17 @@ class Run:
         self.destination.update(source_region=self.module.region,
                                 kms_key_arn=copies.customer_key_arn(kms, self.destination["kms_key_id"], region))
         return self.module.client("ec2", retry_decorator=SNAPSHOT_RETRY, region=region)
+
+    def _forensic_client(self):
+        """An EC2 client of the forensic account's role in the destination Region, once the role and its key are known to work."""
+        destination, region = self.destination, self.destination["region"]
+        credentials = forensic_account.assume_role(self.module.client("sts"), destination["role_arn"], self.ticket)
+        forensic_account.check_account(self.module.client("sts", **credentials), destination["account_id"], destination["role_arn"])
+        kms = self.module.client("kms", region=region, **credentials)
+        destination["forensic_kms_key_arn"] = copies.customer_key_arn(kms, destination["forensic_kms_key_id"],
+                                                                      f"{region} of account {destination['account_id']}",
+                                                                      option="copy_to.forensic_kms_key_id")
+        return self.module.client("ec2", retry_decorator=SNAPSHOT_RETRY, region=region, **credentials)
 
 
 def planned_tags(run, instance_id):
@@ -349,7 +434,8 @@ def wait_for(client, entries, wait_timeout):
 def copy_originals(run, result, state):
     """Find or make the copy of each of the instance's originals.
 
-    state: {"found": existing copies by original id, "limited": whether AWS refused a copy for too many in progress}.
+    state: {"found": existing shared copies by original id, "forensic": the forensic account's copies by original id,
+    "limited": whether AWS refused a copy for too many in progress}.
     """
     destination = run.destination
     for original in result["snapshots"]:
@@ -358,6 +444,8 @@ def copy_originals(run, result, state):
         if known is not None:
             shared = copies.shared_with(run.copy_client, known["SnapshotId"]) if destination["account_id"] else []
             original["copies"].append(copies.describe_copy(known, destination["region"], created=False, shared=shared))
+        elif original["snapshot_id"] in state["forensic"]:
+            continue  # the forensic account has its copy: the shared copy it was made from is no longer needed
         elif original["state"] not in ("completed", PLANNED_STATE):
             result["warnings"].append(f"{original['snapshot_id']} is still {original['state']}: it is copied by a run after it completes")
         elif not state["limited"]:
@@ -395,15 +483,92 @@ def share_copies(run, result):
 
 def make_copies(run):
     originals = [s["snapshot_id"] for r in run.results for s in r["snapshots"] if s["state"] != PLANNED_STATE]
+    destination = run.destination
     state = {"limited": False,
-             "found": copies.find_copies(run.copy_client, run.ticket, originals, run.destination["kms_key_arn"]) if originals else {}}
+             "found": copies.find_copies(run.copy_client, run.ticket, originals, destination["kms_key_arn"]) if originals else {},
+             "forensic": (copies.find_copies(run.forensic, run.ticket, originals, destination["forensic_kms_key_arn"])
+                          if run.forensic and originals else {})}
     for result in run.results:
         copy_originals(run, result, state)
     if run.module.params["wait"] and not run.module.check_mode:
         wait_for(run.copy_client, [c for r in run.results for c in copies_of(r)], run.module.params["wait_timeout"])
-    if run.destination["account_id"]:
+    if destination["account_id"]:
         for result in run.results:
             share_copies(run, result)
+    if run.forensic:
+        forensic_copies(run, state["forensic"])
+
+
+def forensic_copies(run, found):
+    """The forensic account's own copies: found by tag or made from the shared copies, waited for, locked; then the options after them."""
+    for result in run.results:
+        each_original(result, lambda original, shared: forensic_copy(run, result, original, shared, found.get(original["snapshot_id"])))
+    made = [c for r in run.results for c in forensic_entries(r)]
+    if run.module.params["wait"] and not run.module.check_mode:
+        wait_for(run.forensic, made, run.module.params["wait_timeout"])
+    for entry in made:
+        forensic_account.completed(entry, {"State": entry["state"]})
+    destination = run.destination
+    if destination["lock"]:
+        lock_all(run, run.forensic, forensic_entries, destination["lock"],
+                 lambda e: forensic_account.snapshot_arn(destination["region"], destination["account_id"], e["snapshot_id"]))
+        if destination["lock_originals"]:
+            lock_all(run, run.ec2, lambda r: r["snapshots"], destination["lock"], lambda e: e["snapshot_id"])
+    if destination["remove_intermediate"]:
+        for result in run.results:
+            each_original(result, lambda original, shared: remove_intermediate(run, result, original, shared))
+
+
+def each_original(result, act):
+    """act(original, its shared copy or None) for each original of the instance."""
+    for original in result["snapshots"]:
+        shared = next((c for c in original.get("copies", []) if not c.get("owner_id")), None)
+        act(original, shared)
+
+
+def forensic_entries(result):
+    return [c for c in copies_of(result) if c.get("owner_id")]
+
+
+def forensic_copy(run, result, original, shared, known):
+    """Record the forensic account's copy of an original, or make it from the shared copy once that is completed and shared."""
+    destination = run.destination
+    if known is not None:
+        entry = forensic_account.describe_forensic(known, destination, shared["snapshot_id"] if shared else None, created=False)
+    elif shared is None:
+        return  # no shared copy yet (a copy limit, an original still pending): warned about already
+    elif shared["state"] not in ("completed", PLANNED_STATE) or destination["account_id"] not in shared["shared_with"]:
+        result["warnings"].append(f"copy {shared['snapshot_id']} is still {shared['state']}: the forensic account copies it in a later run")
+        return
+    else:
+        description = f"aws-ir {run.ticket} forensic copy of {original['snapshot_id']} (from {shared['snapshot_id']})"
+        entry = forensic_account.copy_to_forensic(run.log, run.forensic, shared, destination, description, result["instance_id"])
+    original["copies"].append(entry)
+
+
+def lock_all(run, client, entries_of, parameters, target_of):
+    """LockSnapshot on every completed entry entries_of(result) gives whose current lock does not already hold; a pending one waits.
+
+    target_of(entry): what the action record names (the forensic account's snapshots by ARN, which names the account).
+    """
+    by_result = [(r, [e for e in entries_of(r) if e["snapshot_id"].startswith("snap-")]) for r in run.results]
+    current = locks.current_locks(client, [e["snapshot_id"] for _r, entries in by_result for e in entries])
+    for result, entries in by_result:
+        for entry in entries:
+            if entry["state"] != "completed" and not run.module.check_mode:
+                result["warnings"].append(f"{entry['snapshot_id']} is still {entry['state']}: it is locked by a later run")
+                continue
+            locks.lock(run.log, client, entry, parameters, current.get(entry["snapshot_id"]), target_of(entry), result["instance_id"])
+
+
+def remove_intermediate(run, result, original, shared):
+    """DeleteSnapshot of the shared copy in the compromised account once the forensic account's copy is completed."""
+    forensic = next((c for c in original.get("copies", []) if c.get("owner_id")), None)
+    if shared is None or forensic is None or forensic["state"] != "completed" or shared["state"] == "deleted":
+        return
+    run.log.call(run.copy_client, "ec2", "DeleteSnapshot", shared["snapshot_id"], {"SnapshotId": shared["snapshot_id"]},
+                 instance_ids=[result["instance_id"]], before={"state": shared["state"]}, after={"state": "deleted"})
+    shared["state"] = "deleted"
 
 
 def warn_unencrypted(run):
@@ -478,6 +643,16 @@ def main():
             region=dict(type="str"),
             account_id=dict(type="str"),
             kms_key_id=dict(type="str", required=True),
+            role_arn=dict(type="str"),
+            forensic_kms_key_id=dict(type="str"),
+            remove_intermediate=dict(type="bool", default=False),
+            lock=dict(type="dict", options=dict(
+                mode=dict(type="str", required=True, choices=list(locks.MODES)),
+                duration_days=dict(type="int"),
+                expiration_date=dict(type="str"),
+                cool_off_period_hours=dict(type="int"),
+            )),
+            lock_originals=dict(type="bool", default=False),
         )),
     )
     module = AwsIrModule(stage=STAGE_SNAPSHOT, argument_spec=argument_spec, supports_check_mode=True)

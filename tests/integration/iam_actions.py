@@ -50,6 +50,8 @@ S3_ACTIONS = {
     "PutObjectRetention": (("PutObjectRetention",), ("PutObjectRetention",)),
     "PutObjectTagging": (("PutObjectTagging",), ("PutObjectVersionTagging",)),
     "UploadPart": (("PutObject",), ("PutObject",)),
+    # A part copied from a source object: reading the source (its version when named), writing the destination.
+    "UploadPartCopy": (("GetObject", "PutObject"), ("GetObjectVersion", "PutObject")),
 }
 
 # Request headers that need a further S3 action. S3 User Guide, "Required permissions for
@@ -96,7 +98,8 @@ def _s3_actions(request):
     except KeyError:
         raise UnknownRequest(f"s3 {request['action']}: no IAM mapping; add it to S3_ACTIONS from the S3 User Guide, "
                              "'Required permissions for Amazon S3 API operations'") from None
-    names = set(versioned if request["params"].get("version_id") and versioned else plain)
+    names_a_version = request["params"].get("version_id") or request["params"].get("copy_source_version_id")
+    names = set(versioned if names_a_version and versioned else plain)
     names.update(S3_HEADER_ACTIONS[h] for h in request.get("amz_headers", ()) if h in S3_HEADER_ACTIONS)
     if request["action"] in _S3_READS and request.get("error_code") in _S3_MISSING_KEY_CODES:
         names.add("ListBucket")

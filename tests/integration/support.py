@@ -16,7 +16,7 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.manifest im
 REPO = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
 TICKET = "INC-123456"
-_READ_ONLY_PREFIXES = ("Describe", "Get", "List", "Head")
+_READ_ONLY_PREFIXES = ("Describe", "Get", "List", "Head", "AssumeRole")  # AssumeRole changes nothing
 
 
 def aws(lab, service):

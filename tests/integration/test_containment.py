@@ -14,6 +14,11 @@ MODULE = "ec2_quarantine"
 EVERYWHERE = {("cidr", "0.0.0.0/0"), ("cidr6", "::/0")}
 
 
+def is_group_swap(request):
+    """A ModifyNetworkInterfaceAttribute that sets groups (not the connection tracking timeouts) in the lab's request log."""
+    return request["action"] == "ModifyNetworkInterfaceAttribute" and "SecurityGroupId.1" in request["params"]
+
+
 def contain(lab, instance_ids, *flags, **options):
     """The module's result (failed or not)."""
     return run_module(lab, MODULE, dict(instance_ids=instance_ids, ticket=TICKET, **options), *flags)
@@ -89,9 +94,9 @@ def test_every_interface_goes_into_the_quarantine_group_of_its_own_vpc_with_the_
 
     # Order: every Auto Scaling and load balancer change before the first group change; per interface, untrack then quarantine.
     calls = mutating(lab.requests())
-    first_swap = next(n for n, c in enumerate(calls) if c["action"] == "ModifyNetworkInterfaceAttribute")
+    first_swap = next(n for n, c in enumerate(calls) if is_group_swap(c))
     assert max(n for n, c in enumerate(calls) if c["service"] in ("autoscaling", "elb", "elbv2")) < first_swap
-    swaps = [(c["params"]["NetworkInterfaceId"], c["params"]["SecurityGroupId.1"]) for c in calls if c["action"] == "ModifyNetworkInterfaceAttribute"]
+    swaps = [(c["params"]["NetworkInterfaceId"], c["params"]["SecurityGroupId.1"]) for c in calls if is_group_swap(c)]
     untrack_ids = {our_group(ec2, v, "aws-ir-untrack")["GroupId"] for v in (multi_vpc["vpc_id"], multi_vpc["data_vpc_id"])}
     assert [group in untrack_ids for _eni, group in swaps] == [True, True, False, False]
     assert sorted(swaps[2:]) == sorted([(primary, web_q["GroupId"]), (secondary, data_q["GroupId"])])
@@ -107,7 +112,7 @@ def test_check_mode_and_diff_list_every_call_per_instance_and_interface_and_chan
     assert {c["outcome"] for c in calls} == {"planned"}
     per_interface = {}
     for call in calls:
-        if call["action"] == "ModifyNetworkInterfaceAttribute":
+        if call["action"] == "ModifyNetworkInterfaceAttribute" and "Groups" in call["parameters"]:  # not the connection tracking timeouts
             per_interface.setdefault(call["target"], []).append(call["parameters"]["Groups"])
     assert sorted(per_interface) == sorted([multi_vpc["primary_interface_id"], multi_vpc["secondary_interface_id"]])
     assert all(len(steps) == 2 and "aws-ir-untrack" in steps[0][0] and "aws-ir-quarantine" in steps[1][0] for steps in per_interface.values())
@@ -231,7 +236,7 @@ def test_draining_is_waited_for_only_when_asked(lab, demo):
     assert result["instances"][0]["outcome"]["draining"] == []
     assert target_states(elbv2, demo["target_group_arn"], instance_id) == []
     calls = lab.requests()
-    first_swap = next(n for n, c in enumerate(calls) if c["action"] == "ModifyNetworkInterfaceAttribute")
+    first_swap = next(n for n, c in enumerate(calls) if is_group_swap(c))
     waits = [n for n, c in enumerate(calls) if c["action"] == "DescribeTargetHealth" and "Targets.member.1.Id" in c["params"]]
     assert waits and max(waits) < first_swap
 

@@ -1,8 +1,10 @@
 """The IAM policies shipped in docs/iam/: least privilege, and exactly what the modules call.
 
 The responder policy is compared, both ways, with the IAM actions of every call Ansible modules
-made in the lab during the integration tests (see responder_calls.py and iam_actions.py). That
-comparison runs after every other test of the session.
+made in the lab during the integration tests (see responder_calls.py and iam_actions.py) in any
+account but the forensic one; the forensic role's policy with the calls made in the forensic
+account (the lab logs the account each request acted in). That comparison runs after every
+other test of the session.
 """
 
 import fnmatch
@@ -18,6 +20,8 @@ from tests.integration.support import REPO
 POLICIES = REPO / "docs" / "iam"
 RESPONDER = POLICIES / "responder-policy.json"
 INSTANCE_ROLE = POLICIES / "instance-role-policy.json"
+FORENSIC_ROLE = POLICIES / "forensic-role-policy.json"
+FORENSIC_ACCOUNT = "111122223333"  # the lab's forensic account (tests/integration/test_forensic_account.py)
 ACTION = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9]+$")  # one action, no wildcard
 READ_ONLY = re.compile(r"^[a-z0-9-]+:(Describe|List|Get)[A-Za-z0-9]*$")
 EVIDENCE_BUCKET = "arn:aws:s3:::aws-ir-evidence-*"
@@ -33,7 +37,7 @@ def allowed_actions(statements):
     return {action for statement in statements for action in statement["Action"]}
 
 
-@pytest.mark.parametrize("path", [RESPONDER, INSTANCE_ROLE], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [RESPONDER, INSTANCE_ROLE, FORENSIC_ROLE], ids=lambda p: p.name)
 def test_every_statement_allows_named_actions_on_named_resources(path):
     statements = load(path)
     assert len({s["Sid"] for s in statements}) == len(statements), "each statement needs its own Sid"
@@ -49,7 +53,7 @@ def test_every_statement_allows_named_actions_on_named_resources(path):
             assert all(arn.startswith("arn:aws:") and arn != "arn:aws:*" for arn in statement["Resource"]), statement["Sid"]
 
 
-@pytest.mark.parametrize("path", [RESPONDER, INSTANCE_ROLE], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [RESPONDER, INSTANCE_ROLE, FORENSIC_ROLE], ids=lambda p: p.name)
 def test_s3_access_is_limited_to_the_evidence_buckets(path):
     for statement in load(path):
         if any(action.startswith("s3:") for action in statement["Action"]):
@@ -81,25 +85,35 @@ def needed_actions(calls):
     return {action: sorted(sources) for action, sources in needed.items()}
 
 
-def difference_report(needed, allowed):
+def difference_report(needed, allowed, path=RESPONDER):
     missing = sorted(set(needed) - allowed)
     extra = sorted(allowed - set(needed))
-    lines = [f"missing from {RESPONDER.relative_to(REPO)}: {a} (needed by {', '.join(needed[a])})" for a in missing]
-    lines += [f"allowed by {RESPONDER.relative_to(REPO)} but never needed: {a}" for a in extra]
+    lines = [f"missing from {path.relative_to(REPO)}: {a} (needed by {', '.join(needed[a])})" for a in missing]
+    lines += [f"allowed by {path.relative_to(REPO)} but never needed: {a}" for a in extra]
     return lines
 
 
-@pytest.mark.after_integration
-def test_responder_policy_allows_exactly_what_the_modules_called(module_calls):
-    calls = module_calls.collect()
+def compare(module_calls, path, in_forensic_account):
+    """Fail with the difference between the policy at path and the module calls made (or not) in the forensic account."""
+    calls = [c for c in module_calls.collect() if (c.get("account") == FORENSIC_ACCOUNT) == in_forensic_account]
     assert calls, ("no module call was recorded: this test compares the policy with the calls of the other "
                    "integration tests, so run it together with them (pytest tests/integration)")
     try:
         needed = needed_actions(calls)
     except UnknownRequest as error:
         pytest.fail(str(error))
-    report = difference_report(needed, allowed_actions(load(RESPONDER)))
+    report = difference_report(needed, allowed_actions(load(path)), path)
     assert report == [], "\n".join(report) + f"\n(the calls are in {module_calls.path})"
+
+
+@pytest.mark.after_integration
+def test_responder_policy_allows_exactly_what_the_modules_called(module_calls):
+    compare(module_calls, RESPONDER, in_forensic_account=False)
+
+
+@pytest.mark.after_integration
+def test_forensic_role_policy_allows_exactly_what_the_modules_called_in_the_forensic_account(module_calls):
+    compare(module_calls, FORENSIC_ROLE, in_forensic_account=True)
 
 
 @pytest.mark.after_integration

@@ -16,6 +16,7 @@ from copy import deepcopy
 
 from ansible_collections.secops.aws_ir.plugins.module_utils.concurrency import each_recorded
 from ansible_collections.secops.aws_ir.plugins.module_utils.containment import auto_scaling
+from ansible_collections.secops.aws_ir.plugins.module_utils.containment import connection_tracking
 from ansible_collections.secops.aws_ir.plugins.module_utils.containment import credentials
 from ansible_collections.secops.aws_ir.plugins.module_utils.containment import egress
 from ansible_collections.secops.aws_ir.plugins.module_utils.containment import elastic_ips
@@ -59,7 +60,7 @@ class Containment:
             self.forensic = credentials.forensic_profile(clients["iam"], params["forensic_instance_profile"])
         elif params["credentials"] == credentials.MODE_DENY_POLICY:
             self.deny_roles = self._deny_roles()
-        self.before = {i: self.survey.state(i) for i in instances}
+        self.before = {i: dict(self.survey.state(i), connection_tracking=connection_tracking.read(inst)) for i, inst in instances.items()}
         self.after = deepcopy(self.before)
         self.notes = {i: [] for i in instances}
         self.warnings = {i: [] for i in instances}
@@ -159,6 +160,10 @@ class Containment:
             self.log, self.clients["ec2"], survey.vpc_ids, self.existing_groups, self.choices, self.user_groups)
         plans = isolation.plan_interfaces(survey.all_interfaces, self.groups)
         isolation.swap_interfaces(self.log, self.clients["ec2"], plans)
+        for instance_id, instance in survey.instances.items():
+            self.after[instance_id]["connection_tracking"], refused = connection_tracking.shorten(
+                self.log, self.clients["ec2"], instance_id, self.before[instance_id]["connection_tracking"], instance.get("InstanceType"))
+            self.warnings[instance_id] += refused
         for instance_id in survey.instances:
             for eni in self.after[instance_id]["network_interfaces"]:
                 eni["groups"] = self.groups[eni["vpc_id"]]["quarantine_group_ids"]
@@ -184,7 +189,8 @@ class Containment:
         found = list(self.warnings[instance_id])
         found += [w for v in vpcs for w in self.vpc_warnings.get(v, [])]
         found += [egress.https_open_warning(v, self.choices[v]) for v in vpcs if self.choices.get(v, {}).get("mode") == egress.MODE_HTTPS_ANYWHERE]
-        tracked = tracking.warning(instance_id, self.tracked_paths(instance_id))
+        lasting = connection_tracking.lasting(self.after[instance_id]["connection_tracking"])
+        tracked = tracking.warning(instance_id, self.tracked_paths(instance_id), lasting)
         return found + [tracked] if tracked else found
 
     def tracked_paths(self, instance_id):

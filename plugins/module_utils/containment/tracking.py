@@ -83,10 +83,13 @@ ICMP_WARNING = ("ICMP is always tracked: the security-group swap does not end IC
                 "they continue until they time out (a network ACL on the subnet, or stopping the instance, ends them)")
 
 
-def warning(instance_id, paths):
-    """The warning about the flows particular to this instance that stay tracked (paths without ICMP), or None."""
+def warning(instance_id, paths, lasting="they continue until they time out"):
+    """The warning about the flows particular to this instance that stay tracked (paths without ICMP), or None.
+
+    lasting: how long such a flow can last (connection_tracking.lasting).
+    """
     paths = [p for p in paths if p != ICMP]
     if not paths:
         return None
     return (f"{instance_id}: the security-group swap does not end flows that AWS tracks automatically: {'; '.join(paths)}. "
-            "They continue until they time out; a network ACL on the subnet, or stopping the instance, ends them")
+            f"{lasting[0].upper()}{lasting[1:]}; a network ACL on the subnet, or stopping the instance, ends them")

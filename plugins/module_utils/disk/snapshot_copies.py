@@ -58,13 +58,13 @@ def validate_copy_to(copy_to, source_region):
     return {"region": region or source_region, "account_id": str(account_id) if account_id else None, "kms_key_id": key}
 
 
-def customer_key_arn(kms, key_id, region):
+def customer_key_arn(kms, key_id, region, option="copy_to.kms_key_id"):
     """The ARN of key_id when it is an enabled, customer managed, symmetric encryption key (DescribeKey).
 
-    Raises CopyError naming the key otherwise: EBS encrypts only with symmetric
+    Raises CopyError naming the option and the key otherwise: EBS encrypts only with symmetric
     keys, and a snapshot under an AWS managed key (aws/ebs) cannot be shared.
     """
-    field = f"copy_to.kms_key_id {key_id!r}"
+    field = f"{option} {key_id!r}"
     try:
         key = kms.describe_key(aws_retry=True, KeyId=key_id)["KeyMetadata"]
     except is_boto3_error_code("NotFoundException"):

@@ -271,7 +271,8 @@ def _isolation(instance, actions):
     for eni in (instance.get("state_before") or {}).get("network_interfaces", []):
         path = [", ".join(case_facts.group_text(g, names) for g in eni["groups"]) or _NONE]
         path += [", ".join(case_facts.group_text(g, names) for g in (a.get("after") or {}).get("groups", [])) for a in actions
-                 if a["action"] == "ModifyNetworkInterfaceAttribute" and a["target"] == eni["network_interface_id"] and a["outcome"] != "error"]
+                 if a["action"] == "ModifyNetworkInterfaceAttribute" and a["target"] == eni["network_interface_id"] and a["outcome"] != "error"
+                 and "groups" in (a.get("after") or {})]  # not its connection tracking timeouts
         lines.append(f"{eni['network_interface_id']} ({eni['vpc_id']}): security groups {' -> '.join(path)}")
     return lines
 

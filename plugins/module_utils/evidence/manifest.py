@@ -44,8 +44,9 @@ MANIFEST_NAME = "manifest.json"
 _BOOKKEEPING = ("runs", "updated_at", "previous_version")
 # What identifies a manifest wherever it is read; no later version may change them.
 _IDENTITY = ("schema_version", "ticket", "region", "bucket", "key", "created_at")
-# Fields of a recorded snapshot (or copy) a later version may change: its progress, and lists that only grow.
-_SNAPSHOT_PROGRESS = ("state", "progress")
+# Fields of a recorded snapshot (or copy) a later version may change: its progress (a forensic copy's end time
+# and lock included), and lists that only grow.
+_SNAPSHOT_PROGRESS = ("state", "progress", "end_time", "lock")
 _SNAPSHOT_GROWING = ("shared_with",)
 # The stage outcome (stage, status) that ends another stage's (see _supersede): containment.STATUS_ISOLATED, release.STATUS_RELEASED.
 _SUPERSEDES = {(STAGE_RELEASE, "released"): STAGE_CONTAINMENT, (STAGE_CONTAINMENT, "isolated"): STAGE_RELEASE}
@@ -146,6 +147,10 @@ def _merge_snapshots(recorded, seen):
             by_id[snapshot["snapshot_id"]] = known
         else:
             known.update(state=snapshot.get("state"), progress=snapshot.get("progress"))
+            if snapshot.get("lock"):
+                known["lock"] = snapshot["lock"]
+            if snapshot.get("end_time") and not known.get("end_time"):  # recorded once, by the first run that saw the copy completed
+                known["end_time"] = snapshot.get("end_time")
             if "shared_with" in snapshot:
                 known["shared_with"] = sorted(set(known.get("shared_with", [])) | set(snapshot["shared_with"]))
         if snapshot.get("copies"):

@@ -79,6 +79,21 @@ _FINDING = {
     },
 }
 
+_LOCK = {
+    "description": "The EBS snapshot lock (LockSnapshot / DescribeLockedSnapshots) as last seen.",
+    "type": "object",
+    "required": ["mode", "state"],
+    "properties": {
+        "mode": {"enum": ["governance", "compliance"]},
+        "state": {"type": "string"},
+        "expires_on": _NULLABLE_STR,
+        "created_on": _NULLABLE_STR,
+        "duration_days": {"type": "integer", "minimum": 1},
+        "cool_off_period_hours": {"type": "integer", "minimum": 1},
+        "cool_off_expires_on": _NULLABLE_STR,
+    },
+}
+
 _COPY = {
     "type": "object",
     "required": ["snapshot_id", "source_snapshot_id", "region", "state", "kms_key_id", "tags", "shared_with"],
@@ -91,6 +106,11 @@ _COPY = {
         "kms_key_id": {"type": "string"},
         "tags": _TAGS,
         "shared_with": {"type": "array", "items": {"type": "string", "pattern": r"^\d{12}$"}},
+        "owner_id": {"description": "The forensic account, for a copy that account made and owns.", "type": "string", "pattern": r"^\d{12}$"},
+        "copied_from": {"description": "The shared copy a forensic account's copy was made from.", **_NULLABLE_STR},
+        "start_time": _NULLABLE_STR,
+        "end_time": {"description": "When the copy completed (ISO 8601).", **_NULLABLE_STR},
+        "lock": _LOCK,
     },
 }
 
@@ -104,6 +124,7 @@ _SNAPSHOT = {
         "state": {"type": "string"},
         "tags": _TAGS,
         "copies": {"type": "array", "items": _COPY},
+        "lock": _LOCK,
     },
 }
 

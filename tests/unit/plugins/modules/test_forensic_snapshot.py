@@ -20,7 +20,7 @@ def a_run(client, check_mode=False):
 def test_a_pending_original_is_not_copied_yet_and_the_responder_is_told(fake_client):
     client = fake_client()
     result = {"instance_id": "i-1", "snapshots": [original("snap-1", "pending")], "warnings": []}
-    module.copy_originals(a_run(client), result, {"limited": False, "found": {}})
+    module.copy_originals(a_run(client), result, {"limited": False, "found": {}, "forensic": {}})
     assert client.calls == [] and result["snapshots"][0]["copies"] == []
     assert result["warnings"] == ["snap-1 is still pending: it is copied by a run after it completes"]
 
@@ -28,7 +28,7 @@ def test_a_pending_original_is_not_copied_yet_and_the_responder_is_told(fake_cli
 def test_too_many_copies_in_progress_defers_the_rest_to_a_later_run(fake_client, aws_error):
     client = fake_client(copy_snapshot=[{"SnapshotId": "snap-c1"}, aws_error("ResourceLimitExceeded")])
     result = {"instance_id": "i-1", "snapshots": [original(f"snap-{n}", "completed") for n in (1, 2, 3)], "warnings": []}
-    state = {"limited": False, "found": {}}
+    state = {"limited": False, "found": {}, "forensic": {}}
     module.copy_originals(a_run(client), result, state)
     assert [name for name, _params in client.calls] == ["copy_snapshot", "copy_snapshot"]  # none after the refusal
     assert [[c["snapshot_id"] for c in s["copies"]] for s in result["snapshots"]] == [["snap-c1"], [], []]
@@ -52,7 +52,7 @@ def test_an_existing_copy_is_reported_with_its_accounts_and_not_copied_again(fak
     found = {"snap-1": {"SnapshotId": "snap-c1", "State": "completed", "KmsKeyId": KEY_ARN, "Encrypted": True,
                         "Tags": [{"Key": "SourceSnapshotId", "Value": "snap-1"}]}}
     result = {"instance_id": "i-1", "snapshots": [original("snap-1", "completed")], "warnings": []}
-    module.copy_originals(a_run(client), result, {"limited": False, "found": found})
+    module.copy_originals(a_run(client), result, {"limited": False, "found": found, "forensic": {}})
     [copy] = result["snapshots"][0]["copies"]
     assert (copy["snapshot_id"], copy["created"], copy["shared_with"]) == ("snap-c1", False, ["111122223333"])
     assert [name for name, _params in client.calls] == ["describe_snapshot_attribute"]
@@ -66,3 +66,11 @@ def test_the_diff_shows_what_this_run_added():
         "before": {"i-1": {"vol-1": {"snapshot_id": "snap-1", "copies": []}, "vol-2": {"snapshot_id": None, "copies": []}}},
         "after": {"i-1": {"vol-1": {"snapshot_id": "snap-1", "copies": ["snap-c1"]}, "vol-2": {"snapshot_id": "(planned)", "copies": []}}},
     }
+
+
+def test_an_original_the_forensic_account_has_a_copy_of_gets_no_new_shared_copy(fake_client):
+    # After remove_intermediate the shared copy is gone; the forensic account's own copy is what counts.
+    client = fake_client()
+    result = {"instance_id": "i-1", "snapshots": [original("snap-1", "completed")], "warnings": []}
+    module.copy_originals(a_run(client), result, {"limited": False, "found": {}, "forensic": {"snap-1": {"SnapshotId": "snap-f1"}}})
+    assert client.calls == [] and result["snapshots"][0]["copies"] == [] and result["warnings"] == []

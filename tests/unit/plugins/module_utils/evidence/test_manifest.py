@@ -123,6 +123,18 @@ def test_copies_made_by_a_later_run_join_their_original_and_their_sharing_only_g
     assert copy["kms_key_id"] == COPY["kms_key_id"] and copy["tags"] == COPY["tags"]
 
 
+def test_a_forensic_copy_s_end_time_is_recorded_once_and_its_lock_as_last_seen():
+    owned = dict(COPY, snapshot_id="snap-f1", owner_id="111122223333", copied_from="snap-c1", end_time=None)
+    first = model.merge(fresh(), [snapshot_stage(dict(ORIGINAL, copies=[owned]))])
+    lock = {"mode": "compliance", "state": "compliance", "expires_on": "2027-01-01T00:00:00+00:00"}
+    done = dict(owned, state="completed", end_time="2026-12-03T09:00:00.000Z", lock=lock, created=False)
+    second = model.merge(first, [snapshot_stage(dict(ORIGINAL, created=False, copies=[done]))])
+    third = model.merge(second, [snapshot_stage(dict(ORIGINAL, created=False, copies=[dict(done, end_time="2026-12-04T09:00:00.000Z")]))])
+    [copy] = third["instances"]["i-0123456789abcdef0"]["snapshots"][0]["copies"]
+    assert (copy["state"], copy["end_time"], copy["lock"], copy["owner_id"]) == ("completed", "2026-12-03T09:00:00.000Z", lock, "111122223333")
+    assert model.follows(first, dict(third, runs=[run()])) == []  # verify accepts it: the end time and the lock may move on
+
+
 def test_planned_copies_are_not_recorded():
     merged = model.merge(fresh(), [snapshot_stage(dict(ORIGINAL, copies=[dict(COPY, snapshot_id="(planned)", state="planned")]))])
     assert merged["instances"]["i-0123456789abcdef0"]["snapshots"][0]["copies"] == []
