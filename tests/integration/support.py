@@ -76,6 +76,16 @@ def task_result(output, name):
     return found
 
 
+def first_failure(output):
+    """(task name, message) of the first task that failed: the run's error, printed once, by that task."""
+    for play in output["plays"]:
+        for task in play["tasks"]:
+            result = task["hosts"].get("localhost", {})
+            if result.get("failed"):
+                return task["task"]["name"], result.get("msg")
+    return None, None
+
+
 def mutating(requests):
     """The AWS calls in a lab request log that can change something."""
     return [r for r in requests if not r["action"].startswith(_READ_ONLY_PREFIXES)]

@@ -10,6 +10,7 @@ from tests.integration.conftest import fresh_demo
 from tests.integration.support import TICKET
 from tests.integration.support import aws
 from tests.integration.support import manifest_versions
+from tests.integration.support import first_failure
 from tests.integration.support import mutating
 from tests.integration.support import role_task
 from tests.integration.support import run_playbook
@@ -20,16 +21,6 @@ UNKNOWN_GROUP = "sg-0123456789abcdef0"
 OTHER_REGION_BUCKET = "evidence-in-eu-west-1"
 TOOLS_BUCKET = "ir-tools-123456789012"
 SHA256 = "0" * 64
-
-
-def first_failure(output):
-    """(task name, message) of the first task that failed."""
-    for play in output["plays"]:
-        for task in play["tasks"]:
-            result = task["hosts"].get("localhost", {})
-            if result.get("failed"):
-                return task["task"]["name"], result.get("msg")
-    return None, None
 
 
 @pytest.fixture(scope="module")

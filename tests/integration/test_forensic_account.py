@@ -12,6 +12,7 @@ import pytest
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.manifest import validate
 from tests.integration.support import TICKET
 from tests.integration.support import aws
+from tests.integration.support import first_failure
 from tests.integration.support import mutating
 from tests.integration.support import run_playbook
 from tests.integration.support import task_result
@@ -114,7 +115,7 @@ def test_a_role_that_cannot_be_assumed_stops_the_run_before_the_first_change(lab
     code, output = run_playbook(lab, "respond.yml", extra_vars={"ticket": TICKET, "copy_to": copy_to(keys)})
     assert code != 0
     assert [r["action"] for r in mutating(lab.requests())] == []
-    failure = task_result(output, "Fail the run when a stage failed")["msg"]
+    failure = first_failure(output)[1]
     assert f"copy_to.role_arn '{ROLE_ARN}' cannot be assumed: AccessDenied" in failure
 
 
@@ -131,7 +132,7 @@ def test_bad_forensic_settings_stop_the_run_before_the_first_change(lab, demo, k
     code, output = run_playbook(lab, "respond.yml", extra_vars={"ticket": TICKET, "copy_to": copy_to(keys, **change)})
     assert code != 0
     assert [r["action"] for r in mutating(lab.requests())] == []
-    assert message in task_result(output, "Fail the run when a stage failed")["msg"]
+    assert message in first_failure(output)[1]
 
 
 def test_a_failed_forensic_copy_leaves_containment_and_originals_and_a_rerun_completes_it(lab, demo, keys):
