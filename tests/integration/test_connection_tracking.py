@@ -35,8 +35,8 @@ def test_isolation_sets_the_shortest_timeouts_records_the_values_before_and_rele
                 and "ConnectionTrackingSpecification" in a["parameters"]]
     assert sorted(a["target"] for a in recorded) == sorted(before)
     assert all((a["before"], a["after"]) == ({"connection_tracking": None}, {"connection_tracking": SHORTEST}) for a in recorded)
-    warning = next(w for w in manifest["instances"][instance_id]["warnings"] if "tracks automatically" in w)
-    assert "idle for 60 s (established TCP) or 60 s (UDP stream)" in warning
+    # The demo's only automatically tracked path is ICMP, said once per run: no per-instance warning (test_tracking.py has one).
+    assert [w for w in manifest["instances"][instance_id]["warnings"] if "tracks automatically" in w] == []
 
     code, output = run_playbook(lab, "release.yml", extra_vars={"ticket": TICKET})
     assert code == 0, json.dumps(output["stats"])
@@ -55,7 +55,5 @@ def test_an_instance_type_without_configurable_timeouts_is_reported_per_interfac
     assert configurations(lab, instance_id) == {interface: None}
     assert any(w.startswith(f"{instance_id}: network interface {interface}: connection tracking timeouts are not supported by instance "
                             "type t2.micro (Nitro based instances only)") for w in result["instances"][0]["warnings"])
-    tracked = next(w for w in result["instances"][0]["warnings"] if "tracks automatically" in w)
-    assert "idle for 432000 s (established TCP)" in tracked
     refused = [a for a in result["actions"] if "ConnectionTrackingSpecification" in a["parameters"]]
     assert [(a["outcome"], a["error_code"]) for a in refused] == [("error", "UnsupportedOperation")]

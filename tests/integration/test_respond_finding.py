@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from tests.integration.conftest import fresh_demo
 from tests.integration.findings import canonical
 from tests.integration.findings import sample
 from tests.integration.support import aws
@@ -17,6 +18,16 @@ from tests.integration.support import run_playbook
 from tests.integration.support import task_result
 
 REFUSAL_TASK = "Fail the run when a stage failed"
+
+
+@pytest.fixture
+def demo(lab):
+    """The demo estate before anyone opened a case: a finding names its instances, no IncidentTicket tag does yet
+    (an instance already under another ticket is refused, test_ticket_identity.py)."""
+    scene = fresh_demo(lab)
+    aws(lab, "ec2").delete_tags(Resources=scene["instance_ids"], Tags=[{"Key": "IncidentTicket"}])
+    lab.clear_requests()
+    return scene
 
 
 def quarantined(lab, instance_id):
@@ -67,7 +78,7 @@ def test_a_security_hub_event_names_two_instances_and_security_hub_hears_the_out
     event = sample("securityhub-imported-event.json", demo["instance_ids"])
     securityhub.batch_import_findings(Findings=event["detail"]["findings"])
     code, output = run_playbook(lab, "respond.yml", extra_vars={"finding": event, "ticket": "INC-778899"})
-    assert code == 0, json.dumps(output["stats"])
+    assert code == 0, first_failure(output)
     assert all(quarantined(lab, i) for i in demo["instance_ids"])
 
     [version] = manifest_versions(lab, demo["bucket"], "INC-778899")

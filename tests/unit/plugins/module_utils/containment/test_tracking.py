@@ -1,3 +1,4 @@
+from ansible_collections.secops.aws_ir.plugins.module_utils.containment import connection_tracking
 from ansible_collections.secops.aws_ir.plugins.module_utils.containment import tracking
 
 MAIN = {"RouteTableId": "rtb-main", "VpcId": "vpc-1", "Associations": [{"Main": True}], "Routes": [
@@ -36,3 +37,15 @@ def test_interface_endpoints_and_network_load_balancers_are_tracked_paths_once_e
     interfaces = [{"subnet_id": "subnet-public", "vpc_id": "vpc-1"}, {"subnet_id": "subnet-other", "vpc_id": "vpc-1"}]
     paths = tracking.tracked_paths(interfaces, [MAIN], endpoints, ["web-nlb (target group arn:tg)"])
     assert paths == ["interface VPC endpoints of vpc-1 (vpce-a, vpce-b)", "Network Load Balancer web-nlb (target group arn:tg)", tracking.ICMP]
+
+
+def test_the_tracked_paths_warning_says_how_long_a_flow_lasts_with_the_interfaces_timeouts_now():
+    nat = "NAT gateway nat-0abc (route 0.0.0.0/0 of rtb-1)"
+    # Shortened (isolation's 60 s) on one interface, never configured (AWS's defaults apply) on the other: the longer wins.
+    shortened = connection_tracking.lasting({"eni-1": connection_tracking.SHORTEST})
+    mixed = connection_tracking.lasting({"eni-1": connection_tracking.SHORTEST, "eni-2": None})
+    assert tracking.warning("i-1", [nat, tracking.ICMP], shortened).endswith(
+        "Such a flow lasts until it has been idle for 60 s (established TCP) or 60 s (UDP stream); a network ACL on the subnet, "
+        "or stopping the instance, ends them")
+    assert "idle for 432000 s (established TCP) or 180 s (UDP stream)" in tracking.warning("i-1", [nat], mixed)
+    assert tracking.warning("i-1", [tracking.ICMP], shortened) is None
