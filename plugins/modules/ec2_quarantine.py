@@ -342,7 +342,8 @@ def contain(module, clients, instances, ticket):
     log = module.actions
     ids = list(instances)
     run = Containment(log, clients, instances, dict(module.params, ticket=ticket), module.region)
-    module.partial["instances"] = [{"instance_id": i, "state_before": run.before[i]} for i in ids]
+    module.partial["instances"] = [{"instance_id": i, "state_before": run.state_before[i]} for i in ids]
+    run.record_original_state()
     current_tags = {i: tags_of(inst) for i, inst in instances.items()}
     ensure_tags(log, clients["ec2"], current_tags, incident_tags(ticket, validate_tags(module.params["tags"])), instance_ids=ids)
     run.protect()
@@ -350,7 +351,7 @@ def contain(module, clients, instances, ticket):
     run.take_out_of_service()
     run.isolate()
     run.take_elastic_ips()
-    entries = [{"instance_id": i, "state_before": run.before[i], "state_after": run.after[i], "outcome": run.outcome(i),
+    entries = [{"instance_id": i, "state_before": run.state_before[i], "state_after": run.after[i], "outcome": run.outcome(i),
                 "warnings": run.warnings_of(i), "calls": calls_for(log, i)} for i in ids]
     finish(module, run, ids, entries, {"security_groups": run.groups})
 
@@ -365,6 +366,7 @@ def release(module, clients, instances):
     run.auto_scaling()
     run.credentials()
     run.protections()
+    run.forget_original_state()
     entries = [{"instance_id": i, "state_after": run.after[i], "outcome": run.outcome(i), "warnings": run.warnings[i],
                 "calls": calls_for(log, i)} for i in ids]
     finish(module, run, ids, entries, {})
@@ -403,7 +405,7 @@ def main():
     )
     module = AwsIrModule(
         stage=STAGE_CONTAINMENT, argument_spec=argument_spec, supports_check_mode=True,
-        required_if=[("state", "absent", ["recorded_state"]), ("credentials", "instance_profile", ["forensic_instance_profile"]),
+        required_if=[("credentials", "instance_profile", ["forensic_instance_profile"]),
                      ("credentials", "deny_policy", ["evidence_bucket"])],
     )
     if module.params["state"] == "absent":
