@@ -31,10 +31,11 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.concurrency import e
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import paginate
 from ansible_collections.secops.aws_ir.plugins.module_utils.tags import MAX_TAGS
 from ansible_collections.secops.aws_ir.plugins.module_utils.tags import MAX_VALUE_LENGTH
+from ansible_collections.secops.aws_ir.plugins.module_utils.tags import ORIGINAL_STATE_PREFIX
 from ansible_collections.secops.aws_ir.plugins.module_utils.tags import has_room
 from ansible_collections.secops.aws_ir.plugins.module_utils.tags import tags_of
 
-PREFIX = "AwsIr:Original"
+PREFIX = ORIGINAL_STATE_PREFIX
 # On the instance; OriginalAttributes is its anchor.
 ATTRIBUTES = PREFIX + "Attributes"
 DELETE_ON_TERMINATION = PREFIX + "DeleteOnTermination"
