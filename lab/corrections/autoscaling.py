@@ -61,4 +61,3 @@ def after_detach_instances(call, account):
         target_group = backend.target_groups.get(arn)
         if target_group is not None:
             elbv2.drain(target_group, [i for i in detached if i in target_group.targets])
-

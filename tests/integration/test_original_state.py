@@ -112,7 +112,8 @@ def test_a_release_with_nothing_to_restore_says_so_and_a_quarantine_state_withou
                                        "recorded_state": {first: contained["instances"][0]["state_after"]}})
     assert refused.get("failed")
     quarantine = contained["security_groups"][demo["vpc_id"]]["quarantine_group_id"]
-    assert f"recorded_state[{first}]: the evidence manifest's state_before of {first} is itself a quarantine state (interfaces in {quarantine})" in refused["msg"]
+    assert (f"recorded_state[{first}]: the evidence manifest's state_before of {first} is itself a quarantine state "
+            f"(interfaces in {quarantine})") in refused["msg"]
     assert "it is not released" in refused["msg"]
     assert mutating(lab.requests()) == [] and refused["actions"] == []
 

@@ -90,8 +90,8 @@ def _auto_scaling_of(text):
 
 
 def _target(target):
-    return ",".join(str(v) if v is not None else "" for v in (target["target_group_arn"], target["id"], target["port"],
-                                                               target["availability_zone"], target["state"]))
+    parts = (target["target_group_arn"], target["id"], target["port"], target["availability_zone"], target["state"])
+    return ",".join("" if v is None else str(v) for v in parts)
 
 
 def _target_of(parts):

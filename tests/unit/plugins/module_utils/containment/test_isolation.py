@@ -45,7 +45,6 @@ def test_quarantine_group_with_egress_other_than_https_is_refused():
     isolation.check_quarantine_group(sg())
 
 
-
 def test_our_own_quarantine_group_with_extra_egress_is_left_to_be_repaired_but_never_one_with_inbound_rules():
     ours = {"Tags": [{"Key": "IncidentResponseRole", "Value": "quarantine"}]}
     isolation.check_quarantine_group(dict(sg(egress_rules=[{"IpProtocol": "-1"}]), **ours))
