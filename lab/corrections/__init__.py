@@ -4,7 +4,7 @@ A correction sees a request before moto and either returns None (moto answers) o
 (status, headers, body) answer; an "after" hook runs once moto has answered successfully. Every
 correction is listed, with the AWS documentation it follows, in lab/README.md.
 """
-from lab.corrections import autoscaling, connection_tracking, ebs, ec2, elbv2, kms, s3, snapshot_lock
+from lab.corrections import autoscaling, connection_tracking, ebs, ec2, elb, elbv2, kms, s3, snapshot_lock
 from lab.moto_state import account_for
 
 BEFORE = {
@@ -34,6 +34,7 @@ AFTER = {
     ("ec2", "ModifyNetworkInterfaceAttribute"): ec2.after_modify_network_interface_attribute,
     ("autoscaling", "DetachInstances"): autoscaling.after_detach_instances,
     ("elbv2", "RegisterTargets"): elbv2.after_register_targets,
+    ("elb", "RegisterInstancesWithLoadBalancer"): elb.after_register_instances,
 }
 
 

@@ -1,11 +1,11 @@
-"""Auto Scaling as AWS does it: DetachInstances validated and deregistering from target groups; lifecycle states.
+"""Auto Scaling as AWS does it: DetachInstances validated and deregistering from target groups and classic ELBs; lifecycle states.
 
 moto has only the InService and Standby lifecycle states. An instance tagged
 ``lab:asg-lifecycle-state`` (for example ``Pending:Wait`` or ``Terminating``) is shown in that
 state by every Auto Scaling answer, as AWS shows an instance held by a lifecycle hook.
 """
 from lab import moto_state
-from lab.corrections import elbv2
+from lab.corrections import elb, elbv2
 from lab.corrections.params import is_true, numbered
 from lab.wire import error_response
 
@@ -52,10 +52,12 @@ def detach_instances(call, account):
 
 
 def after_detach_instances(call, account):
-    """AWS deregisters detached instances from the group's target groups; moto only does it for classic ELBs."""
+    """AWS deregisters detached instances from the group's target groups and classic ELBs; moto only from classic ELBs, and only what the group registered."""
     group = _backend(call, account).autoscaling_groups.get(call.params.get("AutoScalingGroupName", ""))
+    detached = numbered(call.params, "InstanceIds.member")
+    elb.deregister(account, call.region, group.load_balancer_names if group else [], detached)
     backend = moto_state.backend("elbv2", account, call.region)
     for arn in group.target_group_arns if group else []:
         target_group = backend.target_groups.get(arn)
         if target_group is not None:
-            elbv2.drain(target_group, [i for i in numbered(call.params, "InstanceIds.member") if i in target_group.targets])
+            elbv2.drain(target_group, [i for i in detached if i in target_group.targets])

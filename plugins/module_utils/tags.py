@@ -19,6 +19,8 @@ MAX_TAGS = 50
 MAX_KEY_LENGTH = 128
 MAX_VALUE_LENGTH = 256
 RESERVED_PREFIX = "aws:"
+# Containment's record of a resource's original state (containment/original_state.py): it describes only the resource it is on.
+ORIGINAL_STATE_PREFIX = "AwsIr:Original"
 
 
 class TagError(AwsIrError, ValueError):
@@ -56,8 +58,8 @@ def incident_tags(ticket, extra=None):
 
 
 def copyable(tags):
-    """A resource's own tags that another resource may carry: all but AWS's reserved aws: keys."""
-    return {k: v for k, v in (tags or {}).items() if not k.lower().startswith(RESERVED_PREFIX)}
+    """A resource's own tags that another resource may carry: all but AWS's reserved aws: keys and containment's original-state record."""
+    return {k: v for k, v in (tags or {}).items() if not k.lower().startswith(RESERVED_PREFIX) and not k.startswith(ORIGINAL_STATE_PREFIX)}
 
 
 def within_limit(layers, limit=MAX_TAGS):

@@ -52,13 +52,20 @@ description:
     C(tracked_paths) and not warned about per instance (respond.yml's summary says it once). It never reports containment as complete
     (C(outcome.containment_complete) is always false).
   - B(Elastic IPs) (opt-in, O(disassociate_elastic_ips)). Disassociated, kept allocated, recorded.
+  - B(Original state.) Before any other change, the state a release restores is written as tags on each
+    instance and each of its network interfaces (C(AwsIr:Original*), one tag per field, see
+    C(docs/original-state-tags.md) of the collection), once - a resource that carries them is never tagged
+    again, so a re-run never records the contained state as the original. An interface already in a
+    quarantine group without them, or a resource without room for them (50 tags), is not tagged, with a warning.
   - The state before containment is returned (also when the module fails part-way) so that it can be
-    recorded, and restored.
-  - With O(state=absent), restores the state recorded before containment (O(recorded_state)), in this order, Elastic
+    recorded, and restored; when the resources carry original-state tags it is what they record.
+  - With O(state=absent), restores the state recorded before containment (O(recorded_state), else, or when that is itself
+    a quarantine state, the original-state tags), in this order, Elastic
     IPs, the security groups of every interface, classic ELB and target group registrations (same
     ports and zones), Auto Scaling membership (only with O(restore_auto_scaling_group=true)), the
     instance profile (a deny policy is removed), then the attributes and C(DeleteOnTermination)
-    flags. It refuses, before any change, a recorded state that is missing, that belongs to another
+    flags, and last deletes the original-state tags. It refuses, before any change, a recorded state that is missing,
+    that is a quarantine state with no original-state tags, that belongs to another
     instance, or whose interfaces, groups or addresses cannot be put back.
   - Idempotent in both states; check mode makes no change and returns, per instance, every call it
     would make (C(calls)); diff mode shows each instance's state before and after.
@@ -151,9 +158,12 @@ options:
     description:
       - With O(state=absent), the state recorded before containment, per instance id
         (a dict of C(state_before) by instance id, as in the evidence manifest's C(instances.<id>.state_before)).
-      - Required with O(state=absent). An instance without a recorded state, or whose recorded state is
-        another instance's, is refused before any change.
+      - An instance it lacks, or whose state here is itself a quarantine state (an interface in C(aws-ir-quarantine)
+        or C(aws-ir-untrack), or a value the original-state tags record otherwise and the instance has now), is
+        restored from its original-state tags. One with neither, or whose recorded state is another instance's,
+        is refused before any change.
     type: dict
+    default: {}
   restore_auto_scaling_group:
     description:
       - With O(state=absent), whether to attach the instances to the Auto Scaling group they were
@@ -180,7 +190,7 @@ notes:
     C(DescribeLoadBalancers); IAM C(GetInstanceProfile), C(GetRolePolicy).
   - AWS APIs called. Changes, EC2 C(CreateTags), C(ModifyInstanceAttribute), C(CreateSecurityGroup),
     C(AuthorizeSecurityGroupIngress), C(AuthorizeSecurityGroupEgress), C(RevokeSecurityGroupEgress),
-    C(ModifyNetworkInterfaceAttribute), C(DisassociateAddress), C(AssociateAddress),
+    C(ModifyNetworkInterfaceAttribute), C(DisassociateAddress), C(AssociateAddress), C(DeleteTags),
     C(ReplaceIamInstanceProfileAssociation), C(AssociateIamInstanceProfile),
     C(DisassociateIamInstanceProfile); Auto Scaling C(DetachInstances), C(AttachInstances); ELB
     C(DeregisterInstancesFromLoadBalancer), C(RegisterInstancesWithLoadBalancer); ELBv2
@@ -222,6 +232,13 @@ EXAMPLES = r"""
     ticket: INC-123456
     recorded_state: "{{ {'i-0123456789abcdef0': manifest.instances['i-0123456789abcdef0'].state_before} }}"
     restore_auto_scaling_group: true
+
+- name: Release it when no manifest records it, from the original-state tags on the instance and its interfaces
+  secops.aws_ir.ec2_quarantine:
+    state: absent
+    instance_ids:
+      - i-0123456789abcdef0
+    ticket: INC-123456
 """
 
 RETURN = r"""
@@ -266,8 +283,10 @@ instances:
       type: dict
     outcome:
       description:
-        - C(status) is C(isolated) (O(state=present)), C(released) (O(state=absent)) or C(planned) (check mode);
-          C(notes) says what each step did, one sentence each.
+        - C(status) is C(isolated) (O(state=present)), C(released) (O(state=absent)), C(unchanged) (O(state=absent)
+          with nothing to put back) or C(planned) (check mode); C(notes) says what each step did, one sentence each.
+        - With O(state=absent) also C(restored_from), V(evidence manifest) or V(original-state tags), and with the
+          latter C(recorded_state), the state restored.
         - With O(state=present) also C(containment_complete) (always false, since a group swap does not end
           the flows listed in C(tracked_paths)), C(tracked_paths) (sentences, C(ICMP (always tracked)) last),
           C(egress) per VPC (C(mode) V(vpc_endpoints), V(https_anywhere) or V(user_groups), C(destinations),
@@ -362,7 +381,8 @@ def contain(module, clients, instances, ticket):
     log = module.actions
     ids = list(instances)
     run = Containment(log, clients, instances, dict(module.params, ticket=ticket), module.region)
-    module.partial["instances"] = [{"instance_id": i, "state_before": run.before[i]} for i in ids]
+    module.partial["instances"] = [{"instance_id": i, "state_before": run.state_before[i]} for i in ids]
+    run.record_original_state()
     holding, lacking = split_by_case_tag({i: tags_of(inst) for i, inst in instances.items()}, ticket)
     wanted = incident_tags(ticket, validate_tags(module.params["tags"]))
     ensure_tags(log, clients["ec2"], lacking, wanted, instance_ids=list(lacking))
@@ -373,7 +393,7 @@ def contain(module, clients, instances, ticket):
     run.take_out_of_service()
     run.isolate()
     run.take_elastic_ips()
-    entries = [{"instance_id": i, "state_before": run.before[i], "state_after": run.after[i], "outcome": run.outcome(i),
+    entries = [{"instance_id": i, "state_before": run.state_before[i], "state_after": run.after[i], "outcome": run.outcome(i),
                 "warnings": run.warnings_of(i), "calls": calls_for(log, i)} for i in ids]
     finish(module, run, ids, entries, {"security_groups": run.groups})
 
@@ -389,6 +409,7 @@ def release(module, clients, instances):
     run.auto_scaling()
     run.credentials()
     run.protections()
+    run.forget_original_state()
     entries = [{"instance_id": i, "state_after": run.after[i], "outcome": run.outcome(i), "warnings": run.warnings[i],
                 "calls": calls_for(log, i)} for i in ids]
     finish(module, run, ids, entries, {})
@@ -423,12 +444,12 @@ def main():
         forensic_instance_profile=dict(type="str"),
         evidence_bucket=dict(type="str"),
         disassociate_elastic_ips=dict(type="bool", default=False),
-        recorded_state=dict(type="dict"),
+        recorded_state=dict(type="dict", default={}),
         restore_auto_scaling_group=dict(type="bool", default=False),
     )
     module = AwsIrModule(
         stage=STAGE_CONTAINMENT, argument_spec=argument_spec, supports_check_mode=True,
-        required_if=[("state", "absent", ["recorded_state"]), ("credentials", "instance_profile", ["forensic_instance_profile"]),
+        required_if=[("credentials", "instance_profile", ["forensic_instance_profile"]),
                      ("credentials", "deny_policy", ["evidence_bucket"])],
     )
     if module.params["state"] == "absent":

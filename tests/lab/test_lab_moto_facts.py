@@ -201,3 +201,16 @@ def test_every_ec2_answer_has_a_request_id_of_its_own(aws, scene):
     answers = [ec2.describe_vpcs(), ec2.describe_instances(), ec2.create_tags(Resources=[instance_id], Tags=[{"Key": "k", "Value": "v"}])]
     ids = [a["ResponseMetadata"]["RequestId"] for a in answers]
     assert len(set(ids)) == 3 and "request-id" not in ids
+
+
+def test_detach_instances_removes_a_directly_registered_instance_from_the_group_classic_load_balancers(aws, scene):
+    # AWS keeps one registration per instance and load balancer: registering an instance the group already
+    # registered changes nothing, and DetachInstances deregisters it from the group's classic load balancers.
+    elb = aws("elb")
+    compromised = scene["compromised_instance_id"]
+    elb.register_instances_with_load_balancer(LoadBalancerName=scene["clb_name"], Instances=[{"InstanceId": compromised}])
+    listed = [i["InstanceId"] for i in elb.describe_load_balancers(LoadBalancerNames=[scene["clb_name"]])["LoadBalancerDescriptions"][0]["Instances"]]
+    assert listed.count(compromised) == 1
+    aws("autoscaling").detach_instances(AutoScalingGroupName=scene["asg_name"], InstanceIds=[compromised], ShouldDecrementDesiredCapacity=True)
+    listed = [i["InstanceId"] for i in elb.describe_load_balancers(LoadBalancerNames=[scene["clb_name"]])["LoadBalancerDescriptions"][0]["Instances"]]
+    assert compromised not in listed and scene["instance_ids"][1] in listed

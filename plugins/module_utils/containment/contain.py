@@ -22,6 +22,7 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.containment import e
 from ansible_collections.secops.aws_ir.plugins.module_utils.containment import elastic_ips
 from ansible_collections.secops.aws_ir.plugins.module_utils.containment import isolation
 from ansible_collections.secops.aws_ir.plugins.module_utils.containment import load_balancers
+from ansible_collections.secops.aws_ir.plugins.module_utils.containment import original_state
 from ansible_collections.secops.aws_ir.plugins.module_utils.containment import protection
 from ansible_collections.secops.aws_ir.plugins.module_utils.containment import tracking
 from ansible_collections.secops.aws_ir.plugins.module_utils.containment.survey import Survey
@@ -62,6 +63,9 @@ class Containment:
             self.deny_roles = self._deny_roles()
         self.before = {i: dict(self.survey.state(i), connection_tracking=connection_tracking.read(inst)) for i, inst in instances.items()}
         self.after = deepcopy(self.before)
+        # What a release restores: the original recorded on the resources by the first containment, else the state now.
+        originals = original_state.recorded_states(self.survey)
+        self.state_before = {i: original_state.state_before(self.before[i], originals[i]) for i in instances}
         self.notes = {i: [] for i in instances}
         self.warnings = {i: [] for i in instances}
         self.draining = {}
@@ -84,7 +88,19 @@ class Containment:
         profiles = credentials.read_profiles(self.clients["iam"], associated, lambda _instance_id: "credentials")
         return {i: profile["role_names"][0] if profile and profile["role_names"] else None for i, profile in profiles.items()}
 
+    def _quarantine_group_ids(self):
+        """The groups containment puts interfaces in: ours that exist already, and the responder's."""
+        ids = {g["GroupId"] for found in self.existing_groups.values() for g in found.values() if g}
+        if self.user_groups is not None:
+            ids.update(self.user_groups[1])
+        return ids
+
     # --- the steps, in order ---
+
+    def record_original_state(self):
+        """Before any other change: each instance's and interface's original state as tags, once (original_state.py)."""
+        for instance_id, warnings in original_state.record(self.log, self.clients["ec2"], self.survey, self._quarantine_group_ids()).items():
+            self.warnings[instance_id].extend(warnings)
 
     def protect(self):
         """Each instance's protections, the instances concurrently (their attributes one call at a time, in order)."""

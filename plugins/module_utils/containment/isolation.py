@@ -40,6 +40,7 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.common import ROLE_T
 from ansible_collections.secops.aws_ir.plugins.module_utils.concurrency import each_recorded
 from ansible_collections.secops.aws_ir.plugins.module_utils.containment import egress
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import paginate
+from ansible_collections.secops.aws_ir.plugins.module_utils.tags import tags_of
 
 QUARANTINE = "quarantine"
 UNTRACK = "untrack"
@@ -93,9 +94,20 @@ def _refuse_inbound(group, field=None):
                              "remove them or use another group")
 
 
+def made_by_us(group, role):
+    """Whether the collection made this group: it tags its groups with their role when it creates them."""
+    return tags_of(group).get(ROLE_TAG_KEY) == role
+
+
 def check_quarantine_group(group):
-    """Raise IsolationError if an existing quarantine group allows anything inbound, or egress other than tcp/443."""
+    """Raise IsolationError if an existing quarantine group allows anything inbound, or egress other than tcp/443.
+
+    Extra egress on a group the collection made is what a failed RevokeSecurityGroupEgress
+    right after CreateSecurityGroup leaves: the run completes it (ensure_groups) instead.
+    """
     _refuse_inbound(group)
+    if made_by_us(group, QUARANTINE):
+        return
     for rule in group.get("IpPermissionsEgress", []):
         if (rule.get("IpProtocol"), rule.get("FromPort"), rule.get("ToPort")) != egress.HTTPS:
             raise IsolationError(f"{_where(group)} allows egress {rule}: a quarantine group allows only tcp/443; remove the rule or delete the group")
@@ -163,8 +175,9 @@ def _ensure_untrack_rules(log, client, group_id, rules):
 
 
 def _ensure_quarantine_egress(log, client, group_id, rules, wanted):
-    """Make tcp/443 to the wanted destinations the only egress; returns the tcp/443 destinations before."""
+    """Make tcp/443 to the wanted destinations the only egress; returns (the tcp/443 destinations before, the other egress removed)."""
     before = egress.destinations(rules["egress"], egress.HTTPS)
+    removed = []
     for rule in rules["egress"]:
         protocol = (rule.get("IpProtocol"), rule.get("FromPort"), rule.get("ToPort"))
         if protocol[0] == "-1":
@@ -172,11 +185,13 @@ def _ensure_quarantine_egress(log, client, group_id, rules, wanted):
         extra = egress.destinations([rule], protocol) - (wanted if protocol == egress.HTTPS else set())
         if extra:
             _change(log, client, group_id, "revoke", "egress", egress.permission(protocol, extra), egress.text(extra), "removed")
+            if protocol != egress.HTTPS:
+                removed.append(f"{'all traffic' if protocol == egress.ALL_TRAFFIC else '/'.join(map(str, protocol))} to {egress.text(extra)}")
     missing = wanted - before
     if missing:
         _change(log, client, group_id, "authorize", "egress", egress.permission(egress.HTTPS, missing),
                 egress.text(before & wanted), egress.text(wanted))
-    return before
+    return before, removed
 
 
 def _create_group(log, client, vpc_id, role):
@@ -216,7 +231,11 @@ def _untrack_group(log, client, vpc_id, existing, created, warnings):
 def _our_quarantine_group(log, client, vpc_id, existing, created, choice, warnings):
     """([the VPC's aws-ir-quarantine id], egress summary), created or with its egress set to the choice."""
     group_id, rules = _group(log, client, vpc_id, QUARANTINE, existing, created)
-    before = _ensure_quarantine_egress(log, client, group_id, rules, choice["destinations"])
+    before, removed = _ensure_quarantine_egress(log, client, group_id, rules, choice["destinations"])
+    if GROUP_NAMES[QUARANTINE] not in created and removed:
+        # Only a group of ours gets here with other egress (check_quarantine_group): an earlier run that stopped while making it.
+        warnings.append(f"{vpc_id}: {GROUP_NAMES[QUARANTINE]} {group_id}, made by an earlier run that stopped before completing it, "
+                        f"still allowed egress {'; '.join(removed)}; repaired: that egress was revoked")
     if GROUP_NAMES[QUARANTINE] not in created and before != choice["destinations"]:
         warnings.append(f"{vpc_id}: {GROUP_NAMES[QUARANTINE]} {group_id} had egress tcp/443 to {egress.text(before)}; "
                         f"changed to {egress.text(choice['destinations'])} ({choice['reason']}); this applies to every interface in that group")

@@ -24,32 +24,110 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.containment import c
 from ansible_collections.secops.aws_ir.plugins.module_utils.containment import elastic_ips
 from ansible_collections.secops.aws_ir.plugins.module_utils.containment import isolation
 from ansible_collections.secops.aws_ir.plugins.module_utils.containment import load_balancers
+from ansible_collections.secops.aws_ir.plugins.module_utils.containment import original_state
 from ansible_collections.secops.aws_ir.plugins.module_utils.containment import protection
 from ansible_collections.secops.aws_ir.plugins.module_utils.containment.survey import Survey
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import paginate
 
 STATUS_RELEASED = "released"
 STATUS_PLANNED = "planned"
+STATUS_UNCHANGED = "unchanged"
 FIELD = "recorded_state"
+SOURCE_MANIFEST = "evidence manifest"
+SOURCE_TAGS = "original-state tags"
 
 
 class ReleaseError(AwsIrError, ValueError):
     """A recorded state that cannot be restored; the message names the instance and what is wrong."""
 
 
-def recorded_states(recorded, instance_ids):
-    """{instance_id: recorded state}; ReleaseError for an instance without one, or with one of another instance."""
+def manifest_states(recorded, instance_ids):
+    """{instance_id: state_before} of the instances the evidence manifest holds one for; ReleaseError for one of another instance."""
     states = {}
     for instance_id in instance_ids:
         state = (recorded or {}).get(instance_id)
         if not state:
-            raise ReleaseError(f"{FIELD}: no state recorded for {instance_id} (the evidence manifest holds no state_before for it); "
-                               "there is nothing to restore it to")
+            continue
         owner = state.get("instance_id", instance_id)
         if owner != instance_id:
             raise ReleaseError(f"{FIELD}[{instance_id}] is the recorded state of {owner}, not of {instance_id}")
         states[instance_id] = state
     return states
+
+
+def _describe_groups(client, states):
+    """{group id: group (boto3 shape)} of every group the states' interfaces name that still exists."""
+    wanted = sorted({g for state in states for eni in state["network_interfaces"] for g in eni["groups"]})
+    if not wanted:
+        return {}
+    return {g["GroupId"]: g for g in paginate(client, "describe_security_groups", Filters=[{"Name": "group-id", "Values": wanted}])["SecurityGroups"]}
+
+
+def _quarantine_groups_in(state, groups):
+    """The collection's own groups (aws-ir-quarantine, aws-ir-untrack, or tagged as such) that the state puts an interface in."""
+    return sorted({g for eni in state["network_interfaces"] for g in eni["groups"] if g in groups and (
+        groups[g]["GroupName"] in isolation.GROUP_NAMES.values() or any(isolation.made_by_us(groups[g], role) for role in isolation.GROUP_NAMES))})
+
+
+def _comparable(state):
+    """What a release restores, field by field, in a form that compares (state_before shape)."""
+    return {
+        "attributes": state.get("attributes"),
+        "delete_on_termination": state.get("delete_on_termination"),
+        "network_interfaces": {e["network_interface_id"]: sorted(e["groups"]) for e in state.get("network_interfaces") or []},
+        "auto_scaling": (state.get("auto_scaling") or {}).get("group_name"),
+        "load_balancers": sorted(state.get("load_balancers") or []),
+        "target_groups": sorted((t["target_group_arn"], t["id"], t["port"]) for t in state.get("target_groups") or []),
+        "elastic_ips": sorted(a["allocation_id"] for a in state.get("elastic_ips") or []),
+        "iam_instance_profile": (state.get("iam_instance_profile") or {}).get("arn"),
+    }
+
+
+def _differences(first, second):
+    """The fields (and interfaces) in which two states differ."""
+    a, b = _comparable(first), _comparable(second)
+    found = [f"groups of {eni}" for eni in sorted(set(a["network_interfaces"]) & set(b["network_interfaces"]))
+             if a["network_interfaces"][eni] != b["network_interfaces"][eni]]
+    return found + [key for key in a if key != "network_interfaces" and a[key] != b[key]]
+
+
+def _recorded_while_contained(manifest, tags, now):
+    """The fields the manifest records as they are now, where the original-state tags, written before containment, record otherwise."""
+    return [f for f in _differences(manifest, tags) if f not in _differences(manifest, now)]
+
+
+def choose(instance_id, manifest, tags, now, groups):
+    """(the state to restore, where it was recorded, notes, warnings); ReleaseError when nothing records a state that is not a quarantine state.
+
+    The evidence manifest's state_before is used unless it is missing or is itself a
+    quarantine state: an interface in one of the collection's groups, or a value that the
+    original-state tags record otherwise and that the instance has now (the manifest
+    recorded it after another containment). Then the original-state tags are used.
+    """
+    notes, warnings = [], []
+    if manifest is not None:
+        contained = [f"interfaces in {', '.join(found)}" for found in [_quarantine_groups_in(manifest, groups)] if found]
+        contained += _recorded_while_contained(manifest, tags, now) if tags is not None else []
+        if not contained:
+            if tags is not None and _differences(manifest, tags):
+                warnings.append(f"{instance_id}: its original-state tags differ from the evidence manifest's state_before "
+                                f"({', '.join(_differences(manifest, tags))}); the manifest's is restored")
+            return manifest, SOURCE_MANIFEST, notes, warnings
+        why = f"the evidence manifest's state_before of {instance_id} is itself a quarantine state ({'; '.join(contained)})"
+        if tags is None:
+            raise ReleaseError(f"{FIELD}[{instance_id}]: {why}, and the instance carries no original-state tags ({original_state.PREFIX}*): "
+                               "nothing records its state before containment, so it is not released; restore it by hand")
+        notes.append(f"{why}: restored from the original-state tags instead")
+    elif tags is not None:
+        notes.append("the evidence manifest holds no state_before for it: restored from its original-state tags")
+    else:
+        raise ReleaseError(f"{FIELD}: no state recorded for {instance_id}: neither the evidence manifest (state_before) nor the instance's "
+                           f"original-state tags ({original_state.PREFIX}*) hold one; there is nothing to restore it to")
+    found = _quarantine_groups_in(tags, groups)
+    if found:
+        raise ReleaseError(f"{FIELD}[{instance_id}]: its original-state tags put its interfaces in {', '.join(found)}, a quarantine state: "
+                           "it is not released; restore it by hand")
+    return tags, SOURCE_TAGS, notes, warnings
 
 
 def _check_interfaces(client, states):
@@ -70,13 +148,8 @@ def _check_interfaces(client, states):
     return found
 
 
-def _check_groups(client, states):
-    """{group id: name} of the recorded groups; ReleaseError naming any that no longer exists."""
-    wanted = sorted({g for state in states.values() for eni in state["network_interfaces"] for g in eni["groups"]})
-    if not wanted:
-        return {}
-    filters = [{"Name": "group-id", "Values": wanted}]
-    found = {g["GroupId"]: g["GroupName"] for g in paginate(client, "describe_security_groups", Filters=filters)["SecurityGroups"]}
+def _check_groups(states, found):
+    """ReleaseError for a group to put back that no longer exists; found: the groups that exist (_describe_groups)."""
     for instance_id, state in sorted(states.items()):
         for eni in state["network_interfaces"]:
             missing = [g for g in eni["groups"] if g not in found]
@@ -93,16 +166,26 @@ class Release:
 
     def __init__(self, log, clients, instances, params):
         self.log, self.clients, self.params = log, clients, params
-        self.recorded = recorded_states(params["recorded_state"], list(instances))
         ec2 = clients["ec2"]
-        _check_interfaces(ec2, self.recorded)
-        self.recorded_group_names = _check_groups(ec2, self.recorded)
+        manifest = manifest_states(params["recorded_state"], list(instances))
         self.survey = Survey(clients, instances, auto_scaling_groups=True, load_balancer_registrations=True)
         self.before = {i: self.survey.state(i) for i in instances}
         self.after = deepcopy(self.before)
         self.notes = {i: [] for i in instances}
         self.warnings = {i: [] for i in instances}
         self.not_restored = {i: [] for i in instances}
+        tagged = original_state.recorded_states(self.survey)
+        groups = _describe_groups(ec2, list(manifest.values()) + [t for t in tagged.values() if t])
+        self.recorded, self.sources = {}, {}
+        for instance_id in instances:
+            state, self.sources[instance_id], notes, warnings = choose(instance_id, manifest.get(instance_id), tagged[instance_id],
+                                                                       self.before[instance_id], groups)
+            self.recorded[instance_id] = dict(state, instance_id=instance_id)
+            self.notes[instance_id] += notes
+            self.warnings[instance_id] += warnings
+        _check_interfaces(ec2, self.recorded)
+        _check_groups(self.recorded, groups)
+        self.recorded_group_names = {g: group["GroupName"] for g, group in groups.items()}
         recorded_ips = {i: s.get("elastic_ips") or [] for i, s in self.recorded.items()}
         self.address_now = elastic_ips.associations(ec2, [a["allocation_id"] for found in recorded_ips.values() for a in found])
         for instance_id, addresses in recorded_ips.items():
@@ -218,11 +301,26 @@ class Release:
             self.warnings[instance_id].extend(warnings)
             self.notes[instance_id].append("termination and stop protection, shutdown behaviour and DeleteOnTermination as recorded")
 
+    def forget_original_state(self):
+        """Last, once everything is back: delete the original-state tags, so that a later containment records afresh."""
+        if original_state.forget(self.log, self.clients["ec2"], self.survey):
+            for instance_id in self.survey.instances:
+                self.notes[instance_id].append(f"original-state tags ({original_state.PREFIX}*) deleted")
+
     def outcome(self, instance_id):
-        """status, notes, what was not restored (sentences, for the summary) and the state after the release."""
-        return {"status": STATUS_PLANNED if self.log.check_mode else STATUS_RELEASED, "notes": self.notes[instance_id],
-                "not_restored": self.not_restored[instance_id] + self.warnings[instance_id], "state_after": self.after[instance_id],
-                "group_names": self._group_names(instance_id)}
+        """status released (planned in check mode), or unchanged when nothing had to be put back; notes, what was not
+        restored (sentences, for the summary), the state after the release and where the restored state was recorded."""
+        restored = any(instance_id in r["instance_ids"] and r["action"] != "DeleteTags" for r in self.log.records)
+        notes = list(self.notes[instance_id])
+        if not restored:
+            notes.insert(0, "nothing to restore: every interface, registration and attribute is already as recorded before containment")
+        found = {"status": (STATUS_PLANNED if self.log.check_mode else STATUS_RELEASED) if restored else STATUS_UNCHANGED,
+                 "notes": notes, "restored_from": self.sources[instance_id],
+                 "not_restored": self.not_restored[instance_id] + self.warnings[instance_id], "state_after": self.after[instance_id],
+                 "group_names": self._group_names(instance_id)}
+        if self.sources[instance_id] == SOURCE_TAGS:
+            found["recorded_state"] = self.recorded[instance_id]  # the manifest gets the state a release used when it did not hold it
+        return found
 
     def _group_names(self, instance_id):
         """{group id: name} of the groups the interfaces had before the release and have after it."""

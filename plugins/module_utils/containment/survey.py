@@ -15,6 +15,7 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.containment import a
 from ansible_collections.secops.aws_ir.plugins.module_utils.containment import credentials
 from ansible_collections.secops.aws_ir.plugins.module_utils.containment import elastic_ips
 from ansible_collections.secops.aws_ir.plugins.module_utils.containment import load_balancers
+from ansible_collections.secops.aws_ir.plugins.module_utils.containment import original_state
 from ansible_collections.secops.aws_ir.plugins.module_utils.containment import protection
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import network_interfaces
 
@@ -36,6 +37,7 @@ class Survey:
         self.interfaces = {i: [dict(eni, instance_id=i) for eni in network_interfaces(inst)] for i, inst in instances.items()}
         self.all_interfaces = [eni for enis in self.interfaces.values() for eni in enis]
         self.vpc_ids = sorted({eni["vpc_id"] for eni in self.all_interfaces})
+        self.interface_tags = original_state.read_interface_tags(ec2, [eni["network_interface_id"] for eni in self.all_interfaces])
         self.attributes = protection.read_attributes(ec2, ids)
         self.devices = {i: protection.delete_on_termination(inst) for i, inst in instances.items()}
         self.profiles = credentials.read_associations(ec2, ids)

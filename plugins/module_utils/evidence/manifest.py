@@ -51,6 +51,7 @@ _SNAPSHOT_GROWING = ("shared_with",)
 # The stage outcome (stage, status) that ends another stage's (see _supersede): containment.STATUS_ISOLATED, release.STATUS_RELEASED.
 _SUPERSEDES = {(STAGE_RELEASE, "released"): STAGE_CONTAINMENT, (STAGE_CONTAINMENT, "isolated"): STAGE_RELEASE}
 SUPERSEDED = "superseded"
+_UNCHANGED_AFTER_RELEASED = ("released", "unchanged")
 # Per-instance lists whose entries, once recorded, stay.
 _INSTANCE_GROWING = ("warnings", "not_captured")
 
@@ -113,8 +114,10 @@ def _merge_instance(record, stage, entry):
         known = record.setdefault("not_captured", [])
         known.extend(n for n in entry["not_captured"] if n not in known)
     outcome = entry.get("outcome")
-    # The first description of a status is kept; a re-run only records a change of status.
-    if outcome is not None and record["outcome"].get(stage, {}).get("status") != outcome.get("status"):
+    # The first description of a status is kept; a re-run only records a change of status. A release that found
+    # nothing to restore ("unchanged") does not replace the release that restored it ("released").
+    if outcome is not None and record["outcome"].get(stage, {}).get("status") != outcome.get("status") and (
+            _UNCHANGED_AFTER_RELEASED != (record["outcome"].get(stage, {}).get("status"), outcome.get("status"))):
         record["outcome"][stage] = outcome
         _supersede(record["outcome"], stage, outcome.get("status"))
     record["warnings"].extend(w for w in entry.get("warnings", []) if w not in record["warnings"])

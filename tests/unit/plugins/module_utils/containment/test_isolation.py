@@ -46,6 +46,15 @@ def test_quarantine_group_with_egress_other_than_https_is_refused():
     isolation.check_quarantine_group(sg())
 
 
+def test_our_own_quarantine_group_with_extra_egress_is_left_to_be_repaired_but_never_one_with_inbound_rules():
+    ours = {"Tags": [{"Key": "IncidentResponseRole", "Value": "quarantine"}]}
+    isolation.check_quarantine_group(dict(sg(egress_rules=[{"IpProtocol": "-1"}]), **ours))
+    with pytest.raises(isolation.IsolationError, match="has inbound rules"):
+        isolation.check_quarantine_group(dict(sg(ingress=[{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22}]), **ours))
+    with pytest.raises(isolation.IsolationError, match="allows only tcp/443"):
+        isolation.check_quarantine_group(dict(sg(egress_rules=[{"IpProtocol": "-1"}]), Tags=[{"Key": "IncidentResponseRole", "Value": "untrack"}]))
+
+
 def test_interfaces_get_two_steps_unless_already_half_or_fully_isolated():
     plans = isolation.plan_interfaces([eni("eni-a", ["sg-web", "sg-db"]), eni("eni-b", ["sg-u"]), eni("eni-c", ["sg-q"])], GROUPS)
     assert [p["steps"] for p in plans] == [[["sg-u"], ["sg-q"]], [["sg-q"]], []]

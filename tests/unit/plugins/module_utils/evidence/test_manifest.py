@@ -77,6 +77,14 @@ def test_a_release_and_a_containment_after_it_each_end_the_other_so_the_record_n
         assert model.follows(older, dict(newer, runs=newer["runs"] + [run()])) == []
 
 
+def test_a_release_that_found_nothing_to_restore_does_not_replace_the_release_that_restored():
+    released = model.merge(model.merge(fresh(), [containment(["sg-web"], status="isolated")]), [release()])
+    again = model.merge(released, [release(status="unchanged")])
+    assert outcomes(again) == {"containment": "superseded", "release": "released"} and not model.says_something_new(released, again)
+    # Without an earlier release, it is recorded as it is.
+    assert outcomes(model.merge(fresh(), [release(status="unchanged")])) == {"release": "unchanged"}
+
+
 def test_a_release_that_did_not_release_leaves_the_containment_as_it_was():
     contained = model.merge(fresh(), [containment(["sg-web"], status="isolated")])
     failed = model.merge(contained, [release(status="failed")])
