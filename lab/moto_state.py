@@ -58,6 +58,16 @@ def s3_bucket_region(bucket):
     return backends[account][partition].buckets[bucket].region_name
 
 
+def s3_bucket(bucket):
+    """moto's bucket of that name, or None."""
+    backends = get_backend("s3")
+    owner = backends.bucket_accounts.get(bucket)
+    if owner is None:
+        return None
+    partition, account = owner
+    return backends[account][partition].buckets.get(bucket)
+
+
 def backend(service, account, region):
     """moto's backend of a service for an account and Region ("global"-scoped services ignore the Region)."""
     backends = get_backend(service)
