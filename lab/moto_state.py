@@ -56,12 +56,18 @@ def reset_moto():
 
 def s3_bucket_region(bucket):
     """The Region of an S3 bucket, or None when it does not exist."""
+    found = s3_bucket(bucket)
+    return found.region_name if found else None
+
+
+def s3_bucket(bucket):
+    """moto's bucket of that name, or None."""
     backends = get_backend("s3")
     owner = backends.bucket_accounts.get(bucket)
     if owner is None:
         return None
     partition, account = owner
-    return backends[account][partition].buckets[bucket].region_name
+    return backends[account][partition].buckets.get(bucket)
 
 
 def backend(service, account, region):

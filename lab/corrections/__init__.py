@@ -28,6 +28,7 @@ BEFORE = {
     ("elbv2", "DeregisterTargets"): elbv2.deregister_targets,
     ("elbv2", "DescribeTargetHealth"): elbv2.describe_target_health,
     ("s3", "GetObjectRetention"): s3.get_object_retention,
+    ("s3", "GetObjectLockConfiguration"): s3.get_object_lock_configuration,
 }
 AFTER = {
     ("ec2", "ModifyInstanceAttribute"): ec2.after_modify_instance_attribute,
@@ -59,3 +60,4 @@ def install():
     """Fix, once per lab process, the moto model properties that every answer reads (where no single call can be corrected)."""
     ec2.install()
     connection_tracking.install()
+    s3.install()

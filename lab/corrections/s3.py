@@ -1,9 +1,15 @@
-"""S3 as AWS documents it: GetObjectRetention, which moto does not implement (it answers as if GetObject had been called),
-and the bucket owner condition (x-amz-expected-bucket-owner), which moto ignores."""
+"""S3 as AWS documents it: GetObjectRetention, which moto does not implement (it answers as if GetObject had been called);
+the bucket owner condition (x-amz-expected-bucket-owner), which moto ignores; GetObjectLockConfiguration, where moto adds
+the unset one of Days and Years as 0; bucket policy statements with a Condition, which moto applies to object requests as
+if the condition held."""
+import json
 import uuid
 from xml.sax.saxutils import escape
 
 from moto.core.exceptions import ServiceException
+from moto.iam.access_control import IAMPolicy
+from moto.iam.access_control import PermissionResult
+from moto.s3.models import FakeBucket
 
 from lab import moto_state
 from lab.wire import error_response
@@ -40,3 +46,43 @@ def get_object_retention(call, account):
         return error_response("rest-xml", "NoSuchObjectLockConfiguration", "The specified object does not have a ObjectLock configuration", 404)
     body = _RETENTION.format(mode=escape(key.lock_mode), until=escape(str(key.lock_until))).encode("utf-8")
     return 200, [("Content-Type", "application/xml"), ("Content-Length", str(len(body))), ("x-amz-request-id", str(uuid.uuid4()))], body
+
+
+_LOCK = ('<?xml version="1.0" encoding="UTF-8"?>\n<ObjectLockConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
+         "<ObjectLockEnabled>Enabled</ObjectLockEnabled>{rule}</ObjectLockConfiguration>")
+
+
+def get_object_lock_configuration(call, account):
+    """The bucket's Object Lock configuration with only the period it was given (Days or Years, never both:
+    S3 API Reference, DefaultRetention); moto answers anything else (no bucket, no Object Lock)."""
+    del account
+    bucket = moto_state.s3_bucket(call.params["bucket"])
+    if bucket is None or not bucket.object_lock_enabled:
+        return None
+    rule = ""
+    if bucket.default_lock_mode:
+        period = f"<Days>{bucket.default_lock_days}</Days>" if bucket.default_lock_days else f"<Years>{bucket.default_lock_years}</Years>"
+        rule = f"<Rule><DefaultRetention><Mode>{escape(bucket.default_lock_mode)}</Mode>{period}</DefaultRetention></Rule>"
+    body = _LOCK.format(rule=rule).encode("utf-8")
+    return 200, [("Content-Type", "application/xml"), ("Content-Length", str(len(body))), ("x-amz-request-id", str(uuid.uuid4()))], body
+
+
+def _permission_without_conditions(bucket, action, resource):
+    """moto's bucket-policy decision over the statements without a Condition.
+
+    moto cannot evaluate conditions and applies a conditional Deny to every object request. The
+    conditions the collection's bucket policy uses (aws:SecureTransport false, aws:PrincipalAccount
+    not the account's) do not hold for the lab's callers, which stand for TLS clients of the account
+    itself, so on AWS those statements would not apply to them either.
+    """
+    if bucket.policy is None:
+        return PermissionResult.NEUTRAL
+    policy = json.loads(bucket.policy.decode())
+    statements = policy.get("Statement", [])
+    policy["Statement"] = [s for s in (statements if isinstance(statements, list) else [statements]) if "Condition" not in s]
+    return IAMPolicy(json.dumps(policy)).is_action_permitted(action, resource)
+
+
+def install():
+    """Bucket policies: conditional statements are left out of moto's object-request check (see above)."""
+    FakeBucket.get_permission = _permission_without_conditions

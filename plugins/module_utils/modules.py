@@ -13,9 +13,10 @@ change) to the result of exit_json and of every fail_json, including the ones
 AnsibleAWSModule raises from an AWS error.
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import _get_user_agent_string
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import _merge_botocore_config
+from ansible.module_utils.ansible_release import __version__ as ANSIBLE_VERSION
+
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import get_aws_connection_info
+from ansible_collections.amazon.aws.plugins.module_utils.common import get_collection_info
 from ansible_collections.amazon.aws.plugins.module_utils.common import set_collection_info
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.modules import aws_argument_spec
@@ -37,6 +38,13 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.common import NotFou
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import DEFAULT_RETRY
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import describe_throttled
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import throttled_code
+
+
+def user_agent():
+    """The user agent amazon.aws's clients send (APN/1.0 Ansible/<version> <collection>/<version>), built
+    from public API: amazon.aws keeps its own builder private and may change it in any release."""
+    info = get_collection_info()
+    return f"APN/1.0 Ansible/{ANSIBLE_VERSION} {info['name']}/{info['version']}"
 
 
 class AwsIrModule(AnsibleAWSModule):
@@ -78,9 +86,11 @@ class AwsIrModule(AnsibleAWSModule):
         region = connection.pop("region", region)
         endpoint_url = connection.pop("endpoint", endpoint_url)
         profile = connection.pop("profile_name", None)
-        config = Config(user_agent=_get_user_agent_string())
+        config = Config(user_agent=user_agent())
         for name in ("config", "aws_config"):
-            config = _merge_botocore_config(config, connection.pop(name, None))
+            extra = connection.pop(name, None)
+            if extra:
+                config = config.merge(extra if isinstance(extra, Config) else Config(**extra))
         try:
             if profile not in self._sessions:
                 self._sessions[profile] = boto3.session.Session(profile_name=profile)

@@ -2,6 +2,7 @@
 import base64
 import datetime
 import hashlib
+import json
 
 import boto3
 import pytest
@@ -118,6 +119,32 @@ def test_get_object_retention(aws):
     assert retention["Mode"] == "COMPLIANCE" and retention["RetainUntilDate"] == until
     s3.put_object(Bucket=bucket, Key="plain", Body=b"x", ChecksumAlgorithm="SHA256")
     assert _code(lambda: s3.get_object_retention(Bucket=bucket, Key="plain")) == "NoSuchObjectLockConfiguration"
+
+
+def test_object_lock_configuration_names_only_the_period_given(aws):
+    s3 = aws("s3")
+    for bucket, period in (("lock-days", {"Days": 365}), ("lock-years", {"Years": 7})):
+        s3.create_bucket(Bucket=bucket, ObjectLockEnabledForBucket=True)
+        rule = {"DefaultRetention": {"Mode": "GOVERNANCE", **period}}
+        s3.put_object_lock_configuration(Bucket=bucket, ObjectLockConfiguration={"ObjectLockEnabled": "Enabled", "Rule": rule})
+        assert s3.get_object_lock_configuration(Bucket=bucket)["ObjectLockConfiguration"] == {"ObjectLockEnabled": "Enabled", "Rule": rule}
+    s3.create_bucket(Bucket="lock-no-rule", ObjectLockEnabledForBucket=True)
+    assert s3.get_object_lock_configuration(Bucket="lock-no-rule")["ObjectLockConfiguration"] == {"ObjectLockEnabled": "Enabled"}
+    s3.create_bucket(Bucket="lock-none")
+    assert _code(lambda: s3.get_object_lock_configuration(Bucket="lock-none")) == "ObjectLockConfigurationNotFoundError"
+
+
+def test_a_conditional_deny_applies_only_to_whom_its_condition_names(aws):
+    s3, bucket = aws("s3"), "policy-facts"
+    s3.create_bucket(Bucket=bucket)
+    arn = f"arn:aws:s3:::{bucket}/*"
+    policy = {"Version": "2012-10-17", "Statement": [
+        {"Sid": "NonTLS", "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": arn, "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+        {"Sid": "NoDelete", "Effect": "Deny", "Principal": "*", "Action": "s3:DeleteObject", "Resource": arn}]}
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"x"
+    assert _code(lambda: s3.delete_object(Bucket=bucket, Key="k")) == "403"
 
 
 def test_groups_on_an_instance_with_two_interfaces(aws, scene):

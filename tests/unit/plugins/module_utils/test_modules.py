@@ -1,12 +1,17 @@
 """AwsIrModule's clients: AnsibleAWSModule's connection options, from one boto3 session per module."""
+import re
+from pathlib import Path
 from unittest import mock
 
 import boto3
+from botocore.config import Config
 from ansible.module_utils.testing import patch_module_args
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import boto3_conn
 from ansible_collections.secops.aws_ir.plugins.module_utils.modules import AwsIrModule
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import DEFAULT_RETRY
 
+PLUGINS = Path(__file__).resolve().parents[4] / "plugins"
 CONNECTION = {"region": "eu-west-1", "endpoint_url": "http://127.0.0.1:1", "access_key": "lab-unit-access-key", "secret_key": "not-a-secret"}
 
 
@@ -24,6 +29,21 @@ def test_clients_keep_the_connection_options_and_their_own_extra_parameters():
     assert "secops.aws_ir/1.0.0" in ec2.client.meta.config.user_agent
     credentials = ec2.client._request_signer._credentials  # pylint: disable=protected-access
     assert credentials.access_key == CONNECTION["access_key"]
+
+
+def test_clients_send_the_user_agent_amazon_aws_public_connection_sends():
+    module = a_module()
+    expected = boto3_conn(module, conn_type="client", resource="ec2", region="eu-west-1", endpoint="http://127.0.0.1:1")
+    assert module.client("ec2").client.meta.config.user_agent == expected.meta.config.user_agent
+    config = module.client("s3", aws_config=Config(signature_version="s3v4", connect_timeout=7)).client.meta.config
+    assert (config.signature_version, config.connect_timeout, config.user_agent) == ("s3v4", 7, expected.meta.config.user_agent)
+
+
+def test_no_plugin_imports_a_private_name_of_amazon_aws():
+    # amazon.aws may change its _private helpers in any release (amazon.aws 10 and 11 are both supported).
+    private = re.compile(r"from ansible_collections\.amazon\.aws\.\S+ import _")
+    offenders = [str(p) for p in PLUGINS.rglob("*.py") if private.search(p.read_text(encoding="utf-8"))]
+    assert offenders == []
 
 
 def test_every_client_of_a_module_comes_from_one_session():
