@@ -46,6 +46,11 @@ def after(call, status):
         hook(call, account_for(call.access_key))
 
 
+def atomic(call):
+    """What to hold while moto answers call, so that it is one step as on AWS (see s3.atomic)."""
+    return s3.atomic(call)
+
+
 def install():
     """Fix, once per lab process, the moto model properties that every answer reads (where no single call can be corrected)."""
     ec2.install()

@@ -1,4 +1,7 @@
-"""GetObjectRetention, which moto does not implement (it answers as if GetObject had been called)."""
+"""S3 as AWS answers it: GetObjectRetention, which moto does not implement (it answers as if GetObject had been called),
+and object writes that check their condition and write as one step."""
+import contextlib
+import threading
 import uuid
 from xml.sax.saxutils import escape
 
@@ -6,6 +9,18 @@ from moto.core.exceptions import ServiceException
 
 from lab import moto_state
 from lab.wire import error_response
+
+# S3 decides a conditional write (If-Match / If-None-Match) atomically: of two at once on one key, one gets 412
+# (S3 User Guide, "How to prevent object overwrites with conditional writes"). moto checks the condition, then
+# writes, in two steps a threaded server can interleave; the lab lets one object write through at a time.
+_OBJECT_WRITES = {"PutObject", "CompleteMultipartUpload", "CopyObject", "DeleteObject", "DeleteObjects"}
+_ONE_WRITE_AT_A_TIME = threading.Lock()
+
+
+def atomic(call):
+    """The lock to hold while moto answers call (an S3 object write), or a context that holds nothing."""
+    return _ONE_WRITE_AT_A_TIME if call.service == "s3" and call.action in _OBJECT_WRITES else contextlib.nullcontext()
+
 
 _RETENTION = ('<?xml version="1.0" encoding="UTF-8"?>\n<Retention xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
               "<Mode>{mode}</Mode><RetainUntilDate>{until}</RetainUntilDate></Retention>")

@@ -27,6 +27,8 @@ STAGES = (STAGE_PREFLIGHT, STAGE_CONTAINMENT, STAGE_VOLATILE, STAGE_SNAPSHOT, ST
 STAGE_RELEASE = "release"
 STAGE_ANALYSIS = "analysis"
 STAGE_VERIFY = "verify"
+# The per-ticket lease a run holds while it acts (evidence_lease): before respond's first change, until its record.
+STAGE_LEASE = "lease"
 
 
 class AwsIrError(Exception):

@@ -1,0 +1,38 @@
+"""What the chain of custody relies on in S3 and KMS, as AWS documents it: conditional writes decided atomically."""
+import concurrent.futures
+
+from botocore.exceptions import ClientError
+
+
+def _outcome(call):
+    try:
+        call()
+    except ClientError as e:
+        return e.response["Error"]["Code"]
+    return "ok"
+
+
+def test_of_many_writes_if_none_match_at_once_exactly_one_succeeds_and_the_rest_get_precondition_failed(lab, aws):
+    # S3 User Guide, "How to prevent object overwrites with conditional writes": If-None-Match: * succeeds only
+    # when no object exists under the key; concurrent ones on one key: one wins, the others get 412 (or 409).
+    s3 = aws("s3")
+    s3.create_bucket(Bucket="lab-bucket")
+    s3.put_bucket_versioning(Bucket="lab-bucket", VersioningConfiguration={"Status": "Enabled"})
+
+    def write(n):
+        return _outcome(lambda: s3.put_object(Bucket="lab-bucket", Key="INC-1/lease.json", Body=f"writer {n}".encode(), IfNoneMatch="*"))
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=10) as pool:
+        outcomes = list(pool.map(write, range(30)))
+    assert outcomes.count("ok") == 1 and set(outcomes) <= {"ok", "PreconditionFailed", "ConditionalRequestConflict"}
+    assert len(s3.list_object_versions(Bucket="lab-bucket")["Versions"]) == 1
+
+
+def test_if_match_succeeds_only_on_the_etag_of_the_current_version(lab, aws):
+    s3 = aws("s3")
+    s3.create_bucket(Bucket="lab-bucket")
+    s3.put_bucket_versioning(Bucket="lab-bucket", VersioningConfiguration={"Status": "Enabled"})
+    first = s3.put_object(Bucket="lab-bucket", Key="k", Body=b"one")["ETag"]
+    second = s3.put_object(Bucket="lab-bucket", Key="k", Body=b"two", IfMatch=first)["ETag"]
+    assert _outcome(lambda: s3.put_object(Bucket="lab-bucket", Key="k", Body=b"three", IfMatch=first)) == "PreconditionFailed"
+    assert _outcome(lambda: s3.put_object(Bucket="lab-bucket", Key="k", Body=b"three", IfMatch=second)) == "ok"
