@@ -32,6 +32,7 @@ class Call:
     query: dict = field(default_factory=dict)  # the decoded query string (never logged)
     user_agent: str = ""
     amz_headers: tuple = ()  # names of the x-amz-* request headers, lower case (values are never logged)
+    expected_bucket_owner: str = ""  # S3's x-amz-expected-bucket-owner (an account id), for the bucket-owner correction
 
 
 def _amz_header_names(environ):
@@ -105,7 +106,8 @@ def _s3_call(environ, query, base):
     if "versionId" in query:
         params["version_id"] = query["versionId"]
     action = s3_action(environ["REQUEST_METHOD"], bucket, key, query, environ)
-    return Call("s3", action, "rest-xml", base.region, base.access_key, params, base.method, base.query, base.user_agent, base.amz_headers)
+    return Call("s3", action, "rest-xml", base.region, base.access_key, params, base.method, base.query, base.user_agent, base.amz_headers,
+                environ.get("HTTP_X_AMZ_EXPECTED_BUCKET_OWNER", ""))
 
 
 def identify(environ):

@@ -35,6 +35,10 @@ AFTER = {
 
 def before(call):
     """A corrected answer for this request, or None to let moto answer."""
+    if call.service == "s3":
+        refused = s3.expected_bucket_owner(call)
+        if refused:
+            return refused
     correction = BEFORE.get((call.service, call.action))
     return correction(call, account_for(call.access_key)) if correction else None
 

@@ -39,3 +39,18 @@ def get_object_retention(call, account):
         return error_response("rest-xml", "NoSuchObjectLockConfiguration", "The specified object does not have a ObjectLock configuration", 404)
     body = _RETENTION.format(mode=escape(key.lock_mode), until=escape(str(key.lock_until))).encode("utf-8")
     return 200, [("Content-Type", "application/xml"), ("Content-Length", str(len(body))), ("x-amz-request-id", str(uuid.uuid4()))], body
+
+
+def expected_bucket_owner(call):
+    """403 AccessDenied when the request names an ExpectedBucketOwner that does not own the bucket; moto ignores the header.
+
+    S3 User Guide, "Verifying bucket ownership with bucket owner condition": "If the bucket is owned by a
+    different account, the request fails with an HTTP 403 (Access Denied) error." Every S3 operation takes it.
+    """
+    expected, bucket = call.expected_bucket_owner, call.params.get("bucket")
+    if not expected or not bucket:
+        return None
+    owner = moto_state.s3_bucket_owner(bucket)
+    if owner is None or owner == expected:
+        return None  # a missing bucket: moto answers NoSuchBucket
+    return error_response("rest-xml", "AccessDenied", "Access Denied", 403, call.method)

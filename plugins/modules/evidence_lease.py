@@ -26,7 +26,8 @@ description:
   - Every version of the lease stays in the versioned bucket (who held the ticket, when). A lease object has no
     Object Lock retention of its own (the bucket's default retention still applies).
   - Check mode reads the lease and reports who holds it; it writes nothing and does not wait.
-  - AWS APIs called; S3 C(GetObject), C(PutObject); STS C(GetCallerIdentity) (O(state=present)).
+  - Every S3 request names the caller's account as C(ExpectedBucketOwner).
+  - AWS APIs called; S3 C(GetObject), C(PutObject); STS C(GetCallerIdentity).
 author:
   - secops.aws_ir developers (@secops)
 options:
@@ -143,6 +144,8 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.artifacts i
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket import validate_bucket_name
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.lease import Lease
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.lease import describe
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.owner import caller_identity
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.owner import evidence_client
 from ansible_collections.secops.aws_ir.plugins.module_utils.modules import AwsIrModule
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import DEFAULT_TICKET_PATTERN
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import normalize_ticket
@@ -152,7 +155,8 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import valida
 def do(module):
     params = module.params
     ticket = normalize_ticket(validate_ticket(params["ticket"], params["ticket_pattern"]))
-    lease = Lease(module.actions, module.client("s3"), validate_bucket_name(params["bucket"]), ticket)
+    bucket = validate_bucket_name(params["bucket"])
+    lease = Lease(module.actions, evidence_client(module, bucket), bucket, ticket)
     result = {"s3_uri": s3_uri(lease.bucket, lease.key), "taken_over": None, "waited_seconds": 0.0, "released": False}
     if module.check_mode:
         holder, _etag = lease.read()
@@ -160,7 +164,7 @@ def do(module):
     if params["state"] == "absent":
         released = lease.release(params["run_id"])
         module.exit_json(changed=released, lease=None, **dict(result, released=released))
-    identity = module.client("sts").get_caller_identity(aws_retry=True)
+    identity = caller_identity(module)
     owner = {"playbook": params["playbook"], "actor": identity["Arn"], "host": socket.gethostname()}
     record, taken_over, waited = lease.take(owner, params["duration"], params["wait_timeout"])
     if taken_over is not None:

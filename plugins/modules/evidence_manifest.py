@@ -45,6 +45,8 @@ description:
     new actions have the outcome C(planned). With O(local_dir), that plan is written locally as
     C(manifest.planned.json), C(report.planned.html) and C(report.planned.md), the output the
     check was asked for, never taken for the record.
+  - Every S3 request names the caller's account (STS C(GetCallerIdentity)) as C(ExpectedBucketOwner):
+    S3 refuses it (403) when another account owns the bucket.
   - AWS APIs called; S3 C(GetObject), C(GetObjectLockConfiguration), C(HeadObject),
     C(PutObject); STS C(GetCallerIdentity).
 author:
@@ -217,6 +219,8 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.case_report
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_MANIFEST
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_PREFLIGHT
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket import validate_bucket_name
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.owner import caller_identity
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.owner import evidence_client
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.store import put_record
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.store import retention
 from ansible_collections.secops.aws_ir.plugins.module_utils.modules import AwsIrModule
@@ -249,7 +253,7 @@ def evidence_bucket(stage_results):
 
 def run_record(module, now):
     run = module.params["run"]
-    identity = module.client("sts").get_caller_identity(aws_retry=True)
+    identity = caller_identity(module)
     record = {
         "run_id": str(uuid.uuid4()),
         "playbook": run.get("playbook") or "respond.yml",
@@ -346,7 +350,7 @@ def do(module):
     raw = validate_ticket(params["ticket"], params["ticket_pattern"])
     ticket = {"raw": raw, "normalized": normalize_ticket(raw)}
     bucket = validate_bucket_name(params["bucket"])
-    writer = Writer(module, module.client("s3"), bucket, ticket["normalized"])
+    writer = Writer(module, evidence_client(module, bucket), bucket, ticket["normalized"])
     target = versions.Target(writer, ticket, module.region, params["journal_dir"])
     now = utc_now()
     uploaded = [] if module.check_mode else versions.upload_journal(target, now)

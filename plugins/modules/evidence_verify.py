@@ -33,7 +33,7 @@ description:
     O(manifest_version_id) and O(manifest_sha256), as respond.yml printed them at the end of the
     response, to check that version is still there with those bytes.
   - AWS APIs called, all read-only; S3 C(ListObjectVersions), C(GetObject); EC2 C(DescribeSnapshots);
-    STS C(GetCallerIdentity) (only when O(bucket) is omitted).
+    STS C(GetCallerIdentity). Every S3 request names the caller's account as C(ExpectedBucketOwner).
 author:
   - secops.aws_ir developers (@secops)
 options:
@@ -150,6 +150,8 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.common import AwsIrE
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_VERIFY
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket import default_bucket_name
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket import validate_bucket_name
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.owner import caller_identity
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.owner import evidence_client
 from ansible_collections.secops.aws_ir.plugins.module_utils.modules import AwsIrModule
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import DEFAULT_TICKET_PATTERN
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import normalize_ticket
@@ -196,10 +198,9 @@ def do(module):
         raise AwsIrError(f"manifest_sha256 {params['manifest_sha256']!r} is not a SHA-256 in hex (64 characters 0-9, a-f)")
     bucket = params["bucket"] and validate_bucket_name(params["bucket"])
     if not bucket:
-        account = module.client("sts").get_caller_identity(aws_retry=True)["Account"]
-        bucket = default_bucket_name(account, module.region)
+        bucket = default_bucket_name(caller_identity(module)["Account"], module.region)
     key = model.manifest_key(ticket)
-    s3 = module.client("s3")
+    s3 = evidence_client(module, bucket)
 
     versions, chain, findings = check_manifest(module, s3, bucket, key)
     artifacts, snapshots = custody.recorded_evidence(versions)

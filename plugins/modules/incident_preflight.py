@@ -20,6 +20,8 @@ description:
   - AWS APIs called, all read-only; STS C(GetCallerIdentity), EC2 C(DescribeInstances),
     S3 C(GetBucketLocation), C(GetBucketVersioning), C(GetObjectLockConfiguration),
     C(GetBucketEncryption), SSM C(DescribeInstanceInformation).
+  - Every S3 request names the caller's account as C(ExpectedBucketOwner); a bucket another account owns is
+    refused, naming the bucket and the responder's account.
 author:
   - secops.aws_ir developers (@secops)
 options:
@@ -180,7 +182,7 @@ instances:
 from ansible_collections.secops.aws_ir.plugins.module_utils.actions import utc_now
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_PREFLIGHT
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket import default_bucket_name
-from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket import inspect_bucket
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.owner import inspect_owned_bucket
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import TargetError
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import describe_instances
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import find_instances_by_ticket
@@ -261,7 +263,7 @@ def do(module):
     caller = caller_identity(module.client("sts"))
     instances = resolve_targets(module.client("ec2"), params["instance_ids"], normalized)
     bucket_name = params["bucket"] or default_bucket_name(caller["account"], region)
-    bucket, bucket_warnings = inspect_bucket(module.client("s3"), bucket_name, region)
+    bucket, bucket_warnings = inspect_owned_bucket(module, bucket_name, region, caller["account"])
     reachability = describe_reachability(module.client("ssm"), list(instances))
 
     targets = [describe_target(instance, reachability[i]) for i, instance in instances.items()]

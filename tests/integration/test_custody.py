@@ -3,6 +3,8 @@
 import collections
 import concurrent.futures
 
+import boto3
+
 from tests.integration.support import TICKET
 from tests.integration.support import aws
 from tests.integration.support import manifest_versions
@@ -94,3 +96,26 @@ def test_two_tickets_run_side_by_side(lab, demo):
     assert [code for code, _output in results] == [0, 0], [_failures(output) for _code, output in results]
     for ticket, instance in ((TICKET, demo["compromised_instance_id"]), ("INC-654321", other)):
         assert instance in manifest_versions(lab, demo["bucket"], ticket=ticket)[0]["manifest"]["instances"]
+
+
+def test_an_evidence_bucket_another_account_created_is_refused_before_any_change(lab, demo):
+    # The default name aws-ir-evidence-<account>-<Region> is predictable: another account can create a bucket by that
+    # scheme first. Here account 111122223333 (the lab's other account, through STS) creates a versioned bucket.
+    credentials = aws(lab, "sts").assume_role(RoleArn="arn:aws:iam::111122223333:role/squatter", RoleSessionName="squatter")["Credentials"]
+    squatter = boto3.client("s3", endpoint_url=lab.endpoint_url, region_name="us-east-1", aws_access_key_id=credentials["AccessKeyId"],
+                            aws_secret_access_key=credentials["SecretAccessKey"], aws_session_token=credentials["SessionToken"])
+    squatter.create_bucket(Bucket="aws-ir-evidence-squatted")
+    squatter.put_bucket_versioning(Bucket="aws-ir-evidence-squatted", VersioningConfiguration={"Status": "Enabled"})
+    lab.clear_requests()
+    code, output = run_playbook(lab, "respond.yml", extra_vars={"ticket": TICKET, "evidence_bucket": "aws-ir-evidence-squatted"})
+    assert code != 0
+    refusal = [m for m in _failures(output) if "aws-ir-evidence-squatted" in m and "is not owned by account 123456789012" in m]
+    assert refusal, _failures(output)
+    assert not mutating(lab.requests()) and not squatter.list_object_versions(Bucket="aws-ir-evidence-squatted").get("Versions")
+
+
+def test_every_s3_request_of_a_response_names_the_expected_bucket_owner(lab, demo):
+    code, _output = run_playbook(lab, "respond.yml")
+    assert code == 0
+    collection = [r for r in lab.requests() if r["service"] == "s3" and "Ansible" in r["user_agent"] and r["params"].get("bucket") == demo["bucket"]]
+    assert collection and [r["action"] for r in collection if "x-amz-expected-bucket-owner" not in r["amz_headers"]] == []

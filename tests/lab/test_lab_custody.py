@@ -1,6 +1,8 @@
 """What the chain of custody relies on in S3 and KMS, as AWS documents it: conditional writes decided atomically."""
 import concurrent.futures
 
+import boto3
+
 from botocore.exceptions import ClientError
 
 
@@ -36,3 +38,22 @@ def test_if_match_succeeds_only_on_the_etag_of_the_current_version(lab, aws):
     second = s3.put_object(Bucket="lab-bucket", Key="k", Body=b"two", IfMatch=first)["ETag"]
     assert _outcome(lambda: s3.put_object(Bucket="lab-bucket", Key="k", Body=b"three", IfMatch=first)) == "PreconditionFailed"
     assert _outcome(lambda: s3.put_object(Bucket="lab-bucket", Key="k", Body=b"three", IfMatch=second)) == "ok"
+
+
+def _other_account(aws, lab):
+    """An S3 client acting in another lab account (111122223333), through STS AssumeRole as the lab's forensic account."""
+    credentials = aws("sts").assume_role(RoleArn="arn:aws:iam::111122223333:role/other", RoleSessionName="other")["Credentials"]
+    return boto3.client("s3", endpoint_url=lab.endpoint_url, region_name="us-east-1", aws_access_key_id=credentials["AccessKeyId"],
+                        aws_secret_access_key=credentials["SecretAccessKey"], aws_session_token=credentials["SessionToken"])
+
+
+def test_a_request_naming_another_expected_bucket_owner_is_refused_with_access_denied(lab, aws):
+    # S3 User Guide, "Verifying bucket ownership with bucket owner condition": a bucket owned by another
+    # account than ExpectedBucketOwner fails the request with 403 Access Denied; moto ignores the header.
+    _other_account(aws, lab).create_bucket(Bucket="squatted-bucket")
+    s3 = aws("s3")
+    assert _outcome(lambda: s3.put_object(Bucket="squatted-bucket", Key="k", Body=b"x", ExpectedBucketOwner="123456789012")) == "AccessDenied"
+    assert _outcome(lambda: s3.get_bucket_versioning(Bucket="squatted-bucket", ExpectedBucketOwner="123456789012")) == "AccessDenied"
+    assert _outcome(lambda: s3.head_bucket(Bucket="squatted-bucket", ExpectedBucketOwner="123456789012")) == "403"
+    assert _outcome(lambda: s3.put_object(Bucket="squatted-bucket", Key="k", Body=b"x", ExpectedBucketOwner="111122223333")) == "ok"
+    assert [r["status"] for r in lab.requests() if r["action"] == "PutObject"] == [403, 200]
