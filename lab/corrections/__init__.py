@@ -18,6 +18,8 @@ BEFORE = {
     ("ec2", "DescribeSnapshots"): ebs.with_shared_snapshots,
     ("ec2", "ModifySnapshotAttribute"): ebs.modify_snapshot_attribute,
     ("kms", "DescribeKey"): kms.describe_key,
+    ("kms", "Sign"): kms.sign,
+    ("kms", "Verify"): kms.verify,
     ("autoscaling", "DetachInstances"): autoscaling.detach_instances,
     ("autoscaling", "DescribeAutoScalingInstances"): autoscaling.apply_lifecycle_tags,
     ("autoscaling", "DescribeAutoScalingGroups"): autoscaling.apply_lifecycle_tags,

@@ -1,7 +1,10 @@
 """What the chain of custody relies on in S3 and KMS, as AWS documents it: conditional writes decided atomically."""
 import concurrent.futures
+import hashlib
 
 import boto3
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from botocore.exceptions import ClientError
 
@@ -57,3 +60,23 @@ def test_a_request_naming_another_expected_bucket_owner_is_refused_with_access_d
     assert _outcome(lambda: s3.head_bucket(Bucket="squatted-bucket", ExpectedBucketOwner="123456789012")) == "403"
     assert _outcome(lambda: s3.put_object(Bucket="squatted-bucket", Key="k", Body=b"x", ExpectedBucketOwner="111122223333")) == "ok"
     assert [r["status"] for r in lab.requests() if r["action"] == "PutObject"] == [403, 200]
+
+
+def test_kms_signs_a_digest_as_given_and_refuses_a_signature_that_does_not_verify(lab, aws):
+    # KMS API Reference, Sign: with MessageType DIGEST the message is the digest, signed as is (moto hashes it
+    # again); Verify: a signature that does not verify fails with KMSInvalidSignatureException (moto: SignatureValid false).
+    kms = aws("kms")
+    key = kms.create_key(KeyUsage="SIGN_VERIFY", KeySpec="ECC_NIST_P256")["KeyMetadata"]
+    digest = hashlib.sha256(b"manifest version").digest()
+    signed = kms.sign(KeyId=key["KeyId"], Message=digest, MessageType="DIGEST", SigningAlgorithm="ECDSA_SHA_256")
+    assert signed["KeyId"] == key["Arn"]
+    public_key = serialization.load_der_public_key(kms.get_public_key(KeyId=key["KeyId"])["PublicKey"])
+    public_key.verify(signed["Signature"], b"manifest version", ec.ECDSA(hashes.SHA256()))  # offline, raises if not
+
+    def verify(message):
+        return kms.verify(KeyId=key["KeyId"], Message=message, MessageType="DIGEST", Signature=signed["Signature"],
+                          SigningAlgorithm="ECDSA_SHA_256")
+
+    assert verify(digest)["SignatureValid"] is True and verify(digest)["KeyId"] == key["Arn"]
+    assert _outcome(lambda: verify(hashlib.sha256(b"another version").digest())) == "KMSInvalidSignatureException"
+    assert [r["action"] for r in lab.requests() if r["service"] == "kms"] == ["CreateKey", "Sign", "GetPublicKey", "Verify", "Verify", "Verify"]
