@@ -48,7 +48,7 @@ description:
   - Every S3 request names the caller's account (STS C(GetCallerIdentity)) as C(ExpectedBucketOwner):
     S3 refuses it (403) when another account owns the bucket.
   - AWS APIs called; S3 C(GetObject), C(GetObjectLockConfiguration), C(HeadObject),
-    C(PutObject); STS C(GetCallerIdentity).
+    C(PutObject); STS C(GetCallerIdentity); KMS C(DescribeKey), C(Sign) (with O(signing_key_id)).
 author:
   - secops.aws_ir developers (@secops)
 requirements:
@@ -117,6 +117,14 @@ options:
         persistent folder there and name it here, or a journal kept by a failed upload is lost with the
         job (its output still holds the manifest).
     type: path
+  signing_key_id:
+    description:
+      - An asymmetric KMS key (id, ARN or alias; C(KeyUsage) C(SIGN_VERIFY), ECC_NIST_P256 or RSA) that signs every
+        version written: KMS C(Sign) of the version's SHA-256 (C(MessageType=DIGEST)), stored with the version as S3 user
+        metadata C(manifest-signature) (base64), C(manifest-signing-key) (the key's ARN) and C(manifest-signing-algorithm).
+      - M(secops.aws_ir.evidence_verify) with the same key reports a version without a valid signature as forged.
+      - Omitted, versions are not signed, and the chain proves the order of the versions but not who wrote them.
+    type: str
   journal_only:
     description: Only upload what the journal holds for the ticket (the first step of a run, before any change); O(stage_results) is ignored.
     type: bool
@@ -202,13 +210,14 @@ stage:
   type: str
 """
 
-import json
+import functools
 import os
 import socket
 import uuid
 
 
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import manifest as model
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import signing
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import versions
 from ansible_collections.secops.aws_ir.plugins.module_utils.actions import utc_now
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.artifacts import s3_uri
@@ -351,7 +360,12 @@ def do(module):
     ticket = {"raw": raw, "normalized": normalize_ticket(raw)}
     bucket = validate_bucket_name(params["bucket"])
     writer = Writer(module, evidence_client(module, bucket), bucket, ticket["normalized"])
-    target = versions.Target(writer, ticket, module.region, params["journal_dir"])
+    sign = None
+    if params["signing_key_id"]:
+        kms = module.client("kms")
+        key = signing.signing_key(kms, params["signing_key_id"])
+        sign = functools.partial(signing.sign, kms, key)
+    target = versions.Target(writer, ticket, module.region, params["journal_dir"], sign)
     now = utc_now()
     uploaded = [] if module.check_mode else versions.upload_journal(target, now)
     result = {"s3_uri": s3_uri(bucket, target.key), "journal_uploaded": uploaded}
@@ -389,6 +403,7 @@ def main():
         local_dir=dict(type="path"),
         journal_dir=dict(type="path"),
         journal_only=dict(type="bool", default=False),
+        signing_key_id=dict(type="str"),
     )
     module = AwsIrModule(stage=STAGE_MANIFEST, argument_spec=argument_spec, supports_check_mode=True)
     if not 1 <= module.params["object_lock_retention_days"] <= MAX_RETENTION_DAYS:

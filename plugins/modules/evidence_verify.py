@@ -32,8 +32,11 @@ description:
   - The newest version can only be checked against what came before it. Give
     O(manifest_version_id) and O(manifest_sha256), as respond.yml printed them at the end of the
     response, to check that version is still there with those bytes.
+  - B(Signatures.) With O(signing_key_id), every version's signature is checked (KMS C(Verify)); a version not signed
+    by that key is forged. With O(manifest_version_id) / O(manifest_sha256), the versions after the noted one are
+    listed in the verdict, each with its run, after the same checks.
   - AWS APIs called, all read-only; S3 C(ListObjectVersions), C(GetObject); EC2 C(DescribeSnapshots);
-    STS C(GetCallerIdentity). Every S3 request names the caller's account as C(ExpectedBucketOwner).
+    KMS C(DescribeKey), C(Verify) (with O(signing_key_id)); STS C(GetCallerIdentity). Every S3 request names the caller's account as C(ExpectedBucketOwner).
 author:
   - secops.aws_ir developers (@secops)
 options:
@@ -45,6 +48,13 @@ options:
     type: str
   manifest_sha256:
     description: The SHA-256 (hex) of that manifest version.
+    type: str
+  signing_key_id:
+    description:
+      - The asymmetric KMS key the manifest versions were signed with (M(secops.aws_ir.evidence_manifest) O(secops.aws_ir.evidence_manifest#module:signing_key_id)).
+      - Every version must carry a signature by that key over its SHA-256 that KMS C(Verify) accepts; any other version
+        (unsigned, signed with another key, or changed after signing) is reported as forged.
+      - Omitted, the verdict says the chain proves the order of the versions, not who wrote them.
     type: str
 extends_documentation_fragment:
   - secops.aws_ir.ticket
@@ -121,6 +131,10 @@ manifest_versions:
     object_lock:
       description: C(mode) and C(retain_until_date) of its retention, or null (reported, not trusted).
       type: dict
+signed_by:
+  description: The ARN of the signing key every version was checked against, or null without O(signing_key_id).
+  returned: always
+  type: str
 artifacts_checked:
   description: How many artifacts were read again.
   returned: always
@@ -145,6 +159,7 @@ import re
 
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import custody
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import manifest as model
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import signing
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.artifacts import s3_uri
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AwsIrError
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_VERIFY
@@ -165,19 +180,31 @@ def _plural(count, word, plural=None):
     return f"{count} {word if count == 1 else plural or word + 's'}"
 
 
-def verdict(ticket, findings, chain, artifacts, snapshots, pinned=()):
-    """The one-line verdict (with a line per discrepancy); pinned names what the responder noted and was checked."""
+def verdict(ticket, findings, chain, artifacts, snapshots, pinned=(), later=(), key=None):
+    """The one-line verdict (with a line per discrepancy); pinned names what the responder noted and was checked,
+    later the versions after it, key the signing key (None: the chain proves order, not authorship)."""
+    authorship = (f"every version signed by {key['key_arn']}" if key else f"NOT authenticated: {signing.WITHOUT_KEY}")
     if findings:
         lines = [f"- {f['object']}: {f['problem']}" for f in findings]
-        return f"evidence of {ticket} is NOT intact: {_plural(len(findings), 'discrepancy', 'discrepancies')}\n" + "\n".join(lines)
-    return (f"evidence of {ticket} is intact: {_plural(len(chain), 'manifest version')} in an unbroken hash chain, "
+        return (f"evidence of {ticket} is NOT intact: {_plural(len(findings), 'discrepancy', 'discrepancies')}\n" + "\n".join(lines)
+                + ("" if key else f"\n({signing.WITHOUT_KEY})"))
+    noted = "; no noted manifest version or SHA-256 was given to check"
+    if pinned:
+        noted = (f"; the noted {' and '.join(pinned)} match, and {_plural(len(later), 'later version')} follow it"
+                 + "".join(f"\n- later version {v['version_id']} (SHA-256 {v['sha256']}, {v['last_modified']}): run "
+                           f"{_last_run(v)} checked" for v in later))
+    return (f"evidence of {ticket} is intact: {_plural(len(chain), 'manifest version')} in an unbroken hash chain, {authorship}, "
             f"{_plural(len(artifacts), 'artifact')} re-read (size and SHA-256 match), "
-            f"{_plural(len(snapshots), 'snapshot')} present with their tags"
-            + (f"; the noted {' and '.join(pinned)} match" if pinned else "; no noted manifest version or SHA-256 was given to check"))
+            f"{_plural(len(snapshots), 'snapshot')} present with their tags" + noted)
 
 
-def check_manifest(module, s3, bucket, key):
-    """(versions, chain, findings) of the manifest's history."""
+def _last_run(version):
+    run = (version["manifest"].get("runs") or [{}])[-1]
+    return f"{run.get('run_id')} ({run.get('playbook')}, {run.get('actor', {}).get('arn')})"
+
+
+def check_manifest(module, s3, bucket, key, signing_key=None):
+    """(versions, chain, findings) of the manifest's history; signing_key (signing.signing_key) checks every version's signature."""
     uri = s3_uri(bucket, key)
     versions, markers = custody.read_manifest_versions(s3, bucket, key)
     if not versions:
@@ -188,6 +215,9 @@ def check_manifest(module, s3, bucket, key):
     chain, chain_findings = custody.walk_chain(versions, uri)
     findings += chain_findings + custody.check_history(chain, uri)
     findings += custody.check_pin(versions, uri, module.params["manifest_version_id"], module.params["manifest_sha256"])
+    if signing_key:
+        kms = module.client("kms")
+        findings += custody.check_signatures(lambda v: signing.signature_problem(kms, signing_key, v["metadata"], v["sha256"]), versions, uri)
     return versions, chain, findings
 
 
@@ -197,12 +227,13 @@ def do(module):
     if params["manifest_sha256"] and not _SHA256.match(params["manifest_sha256"]):
         raise AwsIrError(f"manifest_sha256 {params['manifest_sha256']!r} is not a SHA-256 in hex (64 characters 0-9, a-f)")
     bucket = params["bucket"] and validate_bucket_name(params["bucket"])
+    signing_key = params["signing_key_id"] and signing.signing_key(module.client("kms"), params["signing_key_id"])
     if not bucket:
         bucket = default_bucket_name(caller_identity(module)["Account"], module.region)
     key = model.manifest_key(ticket)
     s3 = evidence_client(module, bucket)
 
-    versions, chain, findings = check_manifest(module, s3, bucket, key)
+    versions, chain, findings = check_manifest(module, s3, bucket, key, signing_key)
     artifacts, snapshots = custody.recorded_evidence(versions)
     for artifact in artifacts:
         findings += custody.check_artifact(s3, artifact)
@@ -213,7 +244,9 @@ def do(module):
     result = {
         "intact": not findings,
         "verdict": verdict(params["ticket"], findings, chain, artifacts, snapshots,
-                           [name for name in ("manifest_version_id", "manifest_sha256") if params[name]]),
+                           [name for name in ("manifest_version_id", "manifest_sha256") if params[name]],
+                           custody.after_pin(chain, params["manifest_version_id"], params["manifest_sha256"]), signing_key),
+        "signed_by": signing_key and signing_key["key_arn"],
         "discrepancies": findings,
         "s3_uri": s3_uri(bucket, key),
         "manifest_versions": [{"version_id": v["version_id"], "sha256": v["sha256"], "last_modified": v["last_modified"],
@@ -233,6 +266,7 @@ def main():
         bucket=dict(type="str"),
         manifest_version_id=dict(type="str"),
         manifest_sha256=dict(type="str"),
+        signing_key_id=dict(type="str"),
     )
     module = AwsIrModule(stage=STAGE_VERIFY, argument_spec=argument_spec, supports_check_mode=True)
     model.require_jsonschema(module)

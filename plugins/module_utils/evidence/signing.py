@@ -49,6 +49,16 @@ def signing_key(kms, key_id):
     return {"key_arn": metadata["Arn"], "key_spec": metadata.get("KeySpec"), "algorithm": algorithm}
 
 
+def preflight_signing(kms_client, key_id):
+    """(facts of the signing key or None, warnings) for the preflight: the key checked, or the plain statement that there is none.
+
+    kms_client: a function that returns a KMS client (called only with a key to check).
+    """
+    if not key_id:
+        return None, [WITHOUT_KEY]
+    return signing_key(kms_client(), key_id), []
+
+
 def sign(kms, key, digest_hex):
     """The S3 user metadata that signs a version whose SHA-256 is digest_hex (KMS Sign, MessageType DIGEST)."""
     response = kms.sign(aws_retry=True, KeyId=key["key_arn"], Message=bytes.fromhex(digest_hex), MessageType="DIGEST",

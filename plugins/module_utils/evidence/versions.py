@@ -20,6 +20,7 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import jour
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import manifest as model
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.store import CONDITION_FAILED
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.store import read_for_update
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.store import sha256_hex
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.store import write_condition
 
 try:
@@ -37,11 +38,18 @@ class UploadFailed(AwsIrError):
 
 
 class Target:
-    """Where a ticket's versions go: writer (evidence_manifest.Writer), the manifest's key, its identity and the journal folder."""
+    """Where a ticket's versions go: writer (evidence_manifest.Writer), the manifest's key, its identity, the journal folder,
+    and sign, a function of a version's SHA-256 that gives the S3 metadata signing it (signing.sign), or None."""
 
-    def __init__(self, writer, ticket, region, journal_dir):
-        self.writer, self.ticket, self.region, self.journal_dir = writer, ticket, region, journal_dir
+    def __init__(self, writer, ticket, region, journal_dir, sign=None):
+        self.writer, self.ticket, self.region, self.journal_dir, self.sign = writer, ticket, region, journal_dir, sign
         self.key = model.manifest_key(ticket["normalized"])
+
+    def metadata(self, body):
+        """The signature metadata of a version (none without a signing key, or in check mode, where nothing is written)."""
+        if self.sign is None or self.writer.module.check_mode:
+            return None
+        return self.sign(sha256_hex(body))
 
     def read(self):
         """(manifest or None, body, {"version_id", "sha256"} or None, ETag or None) of the current version."""
@@ -71,7 +79,8 @@ def add_version(target, stage_results, run, now):
                                         {"bucket": target.writer.bucket, "key": target.key, "stage_results": stage_results, "run": run,
                                          "manifest": merged})
         try:
-            version_id, digest = target.writer.put(target.key, body, "application/json", condition=write_condition(etag))
+            version_id, digest = target.writer.put(target.key, body, "application/json", metadata=target.metadata(body),
+                                                   condition=write_condition(etag))
         except is_boto3_error_code(CONDITION_FAILED):
             continue  # another run wrote first: read its version and merge into it
         except (ClientError, BotoCoreError) as e:
