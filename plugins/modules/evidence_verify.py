@@ -32,10 +32,13 @@ description:
   - The newest version can only be checked against what came before it. Give
     O(manifest_version_id) and O(manifest_sha256), as respond.yml printed them at the end of the
     response, to check that version is still there with those bytes.
+  - B(Unrecorded evidence.) Every object version under C(<ticket>/) (but the manifest, the reports and the lease) and
+    every snapshot of the account tagged C(IncidentTicket=<ticket>) must be recorded by some manifest version: one that
+    is not (for example because the newest version was deleted) is a discrepancy.
   - B(Signatures.) With O(signing_key_id), every version's signature is checked (KMS C(Verify)); a version not signed
     by that key is forged. With O(manifest_version_id) / O(manifest_sha256), the versions after the noted one are
     listed in the verdict, each with its run, after the same checks.
-  - AWS APIs called, all read-only; S3 C(ListObjectVersions), C(GetObject); EC2 C(DescribeSnapshots);
+  - AWS APIs called, all read-only; S3 C(ListObjectVersions), C(GetObject); EC2 C(DescribeSnapshots) (by id and by tag);
     KMS C(DescribeKey), C(Verify) (with O(signing_key_id)); STS C(GetCallerIdentity). Every S3 request names the caller's account as C(ExpectedBucketOwner).
 author:
   - secops.aws_ir developers (@secops)
@@ -160,6 +163,7 @@ import re
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import custody
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import manifest as model
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import signing
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import unrecorded
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.artifacts import s3_uri
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AwsIrError
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_VERIFY
@@ -239,6 +243,8 @@ def do(module):
         findings += custody.check_artifact(s3, artifact)
     # Snapshots are in the Region the manifest names (the instances'), copies in their own.
     findings += custody.check_snapshots(lambda region: module.client("ec2", region=region or module.region), snapshots)
+    findings += unrecorded.unrecorded_objects(s3, bucket, ticket, artifacts)
+    findings += unrecorded.unrecorded_snapshots(module.client("ec2"), ticket, snapshots)
 
     reached = {v["version_id"] for v in chain}
     result = {
