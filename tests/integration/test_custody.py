@@ -2,6 +2,8 @@
 
 import collections
 import concurrent.futures
+import hashlib
+import json
 
 import boto3
 
@@ -9,6 +11,7 @@ from tests.integration.support import TICKET
 from tests.integration.support import aws
 from tests.integration.support import manifest_versions
 from tests.integration.support import mutating
+from tests.integration.support import role_task
 from tests.integration.support import run_playbook
 from tests.integration.support import task_result
 
@@ -119,3 +122,67 @@ def test_every_s3_request_of_a_response_names_the_expected_bucket_owner(lab, dem
     assert code == 0
     collection = [r for r in lab.requests() if r["service"] == "s3" and "Ansible" in r["user_agent"] and r["params"].get("bucket") == demo["bucket"]]
     assert collection and [r["action"] for r in collection if "x-amz-expected-bucket-owner" not in r["amz_headers"]] == []
+
+
+def _signing_key(lab):
+    return aws(lab, "kms").create_key(KeyUsage="SIGN_VERIFY", KeySpec="ECC_NIST_P256", Description="aws-ir manifest signing")["KeyMetadata"]["Arn"]
+
+
+def _append_forged_version(lab, bucket):
+    """What a writer with only s3:PutObject can do: a schema-valid version with the right previous_version and SHA-256, another run, rewritten outcomes."""
+    newest = manifest_versions(lab, bucket)[0]
+    forged = json.loads(newest["body"])
+    for record in forged["instances"].values():
+        record["outcome"]["containment"] = {"status": "released", "detail": "nothing happened here"}
+    forged["runs"].append(dict(forged["runs"][-1], run_id="00000000-0000-4000-8000-000000000000",
+                               actor={"arn": "arn:aws:iam::123456789012:user/someone-else", "account": "123456789012"}))
+    forged["previous_version"] = {"version_id": newest["version_id"], "sha256": hashlib.sha256(newest["body"]).hexdigest()}
+    body = (json.dumps(forged, sort_keys=True, indent=2) + "\n").encode()
+    return aws(lab, "s3").put_object(Bucket=bucket, Key=MANIFEST_KEY, Body=body, ChecksumAlgorithm="SHA256",
+                                     ContentType="application/json")["VersionId"]
+
+
+def test_a_version_appended_by_a_writer_without_the_signing_key_is_reported_forged_with_and_without_a_pin(lab, demo):
+    key = _signing_key(lab)
+    code, output = run_playbook(lab, "respond.yml", extra_vars={"ticket": TICKET, "manifest_signing_key": key})
+    assert code == 0
+    record = role_task(output, "record", "Write the evidence manifest")
+    signed = aws(lab, "s3").head_object(Bucket=demo["bucket"], Key=MANIFEST_KEY, VersionId=record["version_id"])["Metadata"]
+    assert signed["manifest-signing-key"] == key and signed["manifest-signing-algorithm"] == "ECDSA_SHA_256"
+    code, output = run_playbook(lab, "verify.yml", extra_vars={"ticket": TICKET, "manifest_signing_key": key})
+    assert code == 0, _failures(output)
+
+    forged = _append_forged_version(lab, demo["bucket"])
+    pin = {"manifest_version_id": record["version_id"], "manifest_sha256": record["sha256"]}
+    for extra in ({}, pin):
+        code, output = run_playbook(lab, "verify.yml", extra_vars=dict({"ticket": TICKET, "manifest_signing_key": key}, **extra))
+        assert code != 0
+        result = role_task(output, "verify", "Verify the manifest's hash chain, every artifact and every snapshot")
+        assert "is NOT intact" in result["msg"]
+        assert [d["object"] for d in result["discrepancies"]] == [f"s3://{demo['bucket']}/{MANIFEST_KEY} version {forged}"]
+        assert "forged" in result["discrepancies"][0]["problem"]
+    # Without the key the forged version cannot be told apart, and the verdict says so.
+    code, output = run_playbook(lab, "verify.yml", extra_vars=dict({"ticket": TICKET}, **pin))
+    result = role_task(output, "verify", "Verify the manifest's hash chain, every artifact and every snapshot")
+    assert code == 0 and "NOT authenticated" in result["verdict"] and "proves the order" in result["verdict"]
+    assert f"later version {forged}" in result["verdict"] and "someone-else" in result["verdict"]
+
+
+def test_deleting_the_newest_manifest_version_leaves_evidence_verify_reports_as_unrecorded(lab, demo):
+    lab.configure(faults=[{"service": "ec2", "action": "CreateSnapshots", "code": "UnauthorizedOperation", "status": 403}])
+    code, _output = run_playbook(lab, "respond.yml", extra_vars={"ticket": TICKET, "capture_volatile": False})
+    assert code != 0
+    lab.configure(faults=[])
+    code, _output = run_playbook(lab, "respond.yml")
+    assert code == 0
+    s3 = aws(lab, "s3")
+    newest = manifest_versions(lab, demo["bucket"])[0]
+    snapshots = [s["snapshot_id"] for r in newest["manifest"]["instances"].values() for s in r["snapshots"]]
+    artifacts = [a["s3_uri"] for r in newest["manifest"]["instances"].values() for a in r["artifacts"]]
+    assert snapshots and artifacts
+    s3.delete_object(Bucket=demo["bucket"], Key=MANIFEST_KEY, VersionId=newest["version_id"], BypassGovernanceRetention=True)
+    code, output = run_playbook(lab, "verify.yml")
+    assert code != 0
+    result = role_task(output, "verify", "Verify the manifest's hash chain, every artifact and every snapshot")
+    reported = " ".join(d["object"] for d in result["discrepancies"] if "no manifest version records it" in d["problem"])
+    assert all(s in reported for s in snapshots) and all(a in reported for a in artifacts)
