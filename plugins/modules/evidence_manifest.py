@@ -161,7 +161,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 manifest:
-  description: The manifest as written (or as it would be written in check mode).
+  description: The manifest as written (or as it would be written in check mode); with O(journal_only), the current version, or null when the journal held nothing.
   returned: always
   type: dict
 s3_uri:
@@ -370,7 +370,8 @@ def do(module):
     uploaded = [] if module.check_mode else versions.upload_journal(target, now)
     result = {"s3_uri": s3_uri(bucket, target.key), "journal_uploaded": uploaded}
     if params["journal_only"]:
-        current, _body, version, _etag = target.read()
+        # The current version is read only when the journal held something (one GetObject less per run otherwise).
+        current, _body, version, _etag = target.read() if uploaded else (None, None, None, None)
         module.exit_json(changed=bool(uploaded), manifest=current, version_id=version and version["version_id"],
                          sha256=version and version["sha256"], previous_version=None, object_lock=None, local_files=[], **result)
 
