@@ -14,7 +14,7 @@ description:
     holds it (a run id, the playbook, the caller's ARN from C(GetCallerIdentity), the controller's host name,
     when it started) and when it expires.
   - O(state=present) takes it with a conditional C(PutObject) (C(If-None-Match) C(*) when there is no lease,
-    C(If-Match) with the C(ETag) of a released or expired one): of two runs that try at once, S3 accepts
+    C(If-Match) with the C(ETag) of a released or expired one); of two runs that try at once, S3 accepts
     exactly one. While another run holds an unexpired lease, the module reads it again every 2 seconds for
     up to O(wait_timeout) seconds, then fails naming that run. An expired lease is taken over, with a warning
     naming the run that held it.

@@ -45,7 +45,7 @@ description:
     new actions have the outcome C(planned). With O(local_dir), that plan is written locally as
     C(manifest.planned.json), C(report.planned.html) and C(report.planned.md), the output the
     check was asked for, never taken for the record.
-  - Every S3 request names the caller's account (STS C(GetCallerIdentity)) as C(ExpectedBucketOwner):
+  - Every S3 request names the caller's account (STS C(GetCallerIdentity)) as C(ExpectedBucketOwner);
     S3 refuses it (403) when another account owns the bucket.
   - AWS APIs called; S3 C(GetObject), C(GetObjectLockConfiguration), C(HeadObject),
     C(PutObject); STS C(GetCallerIdentity); KMS C(DescribeKey), C(Sign) (with O(signing_key_id)).
@@ -120,7 +120,7 @@ options:
   signing_key_id:
     description:
       - An asymmetric KMS key (id, ARN or alias; C(KeyUsage) C(SIGN_VERIFY), ECC_NIST_P256 or RSA) that signs every
-        version written: KMS C(Sign) of the version's SHA-256 (C(MessageType=DIGEST)), stored with the version as S3 user
+        version written, with KMS C(Sign) of the version's SHA-256 (C(MessageType=DIGEST)), stored with the version as S3 user
         metadata C(manifest-signature) (base64), C(manifest-signing-key) (the key's ARN) and C(manifest-signing-algorithm).
       - M(secops.aws_ir.evidence_verify) with the same key reports a version without a valid signature as forged.
       - Omitted, versions are not signed, and the chain proves the order of the versions but not who wrote them.

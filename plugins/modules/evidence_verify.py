@@ -33,7 +33,7 @@ description:
     O(manifest_version_id) and O(manifest_sha256), as respond.yml printed them at the end of the
     response, to check that version is still there with those bytes.
   - B(Unrecorded evidence.) Every object version under C(<ticket>/) (but the manifest, the reports and the lease) and
-    every snapshot of the account tagged C(IncidentTicket=<ticket>) must be recorded by some manifest version: one that
+    every snapshot of the account tagged C(IncidentTicket=<ticket>) must be recorded by some manifest version; one that
     is not (for example because the newest version was deleted) is a discrepancy.
   - B(Signatures.) With O(signing_key_id), every version's signature is checked (KMS C(Verify)); a version not signed
     by that key is forged. With O(manifest_version_id) / O(manifest_sha256), the versions after the noted one are
@@ -54,7 +54,8 @@ options:
     type: str
   signing_key_id:
     description:
-      - The asymmetric KMS key the manifest versions were signed with (M(secops.aws_ir.evidence_manifest) O(secops.aws_ir.evidence_manifest#module:signing_key_id)).
+      - The asymmetric KMS key the manifest versions were signed with
+        (M(secops.aws_ir.evidence_manifest) O(secops.aws_ir.evidence_manifest#module:signing_key_id)).
       - Every version must carry a signature by that key over its SHA-256 that KMS C(Verify) accepts; any other version
         (unsigned, signed with another key, or changed after signing) is reported as forged.
       - Omitted, the verdict says the chain proves the order of the versions, not who wrote them.

@@ -167,7 +167,7 @@ notes:
     expire; temporary credentials must outlive the acquisition (O(timeout_seconds) +
     O(memory_execution_timeout)).
   - The module's own requests on the evidence bucket name the caller's account (STS C(GetCallerIdentity)) as
-    C(ExpectedBucketOwner). The command output the SSM Agent uploads, and the presigned memory uploads, cannot:
+    C(ExpectedBucketOwner). The command output the SSM Agent uploads, and the presigned memory uploads, cannot;
     they are protected by the preflight's owner check of the same bucket just before (see docs/chain-of-custody.md).
   - The SSM Agent writes every command it runs into its own folder on the instance; the memory
     command holds parameter names, hashes and sizes, never a URL.
