@@ -186,21 +186,20 @@ def _plural(count, word, plural=None):
 
 
 def verdict(ticket, findings, chain, artifacts, snapshots, pinned=(), later=(), key=None):
-    """The one-line verdict (with a line per discrepancy); pinned names what the responder noted and was checked,
-    later the versions after it, key the signing key (None: the chain proves order, not authorship)."""
-    authorship = (f"every version signed by {key['key_arn']}" if key else f"NOT authenticated: {signing.WITHOUT_KEY}")
+    """The verdict: one line, a line per discrepancy or per version after the pin, and without a signing key the line saying
+    what the chain cannot prove. pinned names what the responder noted and was checked, later the versions after it."""
+    unsigned = "" if key else f"\nNOT authenticated: {signing.WITHOUT_KEY}"
     if findings:
         lines = [f"- {f['object']}: {f['problem']}" for f in findings]
-        return (f"evidence of {ticket} is NOT intact: {_plural(len(findings), 'discrepancy', 'discrepancies')}\n" + "\n".join(lines)
-                + ("" if key else f"\n({signing.WITHOUT_KEY})"))
+        return f"evidence of {ticket} is NOT intact: {_plural(len(findings), 'discrepancy', 'discrepancies')}\n" + "\n".join(lines) + unsigned
     noted = "; no noted manifest version or SHA-256 was given to check"
     if pinned:
-        noted = (f"; the noted {' and '.join(pinned)} match, and {_plural(len(later), 'later version')} follow it"
-                 + "".join(f"\n- later version {v['version_id']} (SHA-256 {v['sha256']}, {v['last_modified']}): run "
-                           f"{_last_run(v)} checked" for v in later))
-    return (f"evidence of {ticket} is intact: {_plural(len(chain), 'manifest version')} in an unbroken hash chain, {authorship}, "
+        noted = (f"; the noted {' and '.join(pinned)} match; {_plural(len(later), 'version')} written after it"
+                 + "".join(f"\n- later version {v['version_id']} (SHA-256 {v['sha256']}, {v['last_modified']}): run {_last_run(v)}" for v in later))
+    signed = f", each signed by {key['key_arn']}" if key else ""
+    return (f"evidence of {ticket} is intact: {_plural(len(chain), 'manifest version')} in an unbroken hash chain{signed}, "
             f"{_plural(len(artifacts), 'artifact')} re-read (size and SHA-256 match), "
-            f"{_plural(len(snapshots), 'snapshot')} present with their tags" + noted)
+            f"{_plural(len(snapshots), 'snapshot')} present with their tags" + noted + unsigned)
 
 
 def _last_run(version):
