@@ -161,7 +161,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 manifest:
-  description: The manifest as written (or as it would be written in check mode); with O(journal_only), the current version, or null when the journal held nothing.
+  description:
+    - The manifest as written (or as it would be written in check mode).
+    - With O(journal_only), the current version, or null when the journal held nothing.
   returned: always
   type: dict
 s3_uri:
