@@ -81,8 +81,9 @@ def test_replaced_artifact_bytes_fail_naming_the_object(lab, unlocked_case):
     assert result["discrepancies"] == [
         {"object": f"{artifact['s3_uri']} version {artifact['version_id']}", "problem": "is missing: that version no longer exists"},
         {"object": artifact["s3_uri"], "problem": f"was replaced: its current version {forged} is not the recorded one"},
+        {"object": f"{artifact['s3_uri']} version {forged}", "problem": "is under the ticket's prefix but no manifest version records it"},
     ]
-    assert result["msg"].startswith("evidence of INC-123456 is NOT intact: 2 discrepancies\n- " + artifact["s3_uri"])
+    assert result["msg"].startswith("evidence of INC-123456 is NOT intact: 3 discrepancies\n- " + artifact["s3_uri"])
 
 
 def test_a_deleted_artifact_fails_naming_the_object(lab, unlocked_case):
