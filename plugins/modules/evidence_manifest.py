@@ -356,17 +356,27 @@ def write_reports(writer, manifest, source, refresh_only):
     return changed
 
 
+def signer(module, key_id):
+    """A function of a version's SHA-256 that gives the metadata signing it; the key is described at the first version
+    written (a journal_only call with an empty journal asks KMS nothing)."""
+    kms = module.client("kms")
+
+    @functools.lru_cache(maxsize=None)
+    def key():
+        return signing.signing_key(kms, key_id)
+
+    def sign(digest_hex):
+        return signing.sign(kms, key(), digest_hex)
+    return sign
+
+
 def do(module):
     params = module.params
     raw = validate_ticket(params["ticket"], params["ticket_pattern"])
     ticket = {"raw": raw, "normalized": normalize_ticket(raw)}
     bucket = validate_bucket_name(params["bucket"])
     writer = Writer(module, evidence_client(module, bucket), bucket, ticket["normalized"])
-    sign = None
-    if params["signing_key_id"]:
-        kms = module.client("kms")
-        key = signing.signing_key(kms, params["signing_key_id"])
-        sign = functools.partial(signing.sign, kms, key)
+    sign = signer(module, params["signing_key_id"]) if params["signing_key_id"] else None
     target = versions.Target(writer, ticket, module.region, params["journal_dir"], sign)
     now = utc_now()
     uploaded = [] if module.check_mode else versions.upload_journal(target, now)
