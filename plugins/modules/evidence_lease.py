@@ -25,7 +25,8 @@ description:
     run side by side.
   - Every version of the lease stays in the versioned bucket (who held the ticket, when). A lease object has no
     Object Lock retention of its own (the bucket's default retention still applies).
-  - Check mode reads the lease and reports who holds it; it writes nothing and does not wait.
+  - Check mode writes nothing and does not wait; it plans the C(PutObject) that takes (or releases) the lease, or,
+    when another run holds it, warns naming that run and plans nothing.
   - Every S3 request names the caller's account as C(ExpectedBucketOwner).
   - AWS APIs called; S3 C(GetObject), C(PutObject); STS C(GetCallerIdentity).
 author:
@@ -82,7 +83,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 lease:
-  description: The lease as written (O(state=present)), or as read in check mode; null when there is none.
+  description: The lease as written or planned (O(state=present)); null when released, or in check mode when another run holds it.
   returned: always
   type: dict
   contains:
@@ -143,6 +144,7 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.artifacts import s3_uri
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket import validate_bucket_name
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.lease import Lease
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.lease import LeaseHeld
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.lease import describe
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.owner import caller_identity
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.owner import evidence_client
@@ -158,15 +160,19 @@ def do(module):
     bucket = validate_bucket_name(params["bucket"])
     lease = Lease(module.actions, evidence_client(module, bucket), bucket, ticket)
     result = {"s3_uri": s3_uri(lease.bucket, lease.key), "taken_over": None, "waited_seconds": 0.0, "released": False}
-    if module.check_mode:
-        holder, _etag = lease.read()
-        module.exit_json(changed=False, lease=holder, **result)
     if params["state"] == "absent":
         released = lease.release(params["run_id"])
         module.exit_json(changed=released, lease=None, **dict(result, released=released))
     identity = caller_identity(module)
     owner = {"playbook": params["playbook"], "actor": identity["Arn"], "host": socket.gethostname()}
-    record, taken_over, waited = lease.take(owner, params["duration"], params["wait_timeout"])
+    if module.check_mode:
+        try:
+            record, taken_over, waited = lease.take(owner, params["duration"], 0)
+        except LeaseHeld as e:
+            module.warn(f"a run now would wait or stop: {e}")
+            module.exit_json(changed=False, lease=None, **result)
+    else:
+        record, taken_over, waited = lease.take(owner, params["duration"], params["wait_timeout"])
     if taken_over is not None:
         module.warn(f"the lease of ticket {ticket} had expired and was taken over from {describe(taken_over)}")
     module.exit_json(changed=True, lease=record, **dict(result, taken_over=taken_over, waited_seconds=round(waited, 1)))

@@ -101,7 +101,13 @@ class Lease:
             sleep(min(POLL_SECONDS, wait_timeout - waited))
 
     def release(self, run_id):
-        """Write the lease back as released if run_id still holds it; returns whether it did (False: expired and taken over, or gone)."""
+        """Write the lease back as released if run_id still holds it; returns whether it did (False: expired and taken over, or gone).
+
+        In check mode (where take() wrote nothing) the write is planned.
+        """
+        if self.log.check_mode:
+            self._put({"ticket": self.ticket, "run_id": run_id, "state": RELEASED}, None)
+            return True
         holder, etag = self.read()
         if holder is None or holder.get("run_id") != run_id or holder.get("state") != HELD:
             return False
