@@ -6,7 +6,7 @@ import threading
 from lab.wire import THROTTLE
 
 SSM_DEFAULTS = {"invocation_absent_seconds": 0.3, "pending_seconds": 0.2, "in_progress_seconds": 0.5}
-_FAULT_KEYS = {"service", "action", "code", "status", "message", "count", "after"}
+_FAULT_KEYS = {"service", "action", "key", "code", "status", "message", "count", "after"}
 
 
 def _throttle(value, current):
@@ -34,6 +34,7 @@ def _fault(value):
     return {
         "service": value.get("service"),
         "action": value.get("action"),
+        "key": value.get("key"),
         "code": value["code"],
         "status": int(value.get("status") or 400),
         "message": value.get("message") or f"Injected fault {value['code']}",
@@ -49,6 +50,12 @@ def _ssm(value, current):
     if any(seconds < 0 for seconds in merged.values()):
         raise ValueError("ssm timings must not be negative")
     return merged
+
+
+def _matches(fault, call):
+    """Whether a request is one the fault names: its service, action and (S3) object key, each when given."""
+    return (fault["service"] in (None, call.service) and fault["action"] in (None, call.action)
+            and fault["key"] in (None, call.params.get("key") if call.service == "s3" else None))
 
 
 class LabConfig:
@@ -97,7 +104,7 @@ class LabConfig:
         """(code, status, message) of the error this request must get instead of an answer, or None."""
         with self._lock:
             for fault in self._values["faults"]:
-                if fault["service"] in (None, call.service) and fault["action"] in (None, call.action) and fault["count"] != 0:
+                if _matches(fault, call) and fault["count"] != 0:
                     if fault["after"]:
                         fault["after"] -= 1  # this matching request still goes through
                         continue

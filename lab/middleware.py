@@ -66,7 +66,8 @@ class LabMiddleware:
         corrected = corrections.before(call)
         if corrected:
             return corrected
-        answer = with_request_id(self._moto(environ))
+        with corrections.atomic(call):
+            answer = with_request_id(self._moto(environ))
         corrections.after(call, answer[0])
         return answer
 

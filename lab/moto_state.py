@@ -3,6 +3,9 @@
 The lab runs moto in the same process, so reading EC2 state or writing SSM output to S3 goes
 straight to moto's models: no HTTP round trip, no boto3 client, and nothing in the request log.
 """
+import base64
+import binascii
+
 from moto.backends import get_backend
 from moto.ec2.models.elastic_block_store import Snapshot
 from moto.iam.models import get_account_id_from
@@ -33,13 +36,26 @@ def ssm_document(account, region, name):
 
 
 def s3_put(bucket, key, data):
-    """Write an object into moto's S3 as its owner would; False when the bucket does not exist."""
+    """Write an object into moto's S3 as an uploader with an AWS SDK would; False when the bucket does not exist.
+
+    As on AWS, the version gets the bucket's default Object Lock retention (S3 User Guide, "Configuring
+    Object Lock": a default retention applies to every new object version placed in the bucket) and the
+    checksum the SDK sends by default (CRC32, AWS SDKs' default integrity protection since 2025).
+    moto applies neither when written to in-process.
+    """
     backends = get_backend("s3")
     owner = backends.bucket_accounts.get(bucket)
     if owner is None:
         return False
     partition, account = owner
-    backends[account][partition].put_object(bucket, key, data)
+    backend = backends[account][partition]
+    target = backend.get_bucket(bucket)
+    lock = {}
+    if target.object_lock_enabled and target.has_default_lock:
+        lock = {"lock_mode": target.default_lock_mode, "lock_until": target.default_retention()}
+    checksum = base64.b64encode(binascii.crc32(data).to_bytes(4, "big")).decode()
+    stored = backend.put_object(bucket, key, data, checksum_value=checksum, **lock)
+    stored.checksum_algorithm = "CRC32"
     return True
 
 

@@ -22,6 +22,8 @@ BEFORE = {
     ("ec2", "DescribeLockedSnapshots"): snapshot_lock.describe_locked_snapshots,
     ("ec2", "DeleteSnapshot"): snapshot_lock.delete_snapshot,
     ("kms", "DescribeKey"): kms.describe_key,
+    ("kms", "Sign"): kms.sign,
+    ("kms", "Verify"): kms.verify,
     ("autoscaling", "DetachInstances"): autoscaling.detach_instances,
     ("autoscaling", "DescribeAutoScalingInstances"): autoscaling.apply_lifecycle_tags,
     ("autoscaling", "DescribeAutoScalingGroups"): autoscaling.apply_lifecycle_tags,
@@ -54,6 +56,11 @@ def after(call, status):
     hook = AFTER.get((call.service, call.action))
     if hook and status < 300:
         hook(call, account_for(call.access_key))
+
+
+def atomic(call):
+    """What to hold while moto answers call, so that it is one step as on AWS (see s3.atomic)."""
+    return s3.atomic(call)
 
 
 def install():

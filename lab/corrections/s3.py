@@ -1,8 +1,11 @@
 """S3 as AWS documents it: GetObjectRetention, which moto does not implement (it answers as if GetObject had been called);
+object writes that check their condition and write as one step;
 the bucket owner condition (x-amz-expected-bucket-owner), which moto ignores; GetObjectLockConfiguration, where moto adds
 the unset one of Days and Years as 0; bucket policy statements with a Condition, which moto applies to object requests as
 if the condition held."""
 import json
+import contextlib
+import threading
 import uuid
 from xml.sax.saxutils import escape
 
@@ -13,6 +16,18 @@ from moto.s3.models import FakeBucket
 
 from lab import moto_state
 from lab.wire import error_response
+
+# S3 decides a conditional write (If-Match / If-None-Match) atomically: of two at once on one key, one gets 412
+# (S3 User Guide, "How to prevent object overwrites with conditional writes"). moto checks the condition, then
+# writes, in two steps a threaded server can interleave; the lab lets one object write through at a time.
+_OBJECT_WRITES = {"PutObject", "CompleteMultipartUpload", "CopyObject", "DeleteObject", "DeleteObjects"}
+_ONE_WRITE_AT_A_TIME = threading.Lock()
+
+
+def atomic(call):
+    """The lock to hold while moto answers call (an S3 object write), or a context that holds nothing."""
+    return _ONE_WRITE_AT_A_TIME if call.service == "s3" and call.action in _OBJECT_WRITES else contextlib.nullcontext()
+
 
 _RETENTION = ('<?xml version="1.0" encoding="UTF-8"?>\n<Retention xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
               "<Mode>{mode}</Mode><RetainUntilDate>{until}</RetainUntilDate></Retention>")

@@ -30,6 +30,8 @@ STAGE_RELEASE = "release"
 STAGE_ANALYSIS = "analysis"
 STAGE_REPLICATION = "replication"
 STAGE_VERIFY = "verify"
+# The per-ticket lease a run holds while it acts (evidence_lease): before respond's first change, until its record.
+STAGE_LEASE = "lease"
 
 
 class AwsIrError(Exception):
@@ -58,4 +60,3 @@ class NotFoundError(AwsIrError):
     def located(self, account, region):
         """The message naming the account (and the Region) looked in."""
         return self.message.format(where=self._where(self.account or account, self.region or region))
-        return self.message.format(where=where)

@@ -18,6 +18,14 @@ description:
   - Merges into the manifest already there, if any; actions are appended and never rewritten,
     and the state before the response is the one first recorded. Each new S3 version records
     the C(VersionId) and SHA-256 of the version before it.
+  - Every write is conditional (C(If-None-Match) C(*) for a ticket's first version, C(If-Match) with the
+    C(ETag) of the version it was merged into for every later one), so two runs never both follow the
+    same version; a run whose condition fails (412 C(PreconditionFailed), 409 C(ConditionalRequestConflict))
+    reads the other run's version, merges into it and tries again, at most 5 times.
+  - Each version is first written to a journal file on the host that runs the module (O(journal_dir)) and
+    the file is removed once S3 accepted the version. When the upload fails the file is kept and the
+    module fails naming it; the next call for the ticket (any O(stage_results), or O(journal_only))
+    uploads what the journal holds first, each as its own version, its run marked C(uploaded_from_journal).
   - Each instance lists the positions of the actions that concern it (C(action_indexes));
     each run records the evidence bucket as the preflight found it. Every stage result is
     redacted as it is merged (presigned URLs and values of keys naming a secret become
@@ -37,8 +45,10 @@ description:
     new actions have the outcome C(planned). With O(local_dir), that plan is written locally as
     C(manifest.planned.json), C(report.planned.html) and C(report.planned.md), the output the
     check was asked for, never taken for the record.
+  - Every S3 request names the caller's account (STS C(GetCallerIdentity)) as C(ExpectedBucketOwner);
+    S3 refuses it (403) when another account owns the bucket.
   - AWS APIs called; S3 C(GetObject), C(GetObjectLockConfiguration), C(HeadObject),
-    C(PutObject); STS C(GetCallerIdentity).
+    C(PutObject); STS C(GetCallerIdentity); KMS C(DescribeKey), C(Sign) (with O(signing_key_id)).
 author:
   - secops.aws_ir developers (@secops)
 requirements:
@@ -98,6 +108,27 @@ options:
       - A folder on the host that runs the module (the controller with C(connection=local)) where
         C(<ticket>/manifest.json) and the report are also written. Omitted, nothing is written locally.
     type: path
+  journal_dir:
+    description:
+      - The journal folder on the host that runs the module; versions are kept under
+        C(<journal_dir>/<bucket>/<ticket>/) until S3 holds them.
+      - Omitted, C($XDG_DATA_HOME/secops.aws_ir/journal), else C(~/.local/share/secops.aws_ir/journal).
+      - In an AWX execution environment the job's filesystem is discarded when the job ends; mount a
+        persistent folder there and name it here, or a journal kept by a failed upload is lost with the
+        job (its output still holds the manifest).
+    type: path
+  signing_key_id:
+    description:
+      - An asymmetric KMS key (id, ARN or alias; C(KeyUsage) C(SIGN_VERIFY), ECC_NIST_P256 or RSA) that signs every
+        version written, with KMS C(Sign) of the version's SHA-256 (C(MessageType=DIGEST)), stored with the version as S3 user
+        metadata C(manifest-signature) (base64), C(manifest-signing-key) (the key's ARN) and C(manifest-signing-algorithm).
+      - M(secops.aws_ir.evidence_verify) with the same key reports a version without a valid signature as forged.
+      - Omitted, versions are not signed, and the chain proves the order of the versions but not who wrote them.
+    type: str
+  journal_only:
+    description: Only upload what the journal holds for the ticket (the first step of a run, before any change); O(stage_results) is ignored.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - secops.aws_ir.ticket
   - amazon.aws.common.modules
@@ -130,7 +161,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 manifest:
-  description: The manifest as written (or as it would be written in check mode).
+  description:
+    - The manifest as written (or as it would be written in check mode).
+    - With O(journal_only), the current version, or null when the journal held nothing.
   returned: always
   type: dict
 s3_uri:
@@ -168,19 +201,26 @@ actions:
   returned: always
   type: list
   elements: dict
+journal_uploaded:
+  description: The journal files (left by earlier runs whose upload failed) uploaded as versions by this call, oldest first.
+  returned: always
+  type: list
+  elements: str
 stage:
   description: The workflow stage, C(manifest).
   returned: always
   type: str
 """
 
-import json
+import functools
 import os
 import socket
 import uuid
 
 
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import manifest as model
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import signing
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import versions
 from ansible_collections.secops.aws_ir.plugins.module_utils.actions import utc_now
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.artifacts import s3_uri
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.case_report import REPORT_HTML
@@ -190,14 +230,14 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.case_report
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_MANIFEST
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_PREFLIGHT
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket import validate_bucket_name
-from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.store import retention_days_problem
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.owner import caller_identity
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.owner import evidence_client
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.store import put_record
-from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.store import read_current
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.store import retention_days_problem
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.store import retention
 from ansible_collections.secops.aws_ir.plugins.module_utils.modules import AwsIrModule
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import DEFAULT_TICKET_PATTERN
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import normalize_ticket
-from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import refuse_other_case
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import validate_ticket
 
 try:
@@ -223,7 +263,7 @@ def evidence_bucket(stage_results):
 
 def run_record(module, now):
     run = module.params["run"]
-    identity = module.client("sts").get_caller_identity(aws_retry=True)
+    identity = caller_identity(module)
     record = {
         "run_id": str(uuid.uuid4()),
         "playbook": run.get("playbook") or "respond.yml",
@@ -259,9 +299,9 @@ class Writer:
                 self.module.warn(f"evidence bucket {self.bucket!r} has no Object Lock: the manifest is written without a retention")
         return self._lock
 
-    def put(self, key, body, content_type, metadata=None):
-        """Upload one record (planned only, in check mode); returns (version_id, sha256)."""
-        return put_record(self.module.actions, self.client, self.bucket, key, body, content_type, self.lock(), metadata)
+    def put(self, key, body, content_type, metadata=None, condition=None):
+        """Upload one record (planned only, in check mode); returns (version_id, sha256). condition: see store.write_condition."""
+        return put_record(self.module.actions, self.client, self.bucket, key, body, content_type, self.lock(), metadata, condition)
 
     def write_local(self, name, body):
         """Write body to <local_dir>/<ticket>/<name> unless it already holds those bytes; returns whether it wrote.
@@ -315,41 +355,45 @@ def write_reports(writer, manifest, source, refresh_only):
     return changed
 
 
+def signer(module, key_id):
+    """A function of a version's SHA-256 that gives the metadata signing it; the key is described at the first version
+    written (a journal_only call with an empty journal asks KMS nothing)."""
+    kms = module.client("kms")
+
+    @functools.lru_cache(maxsize=None)
+    def key():
+        return signing.signing_key(kms, key_id)
+
+    def sign(digest_hex):
+        return signing.sign(kms, key(), digest_hex)
+    return sign
+
+
 def do(module):
     params = module.params
     raw = validate_ticket(params["ticket"], params["ticket_pattern"])
     ticket = {"raw": raw, "normalized": normalize_ticket(raw)}
     bucket = validate_bucket_name(params["bucket"])
-    key = model.manifest_key(ticket["normalized"])
-    client = module.client("s3")
-    writer = Writer(module, client, bucket, ticket["normalized"])
+    writer = Writer(module, evidence_client(module, bucket), bucket, ticket["normalized"])
+    sign = signer(module, params["signing_key_id"]) if params["signing_key_id"] else None
+    target = versions.Target(writer, ticket, module.region, params["journal_dir"], sign)
     now = utc_now()
+    uploaded = [] if module.check_mode else versions.upload_journal(target, now)
+    result = {"s3_uri": s3_uri(bucket, target.key), "journal_uploaded": uploaded}
+    if params["journal_only"]:
+        # The current version is read only when the journal held something (one GetObject less per run otherwise).
+        current, _body, version, _etag = target.read() if uploaded else (None, None, None, None)
+        module.exit_json(changed=bool(uploaded), manifest=current, version_id=version and version["version_id"],
+                         sha256=version and version["sha256"], previous_version=None, object_lock=None, local_files=[], **result)
 
-    current_body, current_version = read_current(client, bucket, key)
-    current = json.loads(current_body) if current_body is not None else None
-    refuse_other_case(raw, current and current["ticket"]["raw"], s3_uri(bucket, key))
-    base = current or model.new_manifest(ticket, module.region, bucket, now)
-    merged = model.merge(base, params["stage_results"])
-    result = {"s3_uri": s3_uri(bucket, key), "previous_version": current_version}
-    if current is not None and not model.says_something_new(current, merged):
-        source = dict(current_version, s3_uri=result["s3_uri"])
-        changed = writer.write_local("manifest.json", current_body)
-        changed = write_reports(writer, current, source, refresh_only=True) or changed
-        module.exit_json(changed=changed, manifest=current, version_id=current_version["version_id"], sha256=current_version["sha256"],
-                         object_lock=None, local_files=writer.local_files, **result)
-
-    merged["runs"].append(run_record(module, now))
-    merged["updated_at"] = now
-    merged["previous_version"] = current_version
-    model.validate(merged)
-    module.partial["manifest"] = merged  # a failed upload still hands the record to the job's output
-    body = model.serialize(merged)
-    version_id, digest = writer.put(key, body, "application/json")
-    lock = writer.lock()
-    writer.write_local("manifest.json", body)
-    write_reports(writer, merged, {"s3_uri": result["s3_uri"], "version_id": version_id, "sha256": digest}, refresh_only=False)
-    module.exit_json(changed=True, manifest=merged, version_id=version_id, sha256=digest,
-                     object_lock=lock and {k: lock[k] for k in ("mode", "retain_until_date")}, local_files=writer.local_files, **result)
+    added = versions.add_version(target, params["stage_results"], run_record(module, now), now)
+    source = dict(added["version"] or {"version_id": None, "sha256": None}, s3_uri=result["s3_uri"])
+    changed = writer.write_local("manifest.json", added["body"]) or added["written"] or bool(uploaded)
+    changed = write_reports(writer, added["manifest"], source, refresh_only=not added["written"]) or changed
+    lock = writer.lock() if added["written"] else None
+    module.exit_json(changed=changed, manifest=added["manifest"], version_id=source["version_id"], sha256=source["sha256"],
+                     previous_version=added["previous_version"], object_lock=lock and {k: lock[k] for k in ("mode", "retain_until_date")},
+                     local_files=writer.local_files, **result)
 
 
 def main():
@@ -369,6 +413,9 @@ def main():
         object_lock_retention_days=dict(type="int", default=365),
         report=dict(type="bool", default=True),
         local_dir=dict(type="path"),
+        journal_dir=dict(type="path"),
+        journal_only=dict(type="bool", default=False),
+        signing_key_id=dict(type="str"),
     )
     module = AwsIrModule(stage=STAGE_MANIFEST, argument_spec=argument_spec, supports_check_mode=True)
     problem = retention_days_problem(module.params["object_lock_retention_days"])

@@ -17,7 +17,8 @@ description:
     A manifest that does not exist is not an error (RV(exists) is false); one that is not JSON or
     does not follow the schema is.
   - To check the manifest's history and the evidence it lists, use M(secops.aws_ir.evidence_verify).
-  - AWS APIs called; S3 C(GetObject).
+  - The request names the caller's account as C(ExpectedBucketOwner) (S3 refuses it when another account owns the bucket).
+  - AWS APIs called; S3 C(GetObject); STS C(GetCallerIdentity).
 author:
   - secops.aws_ir developers (@secops)
 requirements:
@@ -82,6 +83,7 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import mani
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.artifacts import s3_uri
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_MANIFEST
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket import validate_bucket_name
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.owner import evidence_client
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.store import read_current
 from ansible_collections.secops.aws_ir.plugins.module_utils.modules import AwsIrModule
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import DEFAULT_TICKET_PATTERN
@@ -94,7 +96,7 @@ def do(module):
     ticket = normalize_ticket(validate_ticket(params["ticket"], params["ticket_pattern"]))
     bucket = validate_bucket_name(params["bucket"])
     key = model.manifest_key(ticket)
-    body, version = read_current(module.client("s3"), bucket, key)
+    body, version = read_current(evidence_client(module, bucket), bucket, key)
     manifest = None
     if body is not None:
         try:

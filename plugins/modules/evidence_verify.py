@@ -32,8 +32,14 @@ description:
   - The newest version can only be checked against what came before it. Give
     O(manifest_version_id) and O(manifest_sha256), as respond.yml printed them at the end of the
     response, to check that version is still there with those bytes.
-  - AWS APIs called, all read-only; S3 C(ListObjectVersions), C(GetObject); EC2 C(DescribeSnapshots);
-    STS C(GetCallerIdentity) (only when O(bucket) is omitted).
+  - B(Unrecorded evidence.) Every object version under C(<ticket>/) (but the manifest, the reports and the lease) and
+    every snapshot of the account tagged C(IncidentTicket=<ticket>) must be recorded by some manifest version; one that
+    is not (for example because the newest version was deleted) is a discrepancy.
+  - B(Signatures.) With O(signing_key_id), every version's signature is checked (KMS C(Verify)); a version not signed
+    by that key is forged. With O(manifest_version_id) / O(manifest_sha256), the versions after the noted one are
+    listed in the verdict, each with its run, after the same checks.
+  - AWS APIs called, all read-only; S3 C(ListObjectVersions), C(GetObject); EC2 C(DescribeSnapshots) (by id and by tag);
+    KMS C(DescribeKey), C(Verify) (with O(signing_key_id)); STS C(GetCallerIdentity). Every S3 request names the caller's account as C(ExpectedBucketOwner).
 author:
   - secops.aws_ir developers (@secops)
 options:
@@ -53,6 +59,14 @@ options:
         account, encrypted with the recorded key, tagged and locked as recorded (C(DescribeSnapshots),
         C(DescribeLockedSnapshots)); each artifact copy must hold the recorded SHA-256 at its version.
       - Without it, recorded forensic copies are a discrepancy (they cannot be checked).
+    type: str
+  signing_key_id:
+    description:
+      - The asymmetric KMS key the manifest versions were signed with
+        (M(secops.aws_ir.evidence_manifest) O(secops.aws_ir.evidence_manifest#module:signing_key_id)).
+      - Every version must carry a signature by that key over its SHA-256 that KMS C(Verify) accepts; any other version
+        (unsigned, signed with another key, or changed after signing) is reported as forged.
+      - Omitted, the verdict says the chain proves the order of the versions, not who wrote them.
     type: str
 extends_documentation_fragment:
   - secops.aws_ir.ticket
@@ -129,6 +143,10 @@ manifest_versions:
     object_lock:
       description: C(mode) and C(retain_until_date) of its retention, or null (reported, not trusted).
       type: dict
+signed_by:
+  description: The ARN of the signing key every version was checked against, or null without O(signing_key_id).
+  returned: always
+  type: str
 artifacts_checked:
   description: How many artifacts were read again.
   returned: always
@@ -155,11 +173,15 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.disk import forensic
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import custody
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import forensic_custody
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import manifest as model
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import signing
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import unrecorded
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.artifacts import s3_uri
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AwsIrError
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_VERIFY
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket import default_bucket_name
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket import validate_bucket_name
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.owner import caller_identity
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.owner import evidence_client
 from ansible_collections.secops.aws_ir.plugins.module_utils.modules import AwsIrModule
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import DEFAULT_TICKET_PATTERN
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import normalize_ticket
@@ -173,19 +195,30 @@ def _plural(count, word, plural=None):
     return f"{count} {word if count == 1 else plural or word + 's'}"
 
 
-def verdict(ticket, findings, chain, artifacts, snapshots, pinned=()):
-    """The one-line verdict (with a line per discrepancy); pinned names what the responder noted and was checked."""
+def verdict(ticket, findings, chain, artifacts, snapshots, pinned=(), later=(), key=None):
+    """The verdict: one line, a line per discrepancy or per version after the pin, and without a signing key the line saying
+    what the chain cannot prove. pinned names what the responder noted and was checked, later the versions after it."""
+    unsigned = "" if key else f"\nNOT authenticated: {signing.WITHOUT_KEY}"
     if findings:
         lines = [f"- {f['object']}: {f['problem']}" for f in findings]
-        return f"evidence of {ticket} is NOT intact: {_plural(len(findings), 'discrepancy', 'discrepancies')}\n" + "\n".join(lines)
-    return (f"evidence of {ticket} is intact: {_plural(len(chain), 'manifest version')} in an unbroken hash chain, "
+        return f"evidence of {ticket} is NOT intact: {_plural(len(findings), 'discrepancy', 'discrepancies')}\n" + "\n".join(lines) + unsigned
+    noted = "; no noted manifest version or SHA-256 was given to check"
+    if pinned:
+        noted = (f"; the noted {' and '.join(pinned)} match; {_plural(len(later), 'version')} written after it"
+                 + "".join(f"\n- later version {v['version_id']} (SHA-256 {v['sha256']}, {v['last_modified']}): run {_last_run(v)}" for v in later))
+    signed = f", each signed by {key['key_arn']}" if key else ""
+    return (f"evidence of {ticket} is intact: {_plural(len(chain), 'manifest version')} in an unbroken hash chain{signed}, "
             f"{_plural(len(artifacts), 'artifact')} re-read (size and SHA-256 match), "
-            f"{_plural(len(snapshots), 'snapshot')} present with their tags"
-            + (f"; the noted {' and '.join(pinned)} match" if pinned else "; no noted manifest version or SHA-256 was given to check"))
+            f"{_plural(len(snapshots), 'snapshot')} present with their tags" + noted + unsigned)
 
 
-def check_manifest(module, s3, bucket, key):
-    """(versions, chain, findings) of the manifest's history."""
+def _last_run(version):
+    run = (version["manifest"].get("runs") or [{}])[-1]
+    return f"{run.get('run_id')} ({run.get('playbook')}, {run.get('actor', {}).get('arn')})"
+
+
+def check_manifest(module, s3, bucket, key, signing_key=None):
+    """(versions, chain, findings) of the manifest's history; signing_key (signing.signing_key) checks every version's signature."""
     uri = s3_uri(bucket, key)
     versions, markers = custody.read_manifest_versions(s3, bucket, key)
     if not versions:
@@ -196,6 +229,9 @@ def check_manifest(module, s3, bucket, key):
     chain, chain_findings = custody.walk_chain(versions, uri)
     findings += chain_findings + custody.check_history(chain, uri)
     findings += custody.check_pin(versions, uri, module.params["manifest_version_id"], module.params["manifest_sha256"])
+    if signing_key:
+        kms = module.client("kms")
+        findings += custody.check_signatures(lambda v: signing.signature_problem(kms, signing_key, v["metadata"], v["sha256"]), versions, uri)
     return versions, chain, findings
 
 
@@ -214,25 +250,29 @@ def do(module):
     if params["manifest_sha256"] and not _SHA256.match(params["manifest_sha256"]):
         raise AwsIrError(f"manifest_sha256 {params['manifest_sha256']!r} is not a SHA-256 in hex (64 characters 0-9, a-f)")
     bucket = params["bucket"] and validate_bucket_name(params["bucket"])
+    signing_key = params["signing_key_id"] and signing.signing_key(module.client("kms"), params["signing_key_id"])
     if not bucket:
-        account = module.client("sts").get_caller_identity(aws_retry=True)["Account"]
-        bucket = default_bucket_name(account, module.region)
+        bucket = default_bucket_name(caller_identity(module)["Account"], module.region)
     key = model.manifest_key(ticket)
-    s3 = module.client("s3")
+    s3 = evidence_client(module, bucket)
 
-    versions, chain, findings = check_manifest(module, s3, bucket, key)
+    versions, chain, findings = check_manifest(module, s3, bucket, key, signing_key)
     artifacts, snapshots, copies, copied_artifacts = forensic_custody.split(versions, *custody.recorded_evidence(versions))
     findings += forensic_custody.check_forensic(forensic_clients(module), copies, copied_artifacts)
     for artifact in artifacts:
         findings += custody.check_artifact(s3, artifact)
     # Snapshots are in the Region the manifest names (the instances'), copies in their own.
     findings += custody.check_snapshots(lambda region: module.client("ec2", region=region or module.region), snapshots)
+    findings += unrecorded.unrecorded_objects(s3, bucket, ticket, artifacts)
+    findings += unrecorded.unrecorded_snapshots(module.client("ec2"), ticket, snapshots)
 
     reached = {v["version_id"] for v in chain}
     result = {
         "intact": not findings,
         "verdict": verdict(params["ticket"], findings, chain, artifacts, snapshots,
-                           [name for name in ("manifest_version_id", "manifest_sha256") if params[name]]),
+                           [name for name in ("manifest_version_id", "manifest_sha256") if params[name]],
+                           custody.after_pin(chain, params["manifest_version_id"], params["manifest_sha256"]), signing_key),
+        "signed_by": signing_key and signing_key["key_arn"],
         "discrepancies": findings,
         "s3_uri": s3_uri(bucket, key),
         "manifest_versions": [{"version_id": v["version_id"], "sha256": v["sha256"], "last_modified": v["last_modified"],
@@ -253,6 +293,7 @@ def main():
         manifest_version_id=dict(type="str"),
         manifest_sha256=dict(type="str"),
         forensic_role_arn=dict(type="str"),
+        signing_key_id=dict(type="str"),
     )
     module = AwsIrModule(stage=STAGE_VERIFY, argument_spec=argument_spec, supports_check_mode=True)
     model.require_jsonschema(module)

@@ -22,7 +22,9 @@ description:
     supports check mode.
   - AWS APIs called, all read-only; STS C(GetCallerIdentity), EC2 C(DescribeInstances),
     S3 C(GetBucketLocation), C(GetBucketVersioning), C(GetObjectLockConfiguration),
-    C(GetBucketEncryption), C(GetObject) (the case's manifest, for its ticket), SSM C(DescribeInstanceInformation).
+    C(GetBucketEncryption), C(GetObject) (the case's manifest, for its ticket), SSM C(DescribeInstanceInformation), KMS C(DescribeKey) (with O(signing_key_id)).
+  - Every S3 request names the caller's account as C(ExpectedBucketOwner); a bucket another account owns is
+    refused, naming the bucket and the responder's account.
 author:
   - secops.aws_ir developers (@secops)
 options:
@@ -37,6 +39,12 @@ options:
     description:
       - The evidence bucket. It must exist in O(region) and have versioning enabled.
       - Defaults to C(aws-ir-evidence-<account id>-<region>).
+    type: str
+  signing_key_id:
+    description:
+      - The asymmetric KMS key that will sign the manifest versions (see M(secops.aws_ir.evidence_manifest)); checked to
+        exist, be enabled and have C(KeyUsage) C(SIGN_VERIFY) with a SHA-256 signing algorithm (KMS C(DescribeKey)).
+      - Omitted, a warning says that the manifest's chain will prove the order of its versions, not who wrote them.
     type: str
 extends_documentation_fragment:
   - secops.aws_ir.ticket
@@ -102,6 +110,11 @@ caller:
     user_id:
       description: The unique id of the caller.
       type: str
+signing:
+  description: The manifest signing key as checked (C(key_arn), C(key_spec), C(algorithm)), or null without O(signing_key_id).
+  returned: success
+  type: dict
+  sample: {key_arn: "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab", key_spec: ECC_NIST_P256, algorithm: ECDSA_SHA_256}
 bucket:
   description: The evidence bucket and how well it keeps evidence.
   returned: success
@@ -189,9 +202,11 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.common import NotFou
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_PREFLIGHT
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket import default_bucket_name
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.artifacts import s3_uri
-from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket import inspect_bucket
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.manifest import manifest_key
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.store import read_current
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.owner import expect_owner
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.owner import inspect_owned_bucket
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.signing import preflight_signing
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import TargetError
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import describe_instances
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import find_instances_by_ticket
@@ -290,12 +305,13 @@ def do(module):
     module.account = caller["account"]
     instances = resolve_targets(module.client("ec2"), params["instance_ids"], ticket)
     bucket_name = params["bucket"] or default_bucket_name(caller["account"], region)
-    bucket, bucket_warnings = inspect_bucket(module.client("s3"), bucket_name, region)
-    refuse_other_case_in(module.client("s3"), bucket_name, ticket)
+    bucket, bucket_warnings = inspect_owned_bucket(module, bucket_name, region, caller["account"])
+    signing, signing_warnings = preflight_signing(lambda: module.client("kms"), params["signing_key_id"])
+    refuse_other_case_in(expect_owner(module.client("s3"), bucket_name, caller["account"]), bucket_name, ticket)
     reachability = describe_reachability(module.client("ssm"), list(instances))
 
     targets = [describe_target(instance, reachability[i]) for i, instance in instances.items()]
-    warnings = list(bucket_warnings)
+    warnings = bucket_warnings + signing_warnings
     for target in targets:
         if target["volatile_capture"] != "possible":
             warnings.append(f"{target['instance_id']}: volatile capture {target['volatile_capture']}")
@@ -307,6 +323,7 @@ def do(module):
         region=region,
         caller=caller,
         bucket=dict(bucket, warnings=bucket_warnings),
+        signing=signing,
         instance_ids=list(instances),
         instances=targets,
     )
@@ -318,6 +335,7 @@ def main():
         ticket_pattern=dict(type="str", default=DEFAULT_TICKET_PATTERN),
         instance_ids=dict(type="list", elements="str"),
         bucket=dict(type="str"),
+        signing_key_id=dict(type="str"),
     )
     module = AwsIrModule(stage=STAGE_PREFLIGHT, argument_spec=argument_spec, supports_check_mode=True)
     module.run(do, "preflight could not read the account")

@@ -166,6 +166,9 @@ notes:
   - The presigned URLs are signed with the controller's credentials and stop working when they
     expire; temporary credentials must outlive the acquisition (O(timeout_seconds) +
     O(memory_execution_timeout)).
+  - The module's own requests on the evidence bucket name the caller's account (STS C(GetCallerIdentity)) as
+    C(ExpectedBucketOwner). The command output the SSM Agent uploads, and the presigned memory uploads, cannot;
+    they are protected by the preflight's owner check of the same bucket just before (see docs/chain-of-custody.md).
   - The SSM Agent writes every command it runs into its own folder on the instance; the memory
     command holds parameter names, hashes and sizes, never a URL.
 extends_documentation_fragment:
@@ -282,6 +285,7 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.capture.command_outp
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_VOLATILE
 from ansible_collections.secops.aws_ir.plugins.module_utils.concurrency import map_concurrently
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket import validate_bucket_name
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.owner import evidence_client
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import instance_states
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import validate_instance_ids
 from ansible_collections.secops.aws_ir.plugins.module_utils.capture.memory import MemoryRun
@@ -463,7 +467,7 @@ def do(module):
     validate_profile(params)
     tools = validate_tools(params["memory_tools"]) if params["memory"] else {}
     # SigV4 for presigned URLs: boto3 still presigns with SigV2 in us-east-1 unless told, and newer Regions refuse SigV2.
-    clients = {"ssm": module.client("ssm"), "s3": module.client("s3", config={"signature_version": "s3v4"})}
+    clients = {"ssm": module.client("ssm"), "s3": evidence_client(module, output["bucket"], config={"signature_version": "s3v4"})}
     if tools:
         check_tools_exist(clients["s3"], tools)
 

@@ -58,10 +58,14 @@ def test_an_intact_case_of_two_runs_passes_with_the_version_noted_at_its_end(lab
     code, result = verify(lab, demo["bucket"], manifest_version_id=record["version_id"], manifest_sha256=record["sha256"])
     assert code == 0, result
     assert result["intact"] is True and result["discrepancies"] == []
+    # Without a signing key the verdict says what the chain cannot prove (docs/chain-of-custody.md).
     assert result["verdict"] == ("evidence of INC-123456 is intact: 2 manifest versions in an unbroken hash chain, "
                                  "1 artifact re-read (size and SHA-256 match), 2 snapshots present with their tags; "
-                                 "the noted manifest_version_id and manifest_sha256 match")
-    assert verify(lab, demo["bucket"])[1]["verdict"].endswith("; no noted manifest version or SHA-256 was given to check")
+                                 "the noted manifest_version_id and manifest_sha256 match; 0 versions written after it\n"
+                                 "NOT authenticated: no manifest signing key (manifest_signing_key) is set: the hash chain proves the order "
+                                 "of the manifest's versions, not who wrote them; anyone with s3:PutObject on the bucket can append a "
+                                 "version that follows it")
+    assert "; no noted manifest version or SHA-256 was given to check\n" in verify(lab, demo["bucket"])[1]["verdict"]
     assert [v["version_id"] for v in result["manifest_versions"]] == [v["version_id"] for v in versions]
     assert all(v["in_chain"] and v["object_lock"]["mode"] == "GOVERNANCE" for v in result["manifest_versions"])
 
@@ -77,8 +81,9 @@ def test_replaced_artifact_bytes_fail_naming_the_object(lab, unlocked_case):
     assert result["discrepancies"] == [
         {"object": f"{artifact['s3_uri']} version {artifact['version_id']}", "problem": "is missing: that version no longer exists"},
         {"object": artifact["s3_uri"], "problem": f"was replaced: its current version {forged} is not the recorded one"},
+        {"object": f"{artifact['s3_uri']} version {forged}", "problem": "is under the ticket's prefix but no manifest version records it"},
     ]
-    assert result["msg"].startswith("evidence of INC-123456 is NOT intact: 2 discrepancies\n- " + artifact["s3_uri"])
+    assert result["msg"].startswith("evidence of INC-123456 is NOT intact: 3 discrepancies\n- " + artifact["s3_uri"])
 
 
 def test_a_deleted_artifact_fails_naming_the_object(lab, unlocked_case):

@@ -86,7 +86,7 @@ def test_fault_after_lets_that_many_matching_requests_through_first(lab, aws):
     sts.get_caller_identity()
     assert [r["error_code"] for r in lab.requests() if r["action"] == "GetCallerIdentity"] == [None, None, "ExpiredToken", None]
     assert lab.config()["faults"][0] | {"message": None} == {"service": "sts", "action": "GetCallerIdentity", "code": "ExpiredToken", "status": 403,
-                                                             "message": None, "count": 0, "after": 0}
+                                                             "key": None, "message": None, "count": 0, "after": 0}
 
 
 def test_fault_without_count_always_fails(lab, aws):
@@ -127,3 +127,15 @@ def test_a_moto_crash_is_an_internal_error_whose_traceback_is_in_the_server_log(
     response = _error(lambda: aws("autoscaling").set_instance_health(InstanceId=instance_id, HealthStatus="Unhealthy"))
     assert response["Error"]["Code"] == "InternalError"
     assert "Traceback" in lab.server_log()[len(before):]
+
+
+def test_an_s3_fault_with_a_key_fails_only_writes_of_that_object(lab, aws):
+    s3 = aws("s3")
+    s3.create_bucket(Bucket="lab-bucket")
+    lab.configure(faults=[{"service": "s3", "action": "PutObject", "key": "INC-1/manifest.json", "code": "AccessDenied", "status": 403,
+                           "count": 1}])
+    s3.put_object(Bucket="lab-bucket", Key="INC-1/lease.json", Body=b"other object")
+    response = _error(lambda: s3.put_object(Bucket="lab-bucket", Key="INC-1/manifest.json", Body=b"{}"))
+    assert (response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]) == ("AccessDenied", 403)
+    s3.put_object(Bucket="lab-bucket", Key="INC-1/manifest.json", Body=b"{}")  # the count is spent
+    assert [v["Key"] for v in s3.list_object_versions(Bucket="lab-bucket")["Versions"]].count("INC-1/manifest.json") == 1

@@ -1,7 +1,12 @@
 """What a command prints: the script model, output limits, and the S3 objects the agent would upload."""
+import base64
+import binascii
+import datetime
 import time
 
 import pytest
+
+from tests.lab.conftest import error_code
 
 BUCKET = "aws-ir-evidence-123456789012-us-east-1"
 IR_FUNCTIONS = ["ir_step() { n=$1; t=$2; shift 2; echo \"##IR## step=$n\"; \"$t\" \"$@\"; }", "ir_fallback() { :; }"]
@@ -123,3 +128,20 @@ def test_ir_script_steps_printf_and_the_missing_tools_tag(aws, launch):
     # Tagged missing: the tools the table has are gone, and the steps after them still run.
     assert "##IR## end=sockets rc=127" in out and "##IR## end=files rc=127" in out and "##IR## end=memory rc=0" in out
     assert answer["StandardErrorContent"] == "sh: 1: nope: not found\nsh: 1: ss: not found\nsh: 1: lsof: not found\n"
+
+
+def test_output_gets_the_bucket_default_retention_and_a_checksum_and_cannot_be_deleted_without_a_bypass(aws, launch, bucket):
+    # S3 User Guide, "Configuring Object Lock": the default retention applies to every new object version;
+    # AWS SDKs send a CRC32 checksum with every upload by default, which S3 keeps.
+    s3 = aws("s3")
+    s3.put_object_lock_configuration(Bucket=bucket, ObjectLockConfiguration={
+        "ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 30}}})
+    instance_id = launch()[0]
+    command_id, _answer = _run(aws, instance_id, ["echo hello"], OutputS3BucketName=bucket)
+    key = f"{command_id}/{instance_id}/awsrunShellScript/0.awsrunShellScript/stdout"
+    head = s3.head_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED")
+    assert head["ObjectLockMode"] == "GOVERNANCE"
+    assert 29 <= (head["ObjectLockRetainUntilDate"] - datetime.datetime.now(datetime.timezone.utc)).days <= 30
+    assert head["ChecksumCRC32"] == base64.b64encode(binascii.crc32(b"hello\n").to_bytes(4, "big")).decode()
+    version = head["VersionId"]
+    assert error_code(lambda: s3.delete_object(Bucket=bucket, Key=key, VersionId=version)) == "AccessDenied"

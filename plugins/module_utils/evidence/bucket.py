@@ -27,6 +27,10 @@ class BucketError(AwsIrError, ValueError):
     """An evidence bucket that cannot be used; the message names the bucket."""
 
 
+class BucketAccessDenied(BucketError):
+    """S3 answered AccessDenied: no permission, or (with ExpectedBucketOwner) a bucket of another account (see owner.py)."""
+
+
 def default_bucket_name(account_id, region):
     """aws-ir-evidence-<account id>-<Region>: unique per account and Region, as bucket names must be."""
     return f"aws-ir-evidence-{account_id}-{region}"
@@ -49,7 +53,7 @@ def bucket_region(client, name):
     except is_boto3_error_code(["NoSuchBucket", "404"]):
         raise NotFoundError(f"evidence bucket {name!r} does not exist (looked for with the credentials of {{where}})") from None
     except is_boto3_error_code(["AccessDenied", "403"]):
-        raise BucketError(f"evidence bucket {name!r} cannot be read with these credentials (AccessDenied)") from None
+        raise BucketAccessDenied(f"evidence bucket {name!r} cannot be read with these credentials (AccessDenied)") from None
     return {None: "us-east-1", "": "us-east-1", "EU": "eu-west-1"}.get(constraint, constraint)
 
 

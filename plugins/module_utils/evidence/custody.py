@@ -45,7 +45,7 @@ def read_manifest_versions(client, bucket, key):
 
     A version: {"version_id", "is_latest", "last_modified", "sha256", "stored_checksum",
     "object_lock" ({"mode", "retain_until_date"} or None), "manifest" (dict, or None when
-    it is not JSON)}.
+    it is not JSON), "metadata" (its S3 user metadata: the signature, see signing.py)}.
     """
     entries = key_versions(client, bucket, key)
     versions = []
@@ -62,6 +62,7 @@ def read_manifest_versions(client, bucket, key):
         versions.append({
             "version_id": entry["version_id"], "is_latest": entry["is_latest"], "last_modified": entry["last_modified"].isoformat(),
             "sha256": sha256_hex(body), "stored_checksum": response.get("ChecksumSHA256"), "manifest": manifest,
+            "metadata": response.get("Metadata", {}),
             "object_lock": {"mode": response.get("ObjectLockMode"), "retain_until_date": until.isoformat()} if until else None,
         })
     return versions, [e for e in entries if e["delete_marker"]]
@@ -145,6 +146,21 @@ def check_pin(versions, uri, version_id, sha256):
                                                     "check the noted value for a typo)")]
     return [finding(versioned(uri, version_id), f"the manifest version noted at the end of the response (SHA-256 {sha256 or 'not given'}) "
                                                 "is not among the versions in S3")]
+
+
+def check_signatures(verify_signature, versions, uri):
+    """Findings for every version whose signature verify_signature (a function of a version: problem or None) refuses."""
+    return [finding(versioned(uri, v["version_id"]), problem) for v in versions for problem in [verify_signature(v)] if problem]
+
+
+def after_pin(chain, version_id, sha256):
+    """The versions of the chain newer than the noted one, oldest first (all of them when it is not in the chain)."""
+    newer = []
+    for version in chain:
+        if (not version_id or version["version_id"] == version_id) and (not sha256 or version["sha256"] == sha256):
+            break
+        newer.append(version)
+    return list(reversed(newer))
 
 
 def recorded_evidence(versions):

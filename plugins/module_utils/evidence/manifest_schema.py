@@ -177,6 +177,13 @@ _RUN = {
             "properties": {"arn": {"type": "string"}, "account": {"type": "string", "pattern": r"^\d{12}$"}},
         },
         "controller": {"type": "object", "required": ["host"], "properties": {"host": {"type": "string"}}},
+        # Optional, so version 1 manifests written before it stay valid and version 1 readers may ignore it.
+        "uploaded_from_journal": {
+            "description": "Set when this run's version was uploaded by a later run from the controller's journal (its own upload had failed).",
+            "type": "object",
+            "required": ["file", "uploaded_at"],
+            "properties": {"file": {"type": "string"}, "uploaded_at": _TIME},
+        },
         "evidence_bucket": {
             "description": "The evidence bucket as this run's preflight found it (incident_preflight's bucket).",
             "type": "object",

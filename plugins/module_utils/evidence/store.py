@@ -40,14 +40,30 @@ def checksum_sha256(digest_hex):
     return base64.b64encode(bytes.fromhex(digest_hex)).decode()
 
 
+# S3's answers to a conditional write whose condition no longer holds: another writer got there first
+# (412), or wrote at the same moment (409); the writer re-reads and tries again (S3 User Guide, conditional writes).
+CONDITION_FAILED = ["PreconditionFailed", "ConditionalRequestConflict"]
+
+
 def read_current(client, bucket, key):
     """(bytes, {"version_id", "sha256"}) of the current version of key, or (None, None) when there is none."""
+    body, version, _etag = read_for_update(client, bucket, key)
+    return body, version
+
+
+def read_for_update(client, bucket, key):
+    """As read_current, plus the ETag a conditional write of the next version names (None when there is no version)."""
     try:
         response = client.get_object(aws_retry=True, Bucket=bucket, Key=key)
     except is_boto3_error_code(["NoSuchKey", "404"]):
-        return None, None
+        return None, None, None
     body = response["Body"].read()
-    return body, {"version_id": response.get("VersionId"), "sha256": sha256_hex(body)}
+    return body, {"version_id": response.get("VersionId"), "sha256": sha256_hex(body)}, response["ETag"]
+
+
+def write_condition(etag):
+    """The PutObject condition that makes a write fail when key changed since it was read: If-Match its ETag, If-None-Match * when it had none."""
+    return {"IfNoneMatch": "*"} if etag is None else {"IfMatch": etag}
 
 
 def retention(client, bucket, mode, days, now=None):
@@ -58,10 +74,11 @@ def retention(client, bucket, mode, days, now=None):
     return {"mode": mode, "retain_until_date": until.isoformat(timespec="seconds").replace("+00:00", "Z"), "until": until}
 
 
-def put_record(log, client, bucket, key, body, content_type, lock, metadata=None, instance_ids=None):
+def put_record(log, client, bucket, key, body, content_type, lock, metadata=None, instance_ids=None, condition=None):
     """PutObject of body with its SHA-256 checksum and the retention lock (or None), recorded in log
     (as concerning instance_ids, by default none).
 
+    condition: write_condition() to make the write conditional, or None.
     Returns (version_id, sha256 hex); version_id is None in check mode.
     """
     digest = sha256_hex(body)
@@ -73,6 +90,7 @@ def put_record(log, client, bucket, key, body, content_type, lock, metadata=None
         "ChecksumSHA256": checksum_sha256(digest),
         "Metadata": dict(metadata or {}),
     }
+    parameters.update(condition or {})
     if lock is not None:
         parameters.update(ObjectLockMode=lock["mode"], ObjectLockRetainUntilDate=lock["until"])
     recorded = {k: v for k, v in parameters.items() if k not in ("Body", "ObjectLockRetainUntilDate")}
