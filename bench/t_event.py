@@ -30,8 +30,8 @@ sys.path.insert(0, str(REPO))
 from bench.run import REGION, client, environment, isolation_time, per_instance  # noqa: E402  pylint: disable=wrong-import-position
 from lab import Lab  # noqa: E402  pylint: disable=wrong-import-position
 from lab.scene import build_fleet_scene  # noqa: E402  pylint: disable=wrong-import-position
-from tests.integration.findings import sample  # noqa: E402  pylint: disable=wrong-import-position
-from tests.integration.responder_calls import made_by_a_module  # noqa: E402  pylint: disable=wrong-import-position
+from tests.end_to_end.findings import sample  # noqa: E402  pylint: disable=wrong-import-position
+from tests.end_to_end.responder_calls import made_by_a_module  # noqa: E402  pylint: disable=wrong-import-position
 
 QUEUE = "aws-ir-findings-bench"
 DEADLINE_S = 600

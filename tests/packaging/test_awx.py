@@ -1,7 +1,7 @@
 """The AWX / Automation Controller job templates and surveys (extensions/awx/).
 
 AWX sends survey answers as extra variables: text as strings, integers as numbers, a
-multiple choice as the chosen string. tests/integration/test_job_templates.py launches
+multiple choice as the chosen string. tests/end_to_end/test_job_templates.py launches
 respond.yml with such answers against the lab.
 """
 

@@ -21,7 +21,7 @@ from tests.packaging.support import tool_environment
 AMAZON_AWS = Path(sysconfig.get_paths()["purelib"]) / "ansible_collections" / "amazon" / "aws"
 
 # Needs the lab or the repository's tooling, or is for a controller that uses the repository itself.
-NOT_SHIPPED = ("lab/", "bench/", "scripts/", ".ci/", "tests/lab/", "tests/integration/", "tests/packaging/",
+NOT_SHIPPED = ("lab/", "bench/", "scripts/", ".ci/", "tests/lab/", "tests/end_to_end/", "tests/packaging/",
                "tests/output/", "extensions/molecule/", "extensions/awx/", "execution-environment.yml", "ansible.cfg")
 
 

@@ -1,5 +1,6 @@
-"""The ansible-test integration targets beside the pytest suite in tests/integration: ansible-test sees
-exactly them, pytest none of them, and each cleans up after itself."""
+"""The ansible-test integration targets in tests/integration (ansible-test's folder), the pytest suite that runs the
+playbooks against the lab in tests/end_to_end: ansible-test sees exactly the targets, pytest none of them, and each
+target cleans up after itself."""
 
 import subprocess
 
@@ -18,7 +19,8 @@ def test_ansible_test_lists_the_targets_and_nothing_of_the_pytest_suite():
 
 def test_pytest_collects_nothing_under_the_targets():
     done = subprocess.run([str(REPO / ".venv" / "bin" / "python"), "-m", "pytest", "--collect-only", "-q", "tests/integration"], cwd=REPO,
-                          capture_output=True, text=True, timeout=300, check=True)
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 5, done.stdout  # pytest's "no tests collected"
     assert "targets" not in done.stdout
 
 

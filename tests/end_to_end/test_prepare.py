@@ -1,0 +1,94 @@
+"""playbooks/prepare.yml on an empty lab account: --check lists what is missing and creates nothing,
+a run creates it, a second run changes nothing, and respond.yml then runs on what it made.
+
+prepare.yml is run by an administrator, not by the responder: its calls go to a lab of their own,
+outside the responder policy's record (tests/end_to_end/test_responder_policy.py)."""
+
+import json
+
+import pytest
+
+from lab import Lab
+from lab.scene import build_demo_scene
+from tests.end_to_end.support import REGION
+from tests.end_to_end.support import REPO
+from tests.end_to_end.support import TICKET
+from tests.end_to_end.support import aws
+from tests.end_to_end.support import manifest_versions
+from tests.end_to_end.support import mutating
+from tests.end_to_end.support import run_playbook
+from tests.end_to_end.support import task_result
+
+SUMMARY = "Say what is missing or different (check mode) or what was changed"
+
+
+@pytest.fixture(scope="module")
+def admin_lab():
+    with Lab() as running:
+        yield running
+
+
+@pytest.fixture
+def empty_account(admin_lab):
+    """The demo's instances, without the evidence bucket the demo makes: an account nobody prepared."""
+    admin_lab.reset()
+    scene = build_demo_scene(admin_lab.endpoint_url, region=REGION, ticket=TICKET)
+    s3 = aws(admin_lab, "s3")
+    s3.delete_bucket(Bucket=scene["bucket"])
+    admin_lab.clear_requests()
+    return scene
+
+
+def summary(output):
+    return task_result(output, SUMMARY)["msg"]
+
+
+def test_check_mode_lists_what_is_missing_and_creates_nothing(admin_lab, empty_account):
+    code, output = run_playbook(admin_lab, "prepare.yml", "--check", extra_vars={})
+    assert code == 0, output["stats"]
+    lines = summary(output)
+    assert lines[-1] == "6 of 6 missing or different; nothing was changed (check mode)", lines
+    # amazon.aws.cloudwatchevent_rule has no check mode: Ansible skips it, and the summary says so.
+    assert "finding rule aws-ir-findings: not checked (its module has no check mode)" in lines
+    assert f"evidence bucket {empty_account['bucket']}: missing or different" in lines
+    assert mutating(admin_lab.requests()) == []
+    assert aws(admin_lab, "s3").list_buckets()["Buckets"] == []
+
+
+def test_prepare_makes_a_bucket_respond_accepts_and_a_second_run_changes_nothing(admin_lab, empty_account):
+    code, output = run_playbook(admin_lab, "prepare.yml", extra_vars={})
+    assert code == 0, output["stats"]
+    bucket = empty_account["bucket"]
+    s3, kms = aws(admin_lab, "s3"), aws(admin_lab, "kms")
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    lock = s3.get_object_lock_configuration(Bucket=bucket)["ObjectLockConfiguration"]
+    assert lock == {"ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 365}}}
+    (rule,) = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+    evidence_key = kms.describe_key(KeyId="alias/aws-ir-evidence")["KeyMetadata"]
+    assert rule["ApplyServerSideEncryptionByDefault"] == {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": evidence_key["Arn"]}
+    assert evidence_key["KeyManager"] == "CUSTOMER" and evidence_key["KeySpec"] == "SYMMETRIC_DEFAULT"
+    signing = kms.describe_key(KeyId="alias/aws-ir-manifest-signing")["KeyMetadata"]
+    assert (signing["KeySpec"], signing["KeyUsage"]) == ("ECC_NIST_P256", "SIGN_VERIFY")
+    statements = {s["Sid"]: s for s in json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])["Statement"]}
+    assert {"s3:DeleteObject", "s3:DeleteObjectVersion"} <= set(statements["RefuseEvidenceDeletion"]["Action"])
+    assert statements["RefuseNonTLS"]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert statements["RefuseOtherAccounts"]["Condition"] == {"StringNotEquals": {"aws:PrincipalAccount": [empty_account["account_id"]]}}
+    iam = aws(admin_lab, "iam")
+    policy = iam.get_role_policy(RoleName="aws-ir-responder", PolicyName="aws-ir-responder")["PolicyDocument"]
+    assert policy == json.loads((REPO / "docs" / "iam" / "responder-policy.json").read_text(encoding="utf-8"))
+    queue_url = aws(admin_lab, "sqs").get_queue_url(QueueName="aws-ir-findings")["QueueUrl"]
+    targets = aws(admin_lab, "events").list_targets_by_rule(Rule="aws-ir-findings")["Targets"]
+    assert [t["Arn"].rsplit(":", 1)[1] for t in targets] == ["aws-ir-findings"] and queue_url.endswith("/aws-ir-findings")
+
+    admin_lab.clear_requests()
+    code, output = run_playbook(admin_lab, "prepare.yml", extra_vars={})
+    assert code == 0 and output["stats"]["localhost"]["changed"] == 0, summary(output)
+    assert mutating(admin_lab.requests()) == []
+
+    # respond.yml on the prepared account, with the default bucket name prepare.yml used.
+    code, output = run_playbook(admin_lab, "respond.yml", extra_vars={"ticket": TICKET})
+    assert code == 0, [h.get("msg") for p in output["plays"] for t in p["tasks"] for h in t["hosts"].values() if h.get("failed")]
+    (version,) = manifest_versions(admin_lab, bucket)
+    assert version["manifest"]["instances"][empty_account["compromised_instance_id"]]["outcome"]["containment"]["status"] == "isolated"
+    head = s3.head_object(Bucket=bucket, Key=f"{TICKET}/manifest.json")
+    assert head["ServerSideEncryption"] == "aws:kms" and head["SSEKMSKeyId"] == evidence_key["Arn"]
