@@ -170,20 +170,25 @@ def recorded_evidence(versions):
     (None for a copy, which AWS describes with a placeholder volume), "tags"}.
     """
     artifacts, snapshots = {}, {}
+    for manifest, instance in recorded_instances(versions):
+        for artifact in instance.get("artifacts", []):
+            artifacts.setdefault((artifact["s3_uri"], artifact.get("version_id")), artifact)
+        for snapshot in instance.get("snapshots", []):
+            snapshots.setdefault(snapshot["snapshot_id"], {"snapshot_id": snapshot["snapshot_id"], "region": manifest.get("region"),
+                                                           "volume_id": snapshot.get("volume_id"), "tags": snapshot.get("tags") or {}})
+            for copy in snapshot.get("copies", []):
+                snapshots.setdefault(copy["snapshot_id"], {"snapshot_id": copy["snapshot_id"], "region": copy.get("region"),
+                                                           "volume_id": None, "tags": copy.get("tags") or {}})
+    return list(artifacts.values()), list(snapshots.values())
+
+
+def recorded_instances(versions):
+    """(manifest, instance record) of every instance of every readable version, oldest version first."""
     for version in sorted(versions, key=lambda v: v["last_modified"]):
         manifest = version["manifest"]
-        if not isinstance(manifest, dict):
-            continue
-        for instance in (manifest.get("instances") or {}).values():
-            for artifact in instance.get("artifacts", []):
-                artifacts.setdefault((artifact["s3_uri"], artifact.get("version_id")), artifact)
-            for snapshot in instance.get("snapshots", []):
-                snapshots.setdefault(snapshot["snapshot_id"], {"snapshot_id": snapshot["snapshot_id"], "region": manifest.get("region"),
-                                                               "volume_id": snapshot.get("volume_id"), "tags": snapshot.get("tags") or {}})
-                for copy in snapshot.get("copies", []):
-                    snapshots.setdefault(copy["snapshot_id"], {"snapshot_id": copy["snapshot_id"], "region": copy.get("region"),
-                                                               "volume_id": None, "tags": copy.get("tags") or {}})
-    return list(artifacts.values()), list(snapshots.values())
+        if isinstance(manifest, dict):
+            for instance in (manifest.get("instances") or {}).values():
+                yield manifest, instance
 
 
 def check_artifact(client, artifact):

@@ -23,20 +23,16 @@ DELETED = "deleted"
 def forensic_evidence(versions):
     """(snapshot copies, artifact copies, ids of shared copies deleted on purpose) of the forensic account, newest record of each."""
     copies, artifacts, deleted = {}, {}, set()
-    for version in sorted(versions, key=lambda v: v["last_modified"]):
-        manifest = version["manifest"]
-        if not isinstance(manifest, dict):
-            continue
-        for instance in (manifest.get("instances") or {}).values():
-            for artifact in instance.get("artifacts", []):
-                if artifact.get("kind") == KIND:
-                    artifacts[(artifact["s3_uri"], artifact.get("version_id"))] = artifact
-            for snapshot in instance.get("snapshots", []):
-                for copy in snapshot.get("copies", []):
-                    if copy.get("owner_id"):
-                        copies[copy["snapshot_id"]] = copy
-                    elif copy.get("state") == DELETED:
-                        deleted.add(copy["snapshot_id"])
+    for _manifest, instance in custody.recorded_instances(versions):
+        for artifact in instance.get("artifacts", []):
+            if artifact.get("kind") == KIND:
+                artifacts[(artifact["s3_uri"], artifact.get("version_id"))] = artifact
+        for snapshot in instance.get("snapshots", []):
+            for copy in snapshot.get("copies", []):
+                if copy.get("owner_id"):
+                    copies[copy["snapshot_id"]] = copy
+                elif copy.get("state") == DELETED:
+                    deleted.add(copy["snapshot_id"])
     return list(copies.values()), list(artifacts.values()), deleted
 
 
