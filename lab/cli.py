@@ -56,11 +56,20 @@ def _scene(args):
     # Imported here: only this command needs boto3.
     from lab import scene  # pylint: disable=import-outside-toplevel
 
-    if args.kind == "fleet":
-        described = scene.build_fleet_scene(args.endpoint_url, args.count, region=args.region, ticket=args.ticket)
-    else:
-        build = {"demo": scene.build_demo_scene, "multi-vpc": scene.build_multi_vpc_scene, "spot": scene.build_spot_scene}[args.kind]
-        described = build(args.endpoint_url, region=args.region, ticket=args.ticket)
+    from botocore.exceptions import ClientError  # pylint: disable=import-outside-toplevel
+
+    try:
+        if args.kind == "fleet":
+            described = scene.build_fleet_scene(args.endpoint_url, args.count, region=args.region, ticket=args.ticket)
+        else:
+            build = {"demo": scene.build_demo_scene, "multi-vpc": scene.build_multi_vpc_scene, "spot": scene.build_spot_scene}[args.kind]
+            described = build(args.endpoint_url, region=args.region, ticket=args.ticket)
+    except ClientError as e:
+        if e.response["Error"]["Code"] not in ("EntityAlreadyExists", "BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+            raise
+        print(f"lab scene: this lab already holds a scene ({e.response['Error']['Message']}); a lab holds one scene: "
+              f"stop it and start a new one (make lab-stop, make lab-start), or POST {args.endpoint_url}/moto-api/reset first", file=sys.stderr)
+        return 1
     print(json.dumps(described, indent=2, sort_keys=True))
     return 0
 

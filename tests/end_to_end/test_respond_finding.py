@@ -9,6 +9,7 @@ import pytest
 from tests.end_to_end.conftest import fresh_demo
 from tests.end_to_end.findings import canonical
 from tests.end_to_end.findings import sample
+from tests.end_to_end.support import REPO
 from tests.end_to_end.support import aws
 from tests.end_to_end.support import manifest_versions
 from tests.end_to_end.support import first_failure
@@ -191,3 +192,16 @@ def test_a_security_hub_that_refuses_the_write_back_does_not_stop_the_response(l
     told = role_task(output, "finding", "Tell Security Hub the response started")
     assert told["error"] == "InvalidAccessException" and any("Security Hub was not told (NOTIFIED)" in w for w in told["warnings"])
     assert role_task(output, "contain", "Protect, take out of service and isolate the instances")["changed"] is True
+
+
+def test_a_finding_file_named_relative_to_the_current_folder_is_read(lab, demo):
+    # -e finding=@PATH as a responder types it in a shell: the path is taken from where ansible-playbook was started
+    # (the tests start it in the repository), not from the playbook's folder.
+    event = sample("guardduty-event.json", [demo["compromised_instance_id"]])
+    relative = "tests/output/finding-relative.json"
+    (REPO / relative).parent.mkdir(parents=True, exist_ok=True)
+    (REPO / relative).write_text(json.dumps(event))
+    code, output = run_playbook(lab, "respond.yml", "--check", extra_vars={"finding": f"@{relative}"}, env={"PWD": str(REPO)})
+    assert code == 0, first_failure(output)
+    assert role_task(output, "finding", "Read the finding")["instance_ids"] == [demo["compromised_instance_id"]]
+    assert mutating(lab.requests()) == []

@@ -57,3 +57,11 @@ def test_scene_command(lab):
     assert result.returncode == 0, result.stderr
     scene = json.loads(result.stdout)
     assert scene["ticket"] == "INC-777" and len(scene["instance_ids"]) == 2 and scene["asg_name"] == "web-asg"
+
+
+def test_a_second_scene_in_one_lab_is_refused_saying_what_to_do(lab):
+    lab.reset()
+    assert _lab("scene", "--endpoint-url", lab.endpoint_url).returncode == 0
+    again = _lab("scene", "--endpoint-url", lab.endpoint_url)
+    assert again.returncode == 1 and "Traceback" not in again.stderr
+    assert "this lab already holds a scene" in again.stderr and "make lab-stop, make lab-start" in again.stderr
