@@ -139,12 +139,17 @@ def test_credentials_sts_refuses_stop_the_run_before_any_change(lab, estate):
     assert mutating(requests) == [] and [r["action"] for r in requests] == ["GetCallerIdentity"]
 
 
-def test_a_release_without_a_manifest_is_refused_before_any_change(lab, estate):
+def test_a_release_with_nothing_recorded_anywhere_is_refused_before_any_change(lab, estate):
+    # No manifest and no original-state tags (never contained): nothing says what to restore, and nothing is written.
     lab.clear_requests()
     code, output = run_playbook(lab, "release.yml")
     assert code != 0
-    assert first_failure(output) == ("Refuse a release without a manifest",
-                                     f"No evidence manifest at s3://{estate['bucket']}/{TICKET}/manifest.json: nothing records the state to restore.")
+    instance_id = estate["compromised_instance_id"]
+    assert first_failure(output) == (
+        "secops.aws_ir.release : Restore the instances to the state recorded before containment",
+        f"recorded_state: no state recorded for {instance_id}: neither the evidence manifest (state_before) nor the instance's "
+        "original-state tags (AwsIr:Original*) hold one; there is nothing to restore it to")
+    assert "Nothing was changed." in task_result(output, "Fail the run when the release failed")["msg"]
     assert mutating(lab.requests()) == []
 
 

@@ -9,7 +9,7 @@ from tests.end_to_end.support import mutating
 from tests.end_to_end.support import run_playbook
 from tests.end_to_end.support import task_result
 
-CAPTURE = str(REPO / "tests" / "integration" / "playbooks" / "capture.yml")
+CAPTURE = str(REPO / "tests" / "end_to_end" / "playbooks" / "capture.yml")
 # How each lab:command-status ends, as the SSM User Guide names the statuses.
 COMMAND_STATUS = {
     "Failed": "failed",

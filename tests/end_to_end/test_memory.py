@@ -20,7 +20,7 @@ from tests.end_to_end.support import run_playbook
 from tests.end_to_end.support import run_playbook_raw
 from tests.end_to_end.support import task_result
 
-CAPTURE = str(REPO / "tests" / "integration" / "playbooks" / "capture.yml")
+CAPTURE = str(REPO / "tests" / "end_to_end" / "playbooks" / "capture.yml")
 TOOLS_BUCKET = "ir-tools-123456789012"
 TOOL = b"#!/usr/bin/env python3\n" + Path(standin_avml.__file__).read_bytes()
 # Distinct dummy controller credentials, so that any of them leaking anywhere can be found.

@@ -6,7 +6,7 @@ from tests.end_to_end.support import TICKET
 from tests.end_to_end.support import run_playbook
 from tests.end_to_end.support import task_result
 
-PLAYBOOK = REPO / "tests" / "integration" / "playbooks" / "module_defaults.yml"
+PLAYBOOK = REPO / "tests" / "end_to_end" / "playbooks" / "module_defaults.yml"
 
 
 def test_region_and_endpoint_set_only_in_the_action_group_reach_both_collections(lab, demo):
