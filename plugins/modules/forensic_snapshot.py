@@ -256,6 +256,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_specifications
 
 from ansible_collections.secops.aws_ir.plugins.module_utils.disk import forensic_account
+from ansible_collections.secops.aws_ir.plugins.module_utils.disk import shared_key_policy
 from ansible_collections.secops.aws_ir.plugins.module_utils.disk import not_captured
 from ansible_collections.secops.aws_ir.plugins.module_utils.disk import snapshot_locks as locks
 from ansible_collections.secops.aws_ir.plugins.module_utils.disk import snapshot_copies as copies
@@ -314,6 +315,9 @@ class Run:
         kms = self.module.client("kms", region=region)
         self.destination.update(source_region=self.module.region,
                                 kms_key_arn=copies.customer_key_arn(kms, self.destination["kms_key_id"], region))
+        if self.destination["role_arn"]:
+            shared_key_policy.check_shared_key(kms, self.destination["kms_key_arn"], self.destination["kms_key_id"],
+                                               self.destination["account_id"], self.destination["role_arn"])
         return self.module.client("ec2", retry_decorator=SNAPSHOT_RETRY, region=region)
 
     def _forensic_client(self):
@@ -322,9 +326,8 @@ class Run:
         credentials = forensic_account.assume_role(self.module.client("sts"), destination["role_arn"], self.ticket)
         forensic_account.check_account(self.module.client("sts", **credentials), destination["account_id"], destination["role_arn"])
         kms = self.module.client("kms", region=region, **credentials)
-        destination["forensic_kms_key_arn"] = copies.customer_key_arn(kms, destination["forensic_kms_key_id"],
-                                                                      f"{region} of account {destination['account_id']}",
-                                                                      option="copy_to.forensic_kms_key_id")
+        destination["forensic_kms_key_arn"] = copies.customer_key_arn(kms, destination["forensic_kms_key_id"], region,
+                                                                      option="copy_to.forensic_kms_key_id", account=destination["account_id"])
         return self.module.client("ec2", retry_decorator=SNAPSHOT_RETRY, region=region, **credentials)
 
 

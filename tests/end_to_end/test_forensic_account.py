@@ -31,13 +31,39 @@ def forensic(lab, service):
                         aws_secret_access_key=credentials["SecretAccessKey"], aws_session_token=credentials["SessionToken"])
 
 
+def key_policy(*statements):
+    """A key policy of the compromised account: its own root may administer the key, then statements."""
+    owner = {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{COMPROMISED_ACCOUNT}:root"}, "Action": "kms:*", "Resource": "*"}
+    return json.dumps({"Version": "2012-10-17", "Statement": [owner, *statements]})
+
+
+# What AWS documents the other account needs on a shared snapshot's key (EBS User Guide, "Share an Amazon EBS snapshot").
+FORENSIC_USE = {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{FORENSIC_ACCOUNT}:root"}, "Resource": "*",
+                "Action": ["kms:DescribeKey", "kms:CreateGrant", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"]}
+
+
 @pytest.fixture
 def keys(lab):
-    """(the compromised account's sharing key, the forensic account's own key) ARNs."""
-    share = aws(lab, "kms").create_key(Description="aws-ir share")["KeyMetadata"]["Arn"]
+    """(the compromised account's sharing key, whose policy lets the forensic account use it; the forensic account's own key) ARNs."""
+    share = aws(lab, "kms").create_key(Description="aws-ir share", Policy=key_policy(FORENSIC_USE))["KeyMetadata"]["Arn"]
     own = forensic(lab, "kms").create_key(Description="aws-ir evidence")["KeyMetadata"]["Arn"]
     lab.clear_requests()
     return share, own
+
+
+def bad_key(lab, which):
+    """A key that cannot serve: the compromised account's without the forensic account in its policy, or the forensic account's disabled or asymmetric."""
+    if which == "unshared":
+        return aws(lab, "kms").create_key(Description="aws-ir share", Policy=key_policy())["KeyMetadata"]["Arn"]
+    if which == "grant denied":
+        deny = {"Effect": "Deny", "Principal": {"AWS": FORENSIC_ACCOUNT}, "Action": "kms:CreateGrant", "Resource": "*"}
+        return aws(lab, "kms").create_key(Description="aws-ir share", Policy=key_policy(FORENSIC_USE, deny))["KeyMetadata"]["Arn"]
+    kms = forensic(lab, "kms")
+    if which == "disabled":
+        key = kms.create_key(Description="aws-ir evidence")["KeyMetadata"]["Arn"]
+        kms.disable_key(KeyId=key.split("/")[-1])
+        return key
+    return kms.create_key(Description="aws-ir evidence", KeyUsage="SIGN_VERIFY", KeySpec="ECC_NIST_P256")["KeyMetadata"]["Arn"]
 
 
 def copy_to(keys, **extra):
@@ -120,15 +146,26 @@ def test_a_role_that_cannot_be_assumed_stops_the_run_before_the_first_change(lab
 
 
 @pytest.mark.parametrize("change, message", [
-    ({"forensic_kms_key_id": "alias/none"}, f"copy_to.forensic_kms_key_id 'alias/none' does not exist in {REGION} of account {FORENSIC_ACCOUNT}"),
+    ({"forensic_kms_key_id": "alias/none"}, f"copy_to.forensic_kms_key_id 'alias/none' does not exist in account {FORENSIC_ACCOUNT}, Region {REGION}"),
     ({"lock": {"mode": "compliance", "duration_days": 36501}}, "copy_to.lock.duration_days: 36501 is outside 1..36500 days"),
     ({"lock": {"mode": "governance", "duration_days": 1, "cool_off_period_hours": 2}},
      "copy_to.lock.cool_off_period_hours is for compliance mode only"),
     ({"lock": {"mode": "compliance", "duration_days": 1, "cool_off_period_hours": 73}},
      "copy_to.lock.cool_off_period_hours: 73 is outside 1..72 hours"),
     ({"role_arn": "arn:aws:iam::444455556666:role/other"}, "is a role of account 444455556666, not of copy_to.account_id"),
+    ({"forensic_kms_key_id": "disabled"}, "copy_to.forensic_kms_key_id '{key}' is Disabled, not Enabled"),
+    ({"forensic_kms_key_id": "asymmetric"}, "copy_to.forensic_kms_key_id '{key}' is not a symmetric encryption key"),
+    ({"kms_key_id": "unshared"}, f"copy_to.kms_key_id '{{key}}' (account {COMPROMISED_ACCOUNT}, {REGION}): its key policy does not allow "
+                                 f"account {FORENSIC_ACCOUNT} kms:CreateGrant, kms:Decrypt, kms:DescribeKey"),
+    ({"kms_key_id": "grant denied"}, f"copy_to.kms_key_id '{{key}}' (account {COMPROMISED_ACCOUNT}, {REGION}): its key policy does not "
+                                     f"allow account {FORENSIC_ACCOUNT} kms:CreateGrant,"),
 ])
 def test_bad_forensic_settings_stop_the_run_before_the_first_change(lab, demo, keys, change, message):
+    field, value = next(iter(change.items()))
+    if field.endswith("kms_key_id") and value in ("unshared", "grant denied", "disabled", "asymmetric"):
+        change = {field: bad_key(lab, value)}
+        message = message.replace("{key}", change[field])
+        lab.clear_requests()
     code, output = run_playbook(lab, "respond.yml", extra_vars={"ticket": TICKET, "copy_to": copy_to(keys, **change)})
     assert code != 0
     assert [r["action"] for r in mutating(lab.requests())] == []

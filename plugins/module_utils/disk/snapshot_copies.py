@@ -58,7 +58,7 @@ def validate_copy_to(copy_to, source_region):
     return {"region": region or source_region, "account_id": str(account_id) if account_id else None, "kms_key_id": key}
 
 
-def customer_key_arn(kms, key_id, region, option="copy_to.kms_key_id"):
+def customer_key_arn(kms, key_id, region, option="copy_to.kms_key_id", account=None):
     """The ARN of key_id when it is an enabled, customer managed, symmetric encryption key (DescribeKey).
 
     Raises CopyError naming the option and the key otherwise: EBS encrypts only with symmetric
@@ -68,7 +68,7 @@ def customer_key_arn(kms, key_id, region, option="copy_to.kms_key_id"):
     try:
         key = kms.describe_key(aws_retry=True, KeyId=key_id)["KeyMetadata"]
     except is_boto3_error_code("NotFoundException"):
-        raise NotFoundError(f"{field} does not exist in {{where}}", region=region) from None
+        raise NotFoundError(f"{field} does not exist in {{where}}", region=region, account=account) from None
     if key.get("KeyManager") != "CUSTOMER":
         raise CopyError(f"{field} is an AWS managed key: a snapshot encrypted with it cannot be shared; give a customer managed key")
     if key.get("KeyState") != "Enabled":
