@@ -123,7 +123,7 @@ def test_a_member_account_role_needs_the_security_account_id_before_any_change(a
 def test_a_new_user_prepares_the_account_and_responds_through_ansible_runner_with_survey_answers(admin_lab, empty_account, tmp_path):
     """The README's first run, as an AWX job runs it: prepare.yml (with the member-account role), then respond.yml on
     the survey's answers, on an account nobody prepared."""
-    prepared, _, _ = run_like_awx(admin_lab, tmp_path, "prepare.yml", MEMBER_ROLE)
+    prepared = run_like_awx(admin_lab, tmp_path, "prepare.yml", MEMBER_ROLE)[0]
     assert prepared.status == "successful", prepared.stdout.read()[-3000:]
     iam = aws(admin_lab, "iam")
     role = iam.get_role(RoleName="aws-ir-member-responder")["Role"]
@@ -139,9 +139,9 @@ def test_a_new_user_prepares_the_account_and_responds_through_ansible_runner_wit
     assert mutating(admin_lab.requests()) == []
 
     instance_id = empty_account["compromised_instance_id"]
-    responded, _, artifacts = run_like_awx(admin_lab, tmp_path, "respond.yml",
-                                           survey_answers(ticket=TICKET, instance_ids=instance_id, aws_region=REGION, capture_volatile="false"))
-    assert responded.status == "successful", responded.stdout.read()[-3000:]
+    responded, events, artifacts = run_like_awx(admin_lab, tmp_path, "respond.yml",
+                                                survey_answers(ticket=TICKET, instance_ids=instance_id, aws_region=REGION, capture_volatile="false"))
+    assert responded.status == "successful" and events[-1]["event"] == "playbook_on_stats", responded.stdout.read()[-3000:]
     (version,) = manifest_versions(admin_lab, empty_account["bucket"])
     assert version["manifest"]["instances"][instance_id]["outcome"]["containment"]["status"] == "isolated"
     assert artifacts["manifest_version_id"] == version["version_id"] and artifacts["evidence_bucket"] == empty_account["bucket"]
