@@ -18,6 +18,8 @@ from tests.end_to_end.support import manifest_versions
 from tests.end_to_end.support import mutating
 from tests.end_to_end.support import run_playbook
 from tests.end_to_end.support import task_result
+from tests.end_to_end.test_job_templates import run_like_awx
+from tests.end_to_end.test_job_templates import survey_answers
 
 SUMMARY = "Say what is missing or different (check mode) or what was changed"
 
@@ -92,3 +94,54 @@ def test_prepare_makes_a_bucket_respond_accepts_and_a_second_run_changes_nothing
     assert version["manifest"]["instances"][empty_account["compromised_instance_id"]]["outcome"]["containment"]["status"] == "isolated"
     head = s3.head_object(Bucket=bucket, Key=f"{TICKET}/manifest.json")
     assert head["ServerSideEncryption"] == "aws:kms" and head["SSEKMSKeyId"] == evidence_key["Arn"]
+
+
+# The security account whose responder role assumes the member-account role (AWS's documentation example id).
+SECURITY_ACCOUNT = "111122223333"
+MEMBER_ROLE = {"prepare_member_role": True, "responder_account_id": SECURITY_ACCOUNT}
+
+
+def test_check_mode_lists_the_missing_member_account_role_and_creates_nothing(admin_lab, empty_account):
+    code, output = run_playbook(admin_lab, "prepare.yml", "--check", extra_vars=dict(MEMBER_ROLE, event_trigger=False))
+    assert code == 0, output["stats"]
+    lines = summary(output)
+    assert "member-account role aws-ir-member-responder: missing or different" in lines
+    # Keys, bucket, responder role and its policy, member-account role and its policy (read through the role).
+    assert lines[-1] == "7 of 7 missing or different; nothing was changed (check mode)", lines
+    assert mutating(admin_lab.requests()) == []
+    assert "aws-ir-member-responder" not in [r["RoleName"] for r in aws(admin_lab, "iam").list_roles()["Roles"]]
+
+
+def test_a_member_account_role_needs_the_security_account_id_before_any_change(admin_lab, empty_account):
+    code, output = run_playbook(admin_lab, "prepare.yml", extra_vars={"prepare_member_role": True, "responder_account_id": "security"})
+    assert code != 0
+    failed = [h for p in output["plays"] for t in p["tasks"] for h in t["hosts"].values() if h.get("failed")]
+    assert len(failed) == 1 and '"security"' in failed[0]["msg"] and "responder_account_id" in failed[0]["msg"]
+    assert mutating(admin_lab.requests()) == []
+
+
+def test_a_new_user_prepares_the_account_and_responds_through_ansible_runner_with_survey_answers(admin_lab, empty_account, tmp_path):
+    """The README's first run, as an AWX job runs it: prepare.yml (with the member-account role), then respond.yml on
+    the survey's answers, on an account nobody prepared."""
+    prepared = run_like_awx(admin_lab, tmp_path, "prepare.yml", MEMBER_ROLE)[0]
+    assert prepared.status == "successful", prepared.stdout.read()[-3000:]
+    iam = aws(admin_lab, "iam")
+    role = iam.get_role(RoleName="aws-ir-member-responder")["Role"]
+    (statement,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert statement["Principal"] == {"AWS": f"arn:aws:iam::{SECURITY_ACCOUNT}:role/aws-ir-responder"}
+    assert statement["Action"] == "sts:AssumeRole" and statement["Effect"] == "Allow"
+    policy = iam.get_role_policy(RoleName="aws-ir-member-responder", PolicyName="aws-ir-responder")["PolicyDocument"]
+    assert policy == json.loads((REPO / "docs" / "iam" / "responder-policy.json").read_text(encoding="utf-8"))
+
+    admin_lab.clear_requests()
+    code, output = run_playbook(admin_lab, "prepare.yml", extra_vars=MEMBER_ROLE)
+    assert code == 0 and output["stats"]["localhost"]["changed"] == 0, summary(output)
+    assert mutating(admin_lab.requests()) == []
+
+    instance_id = empty_account["compromised_instance_id"]
+    responded, events, artifacts = run_like_awx(admin_lab, tmp_path, "respond.yml",
+                                                survey_answers(ticket=TICKET, instance_ids=instance_id, aws_region=REGION, capture_volatile="false"))
+    assert responded.status == "successful" and events[-1]["event"] == "playbook_on_stats", responded.stdout.read()[-3000:]
+    (version,) = manifest_versions(admin_lab, empty_account["bucket"])
+    assert version["manifest"]["instances"][instance_id]["outcome"]["containment"]["status"] == "isolated"
+    assert artifacts["manifest_version_id"] == version["version_id"] and artifacts["evidence_bucket"] == empty_account["bucket"]
