@@ -58,6 +58,13 @@ options:
     description: The evidence bucket.
     type: str
     required: true
+  bucket_owner:
+    description:
+      - The account id that must own O(bucket). Every S3 request on the bucket names it as C(ExpectedBucketOwner), and S3
+        refuses the request (403 AccessDenied) when another account owns the bucket.
+      - Defaults to the account of the credentials in use (STS C(GetCallerIdentity)). Set it when they are another
+        account's, as when C(playbooks/analyze.yml) runs with the forensic account's role on the compromised account's bucket.
+    type: str
   stage_results:
     description:
       - The registered results of the stage modules (M(secops.aws_ir.incident_preflight),
@@ -399,6 +406,7 @@ def do(module):
 def main():
     argument_spec = dict(
         bucket=dict(type="str", required=True),
+        bucket_owner=dict(type="str"),
         ticket=dict(type="str", required=True),
         ticket_pattern=dict(type="str", default=DEFAULT_TICKET_PATTERN),
         stage_results=dict(type="list", elements="dict", default=[]),

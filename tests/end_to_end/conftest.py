@@ -6,6 +6,7 @@ from lab.scene import build_demo_scene, build_multi_vpc_scene, build_spot_scene
 from tests.end_to_end.responder_calls import ModuleCalls
 from tests.end_to_end.responder_calls import RecordingLab
 from tests.end_to_end.support import REGION
+from tests.end_to_end.support import aws
 from tests.end_to_end.support import REPO
 from tests.end_to_end.support import TICKET
 
@@ -59,6 +60,16 @@ def local_demo(local_lab):
 def demo(lab):
     """A fresh demo estate (see lab/scene.py) with an empty request log."""
     return fresh_demo(lab)
+
+
+@pytest.fixture
+def demo_before_any_case(lab):
+    """The demo estate before anyone opened a case, as a finding first names its instances: no IncidentTicket tag yet
+    (an instance already under another ticket is refused, test_ticket_identity.py)."""
+    scene = fresh_demo(lab)
+    aws(lab, "ec2").delete_tags(Resources=scene["instance_ids"], Tags=[{"Key": "IncidentTicket"}])
+    lab.clear_requests()
+    return scene
 
 
 @pytest.fixture

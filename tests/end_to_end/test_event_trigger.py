@@ -43,6 +43,11 @@ def wait_until(what, check, log):
 
 
 @pytest.fixture
+def demo(demo_before_any_case):
+    return demo_before_any_case
+
+
+@pytest.fixture
 def rulebook(lab, demo, tmp_path):
     """ansible-rulebook running the shipped rulebook (containment_preference contain_confirmed) on a fresh queue."""
     del demo

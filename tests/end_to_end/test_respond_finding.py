@@ -6,7 +6,6 @@ import re
 
 import pytest
 
-from tests.end_to_end.conftest import fresh_demo
 from tests.end_to_end.findings import canonical
 from tests.end_to_end.findings import sample
 from tests.end_to_end.support import REPO
@@ -22,13 +21,8 @@ REFUSAL_TASK = "Fail the run when a stage failed"
 
 
 @pytest.fixture
-def demo(lab):
-    """The demo estate before anyone opened a case: a finding names its instances, no IncidentTicket tag does yet
-    (an instance already under another ticket is refused, test_ticket_identity.py)."""
-    scene = fresh_demo(lab)
-    aws(lab, "ec2").delete_tags(Resources=scene["instance_ids"], Tags=[{"Key": "IncidentTicket"}])
-    lab.clear_requests()
-    return scene
+def demo(demo_before_any_case):
+    return demo_before_any_case
 
 
 def quarantined(lab, instance_id):

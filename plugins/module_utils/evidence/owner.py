@@ -47,8 +47,10 @@ def expect_owner(client, bucket, account):
 
 
 def evidence_client(module, bucket, **extra_params):
-    """An S3 client of module (extra_params as AwsIrModule.client) whose requests on the evidence bucket name the caller's account as its owner."""
-    return expect_owner(module.client("s3", **extra_params), bucket, caller_identity(module)["Account"])
+    """An S3 client of module (extra_params as AwsIrModule.client) whose requests on the evidence bucket name its owner:
+    the module's bucket_owner option where it has one and it is set, else the caller's account."""
+    owner = module.params.get("bucket_owner") or caller_identity(module)["Account"]
+    return expect_owner(module.client("s3", **extra_params), bucket, owner)
 
 
 def check_owner(plain_client, bucket, account):
