@@ -75,3 +75,35 @@ def contained_manifest(count=1, failed_snapshot=False):
         "actor": {"arn": "arn:aws:sts::123456789012:assumed-role/IR/alice", "account": "123456789012"}, "controller": {"host": "awx-1"}})
     model.validate(manifest)
     return manifest
+
+
+def released(manifest):
+    """The manifest after release.yml undid the isolation of every instance (run r2)."""
+    entries = [{"instance_id": i, "outcome": {"status": "released", "notes": [], "not_restored": [], "state_after": inst["state_before"],
+                                              "group_names": NAMES}} for i, inst in manifest["instances"].items()]
+    manifest = model.merge(manifest, [{"stage": "release", "actions": [], "instances": entries}])
+    manifest["runs"].append(dict(manifest["runs"][-1], playbook="release.yml", run_id="r2", started_at=T.format(5, 0), ended_at=T.format(6, 0)))
+    return manifest
+
+
+def contained_again(manifest, check_mode):
+    """respond.yml run again after a release (run r3): containment makes (or, in check mode, plans) its calls; the
+    ticket's capture and snapshots exist, so those stages make no call and keep their outcome (planned in check mode)."""
+    outcome = "planned" if check_mode else "ok"
+    actions, entries, kept = [], [], []
+    for n, (i, inst) in enumerate(manifest["instances"].items()):
+        eni = inst["state_before"]["network_interfaces"][0]["network_interface_id"]
+        actions.append(_call(11000 + n, "ModifyNetworkInterfaceAttribute", eni, [i], outcome=outcome, after={"groups": [QUARANTINE]}))
+        # The release superseded the first containment outcome: this one is recorded afresh, its state_after the (planned) isolation.
+        entries.append({"instance_id": i, "outcome": {"status": "planned" if check_mode else "isolated", "containment_complete": False,
+                                                      "notes": [], "group_names": NAMES, "state_after": _state(n + 1, True)}})
+        kept.append(i)
+    stages = [{"stage": "containment", "actions": actions, "instances": entries}]
+    if check_mode:
+        stages += [{"stage": stage, "actions": [], "instances": [{"instance_id": i, "outcome": {"status": "planned", "detail": None}} for i in kept]}
+                   for stage in ("volatile_capture", "snapshot")]
+    manifest = model.merge(manifest, stages)
+    manifest["runs"].append(dict(manifest["runs"][-1], playbook="respond.yml", run_id="r3", check_mode=check_mode,
+                                 started_at=T.format(10, 0), ended_at=T.format(12, 0)))
+    model.validate(manifest)
+    return manifest

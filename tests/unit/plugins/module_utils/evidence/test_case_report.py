@@ -8,8 +8,10 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.case_report
 from ansible_collections.secops.aws_ir.tests.unit.plugins.module_utils.evidence.contained_case import EGRESS_WARNING
 from ansible_collections.secops.aws_ir.tests.unit.plugins.module_utils.evidence.contained_case import QUARANTINE
 from ansible_collections.secops.aws_ir.tests.unit.plugins.module_utils.evidence.contained_case import WEB
+from ansible_collections.secops.aws_ir.tests.unit.plugins.module_utils.evidence.contained_case import contained_again
 from ansible_collections.secops.aws_ir.tests.unit.plugins.module_utils.evidence.contained_case import contained_manifest
 from ansible_collections.secops.aws_ir.tests.unit.plugins.module_utils.evidence.contained_case import instance_id
+from ansible_collections.secops.aws_ir.tests.unit.plugins.module_utils.evidence.contained_case import released
 
 I1 = "i-0123456789abcdef0"
 T = "2026-11-29T20:00:0{}.000Z"
