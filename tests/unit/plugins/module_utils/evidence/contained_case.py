@@ -60,7 +60,10 @@ def contained_manifest(count=1, failed_snapshot=False):
         stages.append({"stage": "snapshot", "actions": [_call(3000, "CreateSnapshots", ids[0], [ids[0]], stage="snapshot", outcome="error",
                                                               error_code="UnauthorizedOperation")], "instances": []})
     else:
-        stages.append({"stage": "snapshot", "actions": [_call(3000 + n, "CreateSnapshots", i, [i], stage="snapshot") for n, i in enumerate(ids)],
+        # CreateSnapshots records the snapshot made of each volume, as forensic_snapshot does.
+        made = [{f"vol-{n + 1:017x}": f"snap-{n + 1:017x}", f"vol-{n + 0x100:017x}": f"snap-{n + 0x100:017x}"} for n in range(count)]
+        stages.append({"stage": "snapshot", "actions": [_call(3000 + n, "CreateSnapshots", i, [i], stage="snapshot", after={"snapshots": made[n]})
+                                                        for n, i in enumerate(ids)],
                        "instances": [{"instance_id": i, "outcome": {"status": "snapshotted", "detail": "2 EBS snapshot(s)"}, "warnings": [
                            f"volume vol-{n + 1:017x} (/dev/xvda) is not encrypted: its snapshot is unencrypted"], "snapshots": [
                            {"snapshot_id": f"snap-{n + 1:017x}", "volume_id": f"vol-{n + 1:017x}", "device_name": "/dev/xvda", "state": "completed"},
