@@ -180,7 +180,9 @@ sha256:
   returned: always
   type: str
 written:
-  description: Whether this call wrote (in check mode, would write) a new manifest version; false when the runs added nothing (C(version_id) is then the current one).
+  description:
+    - Whether this call wrote (in check mode, would write) a new manifest version.
+    - False when the runs added nothing; C(version_id) is then the current one.
   returned: always
   type: bool
 previous_version:

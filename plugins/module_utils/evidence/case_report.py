@@ -23,7 +23,6 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_MANIFEST
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_PREFLIGHT
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_CONTAINMENT
-from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_RELEASE
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_SNAPSHOT
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGES
 from ansible_collections.secops.aws_ir.plugins.module_utils.containment.tracking import ICMP_WARNING
@@ -117,7 +116,7 @@ def _evidence(manifest):
     volatile = sum(1 for a in artifacts if a["kind"] != FINDING_KIND)
     snapshots = [s for i in instances for s in i["snapshots"]]
     completed = sum(1 for s in snapshots if s["state"] == "completed")
-    found = f"the finding JSON and " if findings == 1 else f"{findings} finding JSONs and " if findings else ""
+    found = "the finding JSON and " if findings == 1 else f"{findings} finding JSONs and " if findings else ""
     return (f"{found}{_count(volatile, 'volatile-data artifact')} in S3, each read back and its size and SHA-256 recorded when collected; "
             f"{_count(len(snapshots), 'EBS snapshot')} ({completed} completed); {_count(len(manifest['actions']), 'AWS call')} recorded "
             "with request ids. playbooks/verify.yml checks all of it again.")
