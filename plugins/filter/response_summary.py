@@ -16,10 +16,12 @@ description:
     SSM command id, artifact count, snapshot ids, open items), the quarantine egress of each VPC and the
     facts that hold for every instance once, and what still needs a person, each item once with the
     instances it concerns.
+  - When the run wrote no new manifest version (C(written) false), the first line says that this run changed
+    nothing and names the unchanged version; the run it then describes is the last one recorded.
   - One line per instance, so fifty instances stay readable; the details are in the case report.
 options:
   _input:
-    description: The registered result of M(secops.aws_ir.evidence_manifest) (C(manifest), C(s3_uri), C(version_id), C(sha256), C(local_files)).
+    description: The registered result of M(secops.aws_ir.evidence_manifest) (C(manifest), C(s3_uri), C(version_id), C(sha256), C(written), C(local_files)).
     type: dict
     required: true
   report:
@@ -51,7 +53,7 @@ def response_summary(result, report=True):
     """The summary of an evidence_manifest result, as one multi-line string."""
     if not isinstance(result, dict) or "manifest" not in result:
         raise AnsibleFilterError("response_summary expects the registered result of secops.aws_ir.evidence_manifest")
-    source = {"s3_uri": result.get("s3_uri"), "version_id": result.get("version_id"), "sha256": result.get("sha256")}
+    source = {"s3_uri": result.get("s3_uri"), "version_id": result.get("version_id"), "sha256": result.get("sha256"), "written": result.get("written")}
     # Plain JSON values: Ansible's lazy containers can be iterated only once in places.
     manifest = json.loads(json.dumps(result["manifest"]))
     return "\n".join(terminal_summary.render(manifest, source, list(result.get("local_files") or []), report))

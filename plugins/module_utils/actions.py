@@ -40,8 +40,12 @@ _SECRET_KEYS = ("secret", "password", "token", "credential", "signature", "presi
 
 def utc_now():
     """Current UTC time as ISO 8601 with milliseconds and a Z suffix (str)."""
-    now = datetime.datetime.now(datetime.timezone.utc)
-    return now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return utc_text(datetime.datetime.now(datetime.timezone.utc))
+
+
+def utc_text(moment):
+    """An aware datetime as the manifest writes every time: UTC, ISO 8601, milliseconds, Z suffix (str)."""
+    return moment.astimezone(datetime.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def redact(value):

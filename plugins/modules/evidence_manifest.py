@@ -186,6 +186,12 @@ sha256:
   description: SHA-256 (hex) of the manifest bytes in S3.
   returned: always
   type: str
+written:
+  description:
+    - Whether this call wrote (in check mode, would write) a new manifest version.
+    - False when the runs added nothing; C(version_id) is then the current one.
+  returned: always
+  type: bool
 previous_version:
   description: C(version_id) and C(sha256) of the version this one follows, or null for the first.
   returned: always
@@ -390,7 +396,7 @@ def do(module):
     if params["journal_only"]:
         # The current version is read only when the journal held something (one GetObject less per run otherwise).
         current, _body, version, _etag = target.read() if uploaded else (None, None, None, None)
-        module.exit_json(changed=bool(uploaded), manifest=current, version_id=version and version["version_id"],
+        module.exit_json(changed=bool(uploaded), written=False, manifest=current, version_id=version and version["version_id"],
                          sha256=version and version["sha256"], previous_version=None, object_lock=None, local_files=[], **result)
 
     added = versions.add_version(target, params["stage_results"], run_record(module, now), now)
@@ -398,7 +404,7 @@ def do(module):
     changed = writer.write_local("manifest.json", added["body"]) or added["written"] or bool(uploaded)
     changed = write_reports(writer, added["manifest"], source, refresh_only=not added["written"]) or changed
     lock = writer.lock() if added["written"] else None
-    module.exit_json(changed=changed, manifest=added["manifest"], version_id=source["version_id"], sha256=source["sha256"],
+    module.exit_json(changed=changed, written=added["written"], manifest=added["manifest"], version_id=source["version_id"], sha256=source["sha256"],
                      previous_version=added["previous_version"], object_lock=lock and {k: lock[k] for k in ("mode", "retain_until_date")},
                      local_files=writer.local_files, **result)
 

@@ -51,7 +51,9 @@ def test_the_summary_of_a_fleet_gives_one_line_per_instance_with_its_facts_and_s
     assert done.returncode == 0, done.stdout[-3000:]
     versions = manifest_versions(lab, scene["bucket"])
     manifest = versions[0]["manifest"]
-    summary = done.stdout[done.stdout.index(f"TASK [{SUMMARY_TASK}]"):done.stdout.index("TASK [Fail the run when a stage failed]")]
+    # The summary task's output ends where the next task starts (the lease release follows it, not the final task).
+    start = done.stdout.index(f"TASK [{SUMMARY_TASK}]")
+    summary = done.stdout[start:done.stdout.index("TASK [", start + 1)]
     lines = [line[8:] for line in summary.rstrip().splitlines()[3:]]
     rows = summary_table(lines)
     # One line per instance, every instance once, and the whole summary bounded: 50 instances stay 50 lines plus a fixed head and tail.

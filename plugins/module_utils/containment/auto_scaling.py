@@ -90,17 +90,18 @@ def plan_detach(memberships, groups):
         decrement = group["desired_capacity"] - len(instance_ids) >= group["min_size"]
         plans.append({"group_name": name, "instance_ids": instance_ids, "decrement": decrement})
         for instance_id in instance_ids:
-            notes[instance_id] = _detach_note(name, group, decrement)
+            notes[instance_id] = _detach_note(name, group, decrement, len(instance_ids))
             if not decrement:
                 warnings[instance_id] = notes[instance_id]
     return plans, notes, warnings
 
 
-def _detach_note(name, group, decrement):
+def _detach_note(name, group, decrement, count):
     if decrement:
         return f"detached from Auto Scaling group {name}, desired capacity decremented"
-    return (f"detached from Auto Scaling group {name} WITHOUT decrementing: desired capacity {group['desired_capacity']} "
-            f"would fall below MinSize {group['min_size']}; the group launches a replacement")
+    desired = group["desired_capacity"]
+    return (f"detached from Auto Scaling group {name} WITHOUT decrementing: decrementing would take desired capacity from {desired} "
+            f"to {desired - count}, below MinSize {group['min_size']}; the group launches a replacement")
 
 
 def detach(log, client, plans):

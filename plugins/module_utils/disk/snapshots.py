@@ -15,6 +15,7 @@ ticket tag and their VolumeId, and only missing volumes are snapshotted.
 import time
 
 
+from ansible_collections.secops.aws_ir.plugins.module_utils.actions import utc_text
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AwsIrError
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import EVIDENCE_TAG_KEY
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import EVIDENCE_TAG_VALUE
@@ -173,8 +174,8 @@ def _origin(snapshot):
 
 
 def iso_time(value):
-    """A boto3 timestamp as ISO 8601 text (other values unchanged)."""
-    return value.isoformat() if hasattr(value, "isoformat") else value
+    """A boto3 timestamp as the manifest's time text (utc_text: milliseconds, Z); other values unchanged."""
+    return utc_text(value) if hasattr(value, "astimezone") else value
 
 
 def describe(snapshot, volume):

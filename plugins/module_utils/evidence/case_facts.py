@@ -41,7 +41,13 @@ def group_text(group_id, names):
 
 
 def current_state(instance):
-    """The instance's state after the last stage that changed it (release, else containment), or None when none did."""
+    """The instance's state after the last stage that changed it (release, else containment), or None when none did.
+
+    A planned containment (check mode) comes first: its state is the plan, which the reader asked for.
+    """
+    planned = instance["outcome"].get(STAGE_CONTAINMENT) or {}
+    if planned.get("status") == "planned" and planned.get("state_after"):
+        return planned["state_after"]
     for stage in (STAGE_RELEASE, STAGE_CONTAINMENT):
         outcome = instance["outcome"].get(stage) or {}
         if outcome.get("state_after") and outcome.get("status") != "superseded":
@@ -107,6 +113,39 @@ def left_service(instance):
 
 def stage_status(instance, stage):
     return (instance["outcome"].get(stage) or {}).get("status")
+
+
+def instance_status(instance):
+    """The instance's status in one word or two: a planned containment (check mode, newer than any
+    recorded release), else its release unless superseded, else its containment."""
+    containment = stage_status(instance, STAGE_CONTAINMENT)
+    if containment == "planned":
+        return "containment planned"
+    release = stage_status(instance, STAGE_RELEASE)
+    if release and release != "superseded":
+        return release
+    return containment or "not contained"
+
+
+def last_run_actions(manifest):
+    """The last run's actions: the manifest's actions are in time order across runs, the last run's are those at or after it started."""
+    started = manifest["runs"][-1]["started_at"]
+    return [a for a in manifest["actions"] if a["time"] >= started]
+
+
+def plan_status(manifest, instance_id, stage):
+    """A stage's status as the reader should see it: "nothing to do" when check mode says "planned"
+    but the plan holds no call of that stage for the instance (its capture or snapshots exist already)."""
+    status = stage_status(manifest["instances"][instance_id], stage)
+    if status == "planned" and not any(a["stage"] == stage and instance_id in a["instance_ids"] for a in last_run_actions(manifest)):
+        return "nothing to do"
+    return status
+
+
+def snapshots_by_last_run(manifest, instance_id):
+    """How many EBS snapshots the last run's CreateSnapshots calls made (or planned) of this instance."""
+    return sum(len((a.get("after") or {}).get("snapshots") or {}) for a in last_run_actions(manifest)
+               if a["action"] == "CreateSnapshots" and a["outcome"] != "error" and instance_id in a["instance_ids"])
 
 
 def command_ids(instance):
@@ -188,10 +227,9 @@ def icmp_tracked(manifest):
 def last_run_changes(manifest):
     """What the last run changed and what AWS refused it, in words: ("12 calls: ModifyInstanceAttribute x3, ...", "CreateSnapshots (Unauth...)").
 
-    The manifest's actions are in time order across runs; the last run's are those at or after it started.
     """
     run = manifest["runs"][-1]
-    actions = [a for a in manifest["actions"] if a["time"] >= run["started_at"]]
+    actions = last_run_actions(manifest)
     made = {}
     for action in actions:
         if action["outcome"] != "error":

@@ -17,11 +17,13 @@ facts it shares with the terminal summary.
 """
 
 import json
+import re
 
+from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_DETECTION
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_MANIFEST
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_PREFLIGHT
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_CONTAINMENT
-from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_RELEASE
+from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_SNAPSHOT
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGES
 from ansible_collections.secops.aws_ir.plugins.module_utils.containment.tracking import ICMP_WARNING
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import case_facts
@@ -32,6 +34,10 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.report_form
 
 REPORT_HTML = "report.html"
 REPORT_MARKDOWN = "report.md"
+# The artifact kind of a finding's JSON (finding_evidence): the case's first artifact, not volatile data.
+FINDING_KIND = "finding"
+# forensic_snapshot's detail opens with the counts of the run that last changed the outcome.
+_MADE_BY_THIS_RUN = re.compile(r"^\d+ EBS snapshot\(s\), \d+ by this run")
 _NONE = "none"
 
 
@@ -94,20 +100,24 @@ def _contained(manifest):
     """How many instances are contained, released or neither, in words."""
     statuses = {}
     for instance in manifest["instances"].values():
-        release = case_facts.stage_status(instance, STAGE_RELEASE)
-        status = release if release and release != "superseded" else case_facts.stage_status(instance, STAGE_CONTAINMENT) or "not contained"
+        status = case_facts.instance_status(instance)
         statuses[status] = statuses.get(status, 0) + 1
-    words = {"isolated": "isolated (protected, out of service, in the quarantine security group)", "released": "released (isolation undone)"}
+    words = {"isolated": "isolated (protected, out of service, in the quarantine security group)", "released": "released (isolation undone)",
+             "containment planned": "to be isolated (check mode: containment planned, nothing changed)"}
     total = len(manifest["instances"])
     return "; ".join(f"{n} of {total} {words.get(status, status)}" for status, n in sorted(statuses.items()))
 
 
 def _evidence(manifest):
     instances = list(manifest["instances"].values())
-    artifacts = sum(len(i["artifacts"]) for i in instances)
+    artifacts = [a for i in instances for a in i["artifacts"]]
+    # One finding's JSON is an artifact of each instance it names: count each object once.
+    findings = len({a["s3_uri"] for a in artifacts if a["kind"] == FINDING_KIND})
+    volatile = sum(1 for a in artifacts if a["kind"] != FINDING_KIND)
     snapshots = [s for i in instances for s in i["snapshots"]]
     completed = sum(1 for s in snapshots if s["state"] == "completed")
-    return (f"{_count(artifacts, 'volatile-data artifact')} in S3, each read back and its size and SHA-256 recorded when collected; "
+    found = "the finding JSON and " if findings == 1 else f"{findings} finding JSONs and " if findings else ""
+    return (f"{found}{_count(volatile, 'volatile-data artifact')} in S3, each read back and its size and SHA-256 recorded when collected; "
             f"{_count(len(snapshots), 'EBS snapshot')} ({completed} completed); {_count(len(manifest['actions']), 'AWS call')} recorded "
             "with request ids. playbooks/verify.yml checks all of it again.")
 
@@ -159,11 +169,12 @@ def _stages(manifest):
 
 
 def _summary(manifest, stages):
-    rows = [[Code(i)] + [inst["outcome"].get(s, {}).get("status", "no outcome") for s in stages]
-            + [len(inst["artifacts"]), len(inst["snapshots"]), len(inst["warnings"])]
+    # "Open items" counts what "Still open" lists for the instance (its warnings, draining targets, stages not done), not its warnings alone.
+    rows = [[Code(i)] + [case_facts.plan_status(manifest, i, s) or "no outcome" for s in stages]
+            + [len(inst["artifacts"]), len(inst["snapshots"]), len(case_facts.open_items(i, inst, manifest))]
             for i, inst in manifest["instances"].items()]
     return [("heading", "Summary", "summary"),
-            ("table", "summary", ["Instance"] + stages + ["Artifacts", "Snapshots", "Warnings"], rows)]
+            ("table", "summary", ["Instance"] + stages + ["Artifacts", "Snapshots", "Open items"], rows)]
 
 
 def _case(manifest, source):
@@ -213,11 +224,12 @@ def _instance(manifest, stages, instance_id, instance):
                                  ("VPCs", Code(", ".join(preflight.get("vpc_ids", [])))),
                                  ("SSM", (preflight.get("ssm") or {}).get("ping_status")),
                                  ("Volatile capture", preflight.get("volatile_capture"))]))
-    blocks += [("subheading", "Outcome"), _outcomes(stages, instance)]
+    blocks += [("subheading", "Outcome"), _outcomes(manifest, stages, instance_id)]
     blocks += [("subheading", "Before and after"), _before_after(instance)]
     blocks += [("subheading", "What was isolated and how"), ("bullets", _isolation(instance, actions))]
     statuses = {stage: (instance["outcome"].get(stage) or {}).get("status") for stage in stages if stage in instance["outcome"]}
-    picture, text = report_pictures.timeline(stages, actions, statuses, {s for s, v in statuses.items() if case_facts.fell_short(s, v)})
+    # The finding's upload (stage detection) is the first call of the timeline: its lane comes first.
+    picture, text = report_pictures.timeline([STAGE_DETECTION] + stages, actions, statuses, {s for s, v in statuses.items() if case_facts.fell_short(s, v)})
     blocks += [("subheading", "Timeline"), ("svg", picture, text) if picture else ("para", text)]
     if actions:
         blocks.append(_timeline(f"timeline-{instance_id}", actions))
@@ -228,13 +240,18 @@ def _instance(manifest, stages, instance_id, instance):
     return blocks
 
 
-def _outcomes(stages, instance):
+def _outcomes(manifest, stages, instance_id):
+    instance = manifest["instances"][instance_id]
     rows = []
     for stage in stages:
         outcome = instance["outcome"].get(stage)
         if outcome is not None:
             detail = "; ".join(outcome.get("notes") or []) or outcome.get("detail") or ""
-            rows.append([stage, outcome.get("status"), detail])
+            if stage == STAGE_SNAPSHOT:
+                # The recorded detail is the run's that last changed the outcome; what the last run made comes from its actions.
+                made = f"{len(instance['snapshots'])} EBS snapshot(s), {case_facts.snapshots_by_last_run(manifest, instance_id)} by the last run"
+                detail = _MADE_BY_THIS_RUN.sub(made, detail, count=1)
+            rows.append([stage, case_facts.plan_status(manifest, instance_id, stage), detail])
     return ("table", "outcome", ["Stage", "Status", "Detail"], rows)
 
 

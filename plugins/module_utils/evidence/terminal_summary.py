@@ -25,20 +25,12 @@ _COLUMNS = ("INSTANCE", "STATUS", "SECURITY GROUPS NOW (PER INTERFACE)", "LEFT (
 _IDS_SHOWN = 3
 
 
-def _status(instance):
-    """The instance's status in one word or two: its last stage that changed it, and capture and snapshot when they fell short."""
-    release = case_facts.stage_status(instance, STAGE_RELEASE)
-    if release and release != "superseded":
-        return release
-    return case_facts.stage_status(instance, STAGE_CONTAINMENT) or "not contained"
-
-
 def _row(instance_id, instance, open_count):
     names = case_facts.group_names(instance)
     state = case_facts.current_state(instance)
     groups = "; ".join(f"{eni}: {groups}" for eni, groups in case_facts.interfaces(state, names)) or "-"
     snapshots = " ".join(s["snapshot_id"] for s in instance["snapshots"]) or "-"
-    return [instance_id, _status(instance), groups, ", ".join(case_facts.left_service(instance)) or "-",
+    return [instance_id, case_facts.instance_status(instance), groups, ", ".join(case_facts.left_service(instance)) or "-",
             ", ".join(case_facts.protections(state)) or "-", ", ".join(case_facts.command_ids(instance)) or "-",
             str(len(instance["artifacts"])), snapshots, str(open_count) if open_count else "-"]
 
@@ -50,25 +42,35 @@ def table(rows):
 
 
 def _counts(manifest):
-    instances = list(manifest["instances"].values())
+    """Per stage, how many instances have each status; in check mode a stage without a planned call reads "nothing to do"."""
     words = []
     for stage in (STAGE_CONTAINMENT, STAGE_VOLATILE, STAGE_SNAPSHOT, STAGE_RELEASE):
-        statuses = [case_facts.stage_status(i, stage) for i in instances if case_facts.stage_status(i, stage) not in (None, "superseded")]
+        statuses = [case_facts.plan_status(manifest, i, stage) for i, inst in manifest["instances"].items()
+                    if stage != STAGE_RELEASE or case_facts.stage_status(inst, STAGE_CONTAINMENT) != "planned"]
+        statuses = [s for s in statuses if s not in (None, "superseded")]
         for status in sorted(set(statuses)):
             # "1 planned" says nothing without its stage; the other statuses name theirs (isolated, captured...).
-            words.append(f"{statuses.count(status)} {stage.replace('_', ' ') + ' ' if status == 'planned' else ''}{status}")
+            name = stage.replace('_', ' ')
+            words.append({"planned": f"{statuses.count(status)} {name} planned",
+                          "nothing to do": f"{name}: nothing to do for {statuses.count(status)}"}.get(status, f"{statuses.count(status)} {status}"))
     return ", ".join(words) or "nothing done"
 
 
-def _headline(manifest):
+def _headline(manifest, source):
     run = manifest["runs"][-1]
     count = len(manifest["instances"])
     what = f"{count} instance{'s' if count != 1 else ''}: {_counts(manifest)}"
     if run["check_mode"]:
-        return f"{manifest['ticket']['raw']}: {run['playbook']} in check mode changed nothing ({what})"
+        return [f"{manifest['ticket']['raw']}: {run['playbook']} in check mode changed nothing ({what})"]
+    if source.get("written") is False:
+        # The manifest's last run is an earlier one: say first that this run added nothing, then what is recorded.
+        return [f"{manifest['ticket']['raw']}: this run changed nothing; the manifest is unchanged at version {source['version_id']}",
+                f"  last recorded run: {run['playbook']} {run['status']}, {run['started_at']} to {run['ended_at']} ({what})"]
     if run["status"] == "failed":
-        return f"{manifest['ticket']['raw']}: {run['playbook']} FAILED at {run.get('failed_stage') or 'a stage'} ({what})"
-    return f"{manifest['ticket']['raw']}: {run['playbook']} complete, {run['started_at']} to {run['ended_at']} ({what})"
+        changed, refused = case_facts.last_run_changes(manifest)
+        return [f"{manifest['ticket']['raw']}: {run['playbook']} FAILED at {run.get('failed_stage') or 'a stage'} ({what})",
+                f"  changed before it stopped: {changed}" + (f"; refused by AWS: {refused}" if refused else "")]
+    return [f"{manifest['ticket']['raw']}: {run['playbook']} complete, {run['started_at']} to {run['ended_at']} ({what})"]
 
 
 def _where(manifest, source, local_files, report):
@@ -113,7 +115,8 @@ def _open(manifest, items):
 def render(manifest, source, local_files=(), report=True):
     """The summary as text lines.
 
-    source: where the manifest is, {"s3_uri", "version_id" (None when not written), "sha256"}.
+    source: where the manifest is, {"s3_uri", "version_id" (None when not written), "sha256", "written"
+    (False when this run wrote no new version: version_id is then the current one)}.
     local_files: the local copies written; report: whether the case report was written beside it.
     """
     items = case_facts.needs_a_person(manifest)
@@ -122,10 +125,6 @@ def render(manifest, source, local_files=(), report=True):
         for instance_id in instance_ids:
             per_instance[instance_id] = per_instance.get(instance_id, 0) + 1
     rows = [list(_COLUMNS)] + [_row(i, inst, per_instance.get(i, 0)) for i, inst in manifest["instances"].items()]
-    lines = [_headline(manifest)]
-    run = manifest["runs"][-1]
-    if run["status"] == "failed":
-        changed, refused = case_facts.last_run_changes(manifest)
-        lines.append(f"  changed before it stopped: {changed}" + (f"; refused by AWS: {refused}" if refused else ""))
+    lines = _headline(manifest, source)
     lines += _where(manifest, source, local_files, report) + [""] + table(rows) + [""] + _case_facts(manifest) + _open(manifest, items)
     return lines

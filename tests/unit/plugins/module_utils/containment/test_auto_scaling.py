@@ -71,3 +71,12 @@ def test_attach_sends_at_most_20_instances_per_call(fake_client):
     client = fake_client(attach_instances={"ResponseMetadata": {"RequestId": "r"}})
     auto_scaling.attach(ActionLog("release", False), client, {"web": [f"i-{n}" for n in range(21)]})
     assert [len(p["InstanceIds"]) for _n, p in client.calls] == [20, 1]
+
+
+def test_the_no_decrement_note_says_what_decrementing_would_have_done():
+    # DetachInstances with ShouldDecrementDesiredCapacity lowers the desired capacity by the number of
+    # instances detached; two of a group at desired 3 would leave 1, below MinSize 2.
+    members = {"i-1": {"group_name": "web", "lifecycle_state": "InService"}, "i-2": {"group_name": "web", "lifecycle_state": "InService"}}
+    _plans, notes, _warnings = auto_scaling.plan_detach(members, {"web": group(2, 3)})
+    assert notes["i-1"] == ("detached from Auto Scaling group web WITHOUT decrementing: decrementing would take desired capacity "
+                            "from 3 to 1, below MinSize 2; the group launches a replacement")

@@ -115,3 +115,10 @@ def test_a_copy_in_the_error_state_fails_naming_the_copy_and_its_original(fake_c
                                                             "Tags": [{"Key": "SourceSnapshotId", "Value": "snap-o"}]}]})
     with pytest.raises(snapshots.SnapshotError, match="snap-c \\(copy of snap-o\\): no message"):
         snapshots.wait_completed(client, ["snap-c"], 60, sleep=lambda s: None, clock=clock)
+
+
+def test_a_snapshot_start_time_is_written_like_every_other_manifest_time():
+    # botocore parses StartTime as an aware datetime (tzutc); the manifest's times are UTC with milliseconds and Z.
+    started = datetime.datetime(2026, 12, 3, 10, 13, 54, tzinfo=datetime.timezone(datetime.timedelta(hours=1)))
+    assert snapshots.iso_time(started) == "2026-12-03T09:13:54.000Z"
+    assert snapshots.iso_time(None) is None

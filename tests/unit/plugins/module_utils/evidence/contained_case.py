@@ -60,7 +60,10 @@ def contained_manifest(count=1, failed_snapshot=False):
         stages.append({"stage": "snapshot", "actions": [_call(3000, "CreateSnapshots", ids[0], [ids[0]], stage="snapshot", outcome="error",
                                                               error_code="UnauthorizedOperation")], "instances": []})
     else:
-        stages.append({"stage": "snapshot", "actions": [_call(3000 + n, "CreateSnapshots", i, [i], stage="snapshot") for n, i in enumerate(ids)],
+        # CreateSnapshots records the snapshot made of each volume, as forensic_snapshot does.
+        made = [{f"vol-{n + 1:017x}": f"snap-{n + 1:017x}", f"vol-{n + 0x100:017x}": f"snap-{n + 0x100:017x}"} for n in range(count)]
+        stages.append({"stage": "snapshot", "actions": [_call(3000 + n, "CreateSnapshots", i, [i], stage="snapshot", after={"snapshots": made[n]})
+                                                        for n, i in enumerate(ids)],
                        "instances": [{"instance_id": i, "outcome": {"status": "snapshotted", "detail": "2 EBS snapshot(s)"}, "warnings": [
                            f"volume vol-{n + 1:017x} (/dev/xvda) is not encrypted: its snapshot is unencrypted"], "snapshots": [
                            {"snapshot_id": f"snap-{n + 1:017x}", "volume_id": f"vol-{n + 1:017x}", "device_name": "/dev/xvda", "state": "completed"},
@@ -73,5 +76,37 @@ def contained_manifest(count=1, failed_snapshot=False):
         "failed_stage": "Snapshot every EBS volume of the instances" if failed_snapshot else None,
         "failure": "snapshots stopped: UnauthorizedOperation" if failed_snapshot else None,
         "actor": {"arn": "arn:aws:sts::123456789012:assumed-role/IR/alice", "account": "123456789012"}, "controller": {"host": "awx-1"}})
+    model.validate(manifest)
+    return manifest
+
+
+def released(manifest):
+    """The manifest after release.yml undid the isolation of every instance (run r2)."""
+    entries = [{"instance_id": i, "outcome": {"status": "released", "notes": [], "not_restored": [], "state_after": inst["state_before"],
+                                              "group_names": NAMES}} for i, inst in manifest["instances"].items()]
+    manifest = model.merge(manifest, [{"stage": "release", "actions": [], "instances": entries}])
+    manifest["runs"].append(dict(manifest["runs"][-1], playbook="release.yml", run_id="r2", started_at=T.format(5, 0), ended_at=T.format(6, 0)))
+    return manifest
+
+
+def contained_again(manifest, check_mode):
+    """respond.yml run again after a release (run r3): containment makes (or, in check mode, plans) its calls; the
+    ticket's capture and snapshots exist, so those stages make no call and keep their outcome (planned in check mode)."""
+    outcome = "planned" if check_mode else "ok"
+    actions, entries, kept = [], [], []
+    for n, (i, inst) in enumerate(manifest["instances"].items()):
+        eni = inst["state_before"]["network_interfaces"][0]["network_interface_id"]
+        actions.append(_call(11000 + n, "ModifyNetworkInterfaceAttribute", eni, [i], outcome=outcome, after={"groups": [QUARANTINE]}))
+        # The release superseded the first containment outcome: this one is recorded afresh, its state_after the (planned) isolation.
+        entries.append({"instance_id": i, "outcome": {"status": "planned" if check_mode else "isolated", "containment_complete": False,
+                                                      "notes": [], "group_names": NAMES, "state_after": _state(n + 1, True)}})
+        kept.append(i)
+    stages = [{"stage": "containment", "actions": actions, "instances": entries}]
+    if check_mode:
+        stages += [{"stage": stage, "actions": [], "instances": [{"instance_id": i, "outcome": {"status": "planned", "detail": None}} for i in kept]}
+                   for stage in ("volatile_capture", "snapshot")]
+    manifest = model.merge(manifest, stages)
+    manifest["runs"].append(dict(manifest["runs"][-1], playbook="respond.yml", run_id="r3", check_mode=check_mode,
+                                 started_at=T.format(10, 0), ended_at=T.format(12, 0)))
     model.validate(manifest)
     return manifest

@@ -8,8 +8,10 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.case_report
 from ansible_collections.secops.aws_ir.tests.unit.plugins.module_utils.evidence.contained_case import EGRESS_WARNING
 from ansible_collections.secops.aws_ir.tests.unit.plugins.module_utils.evidence.contained_case import QUARANTINE
 from ansible_collections.secops.aws_ir.tests.unit.plugins.module_utils.evidence.contained_case import WEB
+from ansible_collections.secops.aws_ir.tests.unit.plugins.module_utils.evidence.contained_case import contained_again
 from ansible_collections.secops.aws_ir.tests.unit.plugins.module_utils.evidence.contained_case import contained_manifest
 from ansible_collections.secops.aws_ir.tests.unit.plugins.module_utils.evidence.contained_case import instance_id
+from ansible_collections.secops.aws_ir.tests.unit.plugins.module_utils.evidence.contained_case import released
 
 I1 = "i-0123456789abcdef0"
 T = "2026-11-29T20:00:0{}.000Z"
@@ -135,8 +137,8 @@ def test_the_html_report_gives_timeline_isolation_artifacts_snapshots_warnings_a
                f"target group web-tg: target {I1} port 80 (arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-tg/1)"]
     assert all(line in page.items for line in release), page.items
     assert [row[2] for row in page.tables["shared-actions"][1:]] == ["ec2:CreateSecurityGroup"]
-    assert page.tables["summary"][0] == ["Instance", "containment", "volatile_capture", "snapshot", "Artifacts", "Snapshots", "Warnings"]
-    assert page.tables["summary"][1] == [I1, "contained", "captured", "no outcome", "1", "1", "1"]
+    assert page.tables["summary"][0] == ["Instance", "containment", "volatile_capture", "snapshot", "Artifacts", "Snapshots", "Open items"]
+    assert page.tables["summary"][1] == [I1, "contained", "captured", "no outcome", "1", "1", "3"]
     facts = dict(row for row in page.tables["facts"] if len(row) == 2)
     assert (facts["Manifest version"], facts["Manifest SHA-256"], facts["Object Lock"]) == ("v7", "cd" * 32, "on, no default retention")
 
@@ -229,3 +231,46 @@ def test_printing_keeps_tables_whole_repeats_headers_and_starts_the_detail_on_a_
     for rule in ("@page", "thead { display: table-header-group; }", "table, svg.picture, ul { break-inside: avoid;",
                  "tr { break-inside: avoid;", ".page-break { break-after: page;"):
         assert rule in printed, rule
+
+
+def _glance(html_report):
+    return dict(row for row in Page(html_report).tables["facts"] if len(row) == 2)
+
+
+def test_snapshots_by_the_last_run_come_from_its_actions_not_from_the_outcome_an_earlier_run_recorded():
+    first = contained_manifest(1)
+    first["instances"][instance_id(1)]["outcome"]["snapshot"]["detail"] = "2 EBS snapshot(s), 2 by this run; 1 volume(s) not captured"
+    again = contained_again(released(first), check_mode=False)
+    outcome = {row[0]: row for row in Page(render(again, SOURCE)[0]).tables["outcome"]}
+    # The re-containment made no CreateSnapshots call: the ticket's snapshots exist.
+    assert outcome["snapshot"] == ["snapshot", "snapshotted", "2 EBS snapshot(s), 0 by the last run; 1 volume(s) not captured"]
+    assert {row[0]: row for row in Page(render(first, SOURCE)[0]).tables["outcome"]}["snapshot"][2].startswith("2 EBS snapshot(s), 2 by the last run")
+
+
+def test_a_check_mode_report_after_a_release_speaks_of_the_plan_at_a_glance_and_per_stage():
+    planned = contained_again(released(contained_manifest(1)), check_mode=True)
+    html_report = render(planned, dict(SOURCE, version_id=None))[0]
+    assert _glance(html_report)["Contained"] == "1 of 1 to be isolated (check mode: containment planned, nothing changed)"
+    # No SendCommand or CreateSnapshots is planned: those stages have nothing to do, they are not "planned".
+    assert Page(html_report).tables["summary"][1][1:4] == ["planned", "nothing to do", "nothing to do"]
+
+
+def test_the_finding_json_is_counted_as_the_finding_and_its_upload_has_a_detection_lane():
+    manifest = contained_manifest(1)
+    i = instance_id(1)
+    upload = {"time": "2026-11-29T19:59:59.000Z", "stage": "detection", "service": "s3", "action": "PutObject",
+              "target": "s3://evidence/INC-1/finding/guardduty-1.json", "instance_ids": [i], "parameters": {}, "before": None,
+              "after": {"sha256": SHA}, "outcome": "ok", "error_code": None, "request_id": "req-f"}
+    finding = {"kind": "finding", "bucket": "evidence", "key": "INC-1/finding/guardduty-1.json", "s3_uri": upload["target"],
+               "version_id": "f1", "size_bytes": 2048, "sha256": SHA}
+    manifest = model.merge(manifest, [{"stage": "detection", "actions": [upload], "instances": [{"instance_id": i, "artifacts": [finding]}]}])
+    html_report, markdown = render(manifest, SOURCE)
+    assert _glance(html_report)["Evidence"].startswith("the finding JSON and 1 volatile-data artifact in S3")
+    assert "detection: no outcome, 1 call(s)" in markdown
+
+
+def test_the_summary_table_counts_the_same_open_items_as_still_open():
+    html_report = render(contained_manifest(1), SOURCE)[0]
+    # 3 warnings-or-draining items: the draining target is no warning, yet it is open.
+    assert _glance(html_report)["Still open"] == "3 items, listed below"
+    assert Page(html_report).tables["summary"][1][-1] == "3"

@@ -9,8 +9,10 @@ from ansible_collections.secops.aws_ir.tests.unit.plugins.module_utils.evidence.
 from ansible_collections.secops.aws_ir.tests.unit.plugins.module_utils.evidence.contained_case import EGRESS_WARNING
 from ansible_collections.secops.aws_ir.tests.unit.plugins.module_utils.evidence.contained_case import QUARANTINE
 from ansible_collections.secops.aws_ir.tests.unit.plugins.module_utils.evidence.contained_case import WEB
+from ansible_collections.secops.aws_ir.tests.unit.plugins.module_utils.evidence.contained_case import contained_again
 from ansible_collections.secops.aws_ir.tests.unit.plugins.module_utils.evidence.contained_case import contained_manifest
 from ansible_collections.secops.aws_ir.tests.unit.plugins.module_utils.evidence.contained_case import instance_id
+from ansible_collections.secops.aws_ir.tests.unit.plugins.module_utils.evidence.contained_case import released
 from ansible_collections.secops.aws_ir.tests.unit.plugins.module_utils.evidence.summary_table import summary_table
 
 SOURCE = {"s3_uri": "s3://evidence/INC-1/manifest.json", "version_id": "v7", "sha256": "cd" * 32}
@@ -90,3 +92,23 @@ def test_a_check_mode_summary_says_nothing_was_changed_or_written_and_what_is_pl
                          "2 snapshot planned)",
                          "Evidence manifest: s3://evidence/INC-1/manifest.json",
                          "  check mode: nothing was written to S3; the plan is in /cases/INC-1/manifest.planned.json"]
+
+
+def test_a_run_that_wrote_no_new_version_says_first_that_it_changed_nothing_then_what_the_last_recorded_run_did():
+    # A second respond.yml (or one that waited for another run's lease) finds nothing to do: evidence_manifest returns
+    # the current version with written=false, and the manifest's last run is the earlier one.
+    lines = render(contained_manifest(1), dict(SOURCE, written=False))
+    assert lines[:2] == ["INC-1: this run changed nothing; the manifest is unchanged at version v7",
+                         "  last recorded run: respond.yml complete, 2026-11-29T20:00:00.000Z to 2026-11-29T20:00:04.000Z "
+                         "(1 instance: 1 isolated, 1 captured, 1 snapshotted)"]
+    assert "respond.yml complete" not in lines[0]
+
+
+def test_check_mode_after_a_release_calls_planned_only_the_stages_with_a_planned_call_and_shows_the_planned_state():
+    manifest = contained_again(released(contained_manifest(1)), check_mode=True)
+    i = instance_id(1)
+    lines = render(manifest, dict(SOURCE, version_id=None))
+    # Only ModifyNetworkInterfaceAttribute is planned: no SendCommand, no CreateSnapshots, and the release is what the plan undoes.
+    assert lines[0] == ("INC-1: respond.yml in check mode changed nothing (1 instance: 1 containment planned, "
+                        "volatile capture: nothing to do for 1, snapshot: nothing to do for 1)")
+    assert summary_table(lines)[i][:3] == [i, "containment planned", f"eni-00000000000000001: aws-ir-quarantine ({QUARANTINE})"]
