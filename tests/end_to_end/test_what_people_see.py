@@ -34,8 +34,9 @@ SUMMARY_TASK = "secops.aws_ir.record : Summarise the response"
 BANNER_OK, BANNER_ATTENTION, BANNER_FAILED = (0x1E, 0x7D, 0x32), (0xE6, 0xA1, 0x00), (0xB7, 0x1C, 0x1C)
 ICMP = "ICMP is always tracked"
 # Chromium prints on Letter paper by default; the demo case's report is its one-page summary (a forced page break after it),
-# then the case, runs and the instance (its pictures, timeline, artifacts, snapshots and release).
-DEMO_PAGES = 6
+# then the case, runs and the instance (its pictures, timeline, artifacts, snapshots and release); measured with this machine's
+# Debian Chromium and fonts.
+DEMO_PAGES = 7
 
 
 def summary_lines(output):
