@@ -12,12 +12,19 @@ earlier); each artifact copy must hold the recorded SHA-256 at its recorded vers
 the run deleted on purpose (remove_intermediate, state "deleted") is not looked for.
 """
 
+import datetime
+
 from ansible_collections.secops.aws_ir.plugins.module_utils.disk.snapshot_locks import LOCKED_STATES
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import custody
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.replication import KIND
 from ansible_collections.secops.aws_ir.plugins.module_utils.tags import tags_of
 
 DELETED = "deleted"
+
+
+def _instant(text):
+    """A recorded time (ISO 8601, "Z" or an offset, with or without milliseconds) as an aware datetime, to compare instants, not strings."""
+    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def forensic_evidence(versions):
@@ -55,7 +62,7 @@ def _lock_findings(sid, recorded, lock):
     findings = []
     if mode != recorded["mode"]:
         findings.append(custody.finding(sid, f"is locked in {mode} mode, recorded {recorded['mode']}"))
-    if recorded.get("expires_on") and lock["LockExpiresOn"].isoformat() < recorded["expires_on"]:
+    if recorded.get("expires_on") and lock["LockExpiresOn"] < _instant(recorded["expires_on"]):
         findings.append(custody.finding(sid, f"lock now expires {lock['LockExpiresOn'].isoformat()}, recorded {recorded['expires_on']}"))
     return findings
 
