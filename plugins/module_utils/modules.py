@@ -59,6 +59,7 @@ class AwsIrModule(AnsibleAWSModule):
         self.partial = {}
         # The account id once GetCallerIdentity has answered (the preflight), for messages.
         self.account = None
+        self._caller_identity = None
         self._sessions = {}
         self.actions = ActionLog(stage=stage, check_mode=False)
         # amazon.aws shows the access key id in the task's invocation (verbose output, AWX job events);
@@ -99,6 +100,13 @@ class AwsIrModule(AnsibleAWSModule):
         except (ValueError, BotoCoreError) as e:
             return self.fail_json_aws(e, msg="Couldn't connect to AWS")
 
+    def caller_identity(self):
+        """STS GetCallerIdentity of the module's credentials ({"Account", "Arn", "UserId"}), asked once per module run."""
+        if self._caller_identity is None:
+            self._caller_identity = self.client("sts").get_caller_identity(aws_retry=True)
+            self.account = self._caller_identity["Account"]
+        return self._caller_identity
+
     def account_id(self):
         """The account of the credentials in use: the one the preflight read (account), else STS GetCallerIdentity.
 
@@ -106,7 +114,7 @@ class AwsIrModule(AnsibleAWSModule):
         """
         if self.account is None:
             try:
-                self.account = self.client("sts").get_caller_identity(aws_retry=True)["Account"]
+                self.caller_identity()
             except (ClientError, BotoCoreError):
                 return "(this account: STS GetCallerIdentity did not answer)"
         return self.account

@@ -146,7 +146,6 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket impo
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.lease import Lease
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.lease import LeaseHeld
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.lease import describe
-from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.owner import caller_identity
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.owner import evidence_client
 from ansible_collections.secops.aws_ir.plugins.module_utils.modules import AwsIrModule
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import DEFAULT_TICKET_PATTERN
@@ -163,7 +162,7 @@ def do(module):
     if params["state"] == "absent":
         released = lease.release(params["run_id"])
         module.exit_json(changed=released, lease=None, **dict(result, released=released))
-    identity = caller_identity(module)
+    identity = module.caller_identity()
     owner = {"playbook": params["playbook"], "actor": identity["Arn"], "host": socket.gethostname()}
     if module.check_mode:
         try:

@@ -243,7 +243,6 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.case_report
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_MANIFEST
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_PREFLIGHT
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket import validate_bucket_name
-from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.owner import caller_identity
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.owner import evidence_client
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.store import put_record
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.store import retention_days_problem
@@ -276,7 +275,7 @@ def evidence_bucket(stage_results):
 
 def run_record(module, now):
     run = module.params["run"]
-    identity = caller_identity(module)
+    identity = module.caller_identity()
     record = {
         "run_id": str(uuid.uuid4()),
         "playbook": run.get("playbook") or "respond.yml",

@@ -180,7 +180,6 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.common import AwsIrE
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_VERIFY
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket import default_bucket_name
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket import validate_bucket_name
-from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.owner import caller_identity
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.owner import evidence_client
 from ansible_collections.secops.aws_ir.plugins.module_utils.modules import AwsIrModule
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import DEFAULT_TICKET_PATTERN
@@ -252,7 +251,7 @@ def do(module):
     bucket = params["bucket"] and validate_bucket_name(params["bucket"])
     signing_key = params["signing_key_id"] and signing.signing_key(module.client("kms"), params["signing_key_id"])
     if not bucket:
-        bucket = default_bucket_name(caller_identity(module)["Account"], module.region)
+        bucket = default_bucket_name(module.caller_identity()["Account"], module.region)
     key = model.manifest_key(ticket)
     s3 = evidence_client(module, bucket)
 

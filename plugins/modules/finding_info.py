@@ -233,7 +233,7 @@ def do(module):
     if not module.region:
         raise AwsIrError("region is required (set it, or AWS_REGION)")
     findings = read_input(module)
-    account = module.client("sts").get_caller_identity(aws_retry=True)["Account"]
+    account = module.caller_identity()["Account"]
     reach = {"account_id": account, "region": module.region}
     acted, refused = policy.select(findings, params["min_severity"], params["finding_types"], reach)
     module.partial["refused"] = [{"source": r["finding"]["source"], "id": r["finding"]["id"], "reason": r["reason"]} for r in refused]

@@ -27,13 +27,6 @@ except ImportError:
 _OWNER = "ExpectedBucketOwner"
 
 
-def caller_identity(module):
-    """STS GetCallerIdentity of the module's credentials, asked once per module run."""
-    if getattr(module, "aws_ir_caller_identity", None) is None:
-        module.aws_ir_caller_identity = module.client("sts").get_caller_identity(aws_retry=True)
-    return module.aws_ir_caller_identity
-
-
 def expect_owner(client, bucket, account):
     """Make every request of client (a boto3 S3 client, or amazon.aws' retrying wrapper of one) on bucket carry ExpectedBucketOwner=account."""
     def add_owner(params, model, context=None, **kwargs):
@@ -49,7 +42,7 @@ def expect_owner(client, bucket, account):
 def evidence_client(module, bucket, **extra_params):
     """An S3 client of module (extra_params as AwsIrModule.client) whose requests on the evidence bucket name its owner:
     the module's bucket_owner option where it has one and it is set, else the caller's account."""
-    owner = module.params.get("bucket_owner") or caller_identity(module)["Account"]
+    owner = module.params.get("bucket_owner") or module.caller_identity()["Account"]
     return expect_owner(module.client("s3", **extra_params), bucket, owner)
 
 
