@@ -14,7 +14,7 @@ the run deleted on purpose (remove_intermediate, state "deleted") is not looked 
 
 import datetime
 
-from ansible_collections.secops.aws_ir.plugins.module_utils.disk.snapshot_locks import LOCKED_STATES
+from ansible_collections.secops.aws_ir.plugins.module_utils.disk.snapshot_locks import current_locks
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import custody
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.replication import KIND
 from ansible_collections.secops.aws_ir.plugins.module_utils.tags import tags_of
@@ -56,7 +56,7 @@ def split(versions, artifacts, snapshots):
 def _lock_findings(sid, recorded, lock):
     if not recorded or recorded.get("state") == "planned":
         return []
-    if lock is None or lock.get("LockState") not in LOCKED_STATES:
+    if lock is None:  # current_locks leaves out snapshots no longer locked
         return [custody.finding(sid, f"is not locked any more (recorded {recorded['mode']} until {recorded.get('expires_on')})")]
     mode = "governance" if lock["LockState"] == "governance" else "compliance"
     findings = []
@@ -88,8 +88,7 @@ def check_copies(client_in, copies):
         here = [c for c in copies if c["region"] == region and c["snapshot_id"].startswith("snap-")]
         ec2 = client_in(region)
         found = custody.existing_snapshots(ec2, [c["snapshot_id"] for c in here])
-        ids = sorted(found)
-        locks = {s["SnapshotId"]: s for s in ec2.describe_locked_snapshots(aws_retry=True, SnapshotIds=ids)["Snapshots"]} if ids else {}
+        locks = current_locks(ec2, list(found))
         for copy in here:
             findings += _snapshot_findings(copy, found.get(copy["snapshot_id"]), locks.get(copy["snapshot_id"]))
     return findings
