@@ -140,6 +140,7 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import repl
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.artifacts import key_versions
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.artifacts import read_artifact
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.store import retention
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.owner import evidence_client
 from ansible_collections.secops.aws_ir.plugins.module_utils.modules import AwsIrModule
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import normalize_ticket
 
@@ -184,7 +185,7 @@ def do(module):
     s3 = module.client("s3", **credentials)
     replication.check_bucket(s3, copy_to["evidence_bucket"], copy_to["account_id"])
     lock = retention(s3, copy_to["evidence_bucket"], copy_to["object_lock_mode"], copy_to["object_lock_retention_days"])
-    records = record_versions(module.client("s3"), params["bucket"], params["ticket"]) if params["manifest"] else []
+    records = record_versions(evidence_client(module, params["bucket"]), params["bucket"], params["ticket"]) if params["manifest"] else []
     threshold = params["multipart_threshold_mib"] * MIB
     transfer = TransferConfig(multipart_threshold=threshold, multipart_chunksize=threshold, max_concurrency=params["max_concurrency"])
     copier = replication.ManagedCopy(s3.client, transfer)

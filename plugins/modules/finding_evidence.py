@@ -96,6 +96,7 @@ stage:
 
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_DETECTION
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket import validate_bucket_name
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.owner import evidence_client
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.store import retention_days_problem
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.store import retention
 from ansible_collections.secops.aws_ir.plugins.module_utils.finding.artifact import preserve
@@ -119,7 +120,7 @@ def do(module):
     params = module.params
     ticket = normalize_ticket(validate_ticket(params["ticket"], params["ticket_pattern"]))
     bucket = validate_bucket_name(params["bucket"])
-    client = module.client("s3")
+    client = evidence_client(module, bucket)
     lock = retention(client, bucket, params["object_lock_mode"], params["object_lock_retention_days"])
     recorded = [summary(f, preserve(module.actions, client, bucket, ticket, f, lock)) for f in params["findings"]]
     module.exit_json(changed=module.actions.changed, findings=recorded, instances=instance_entries(recorded))

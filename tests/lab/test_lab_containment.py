@@ -37,6 +37,18 @@ def test_network_load_balancer_arns_say_app(aws, scene):
     assert nlb["Type"] == "network" and ":loadbalancer/app/nlb/" in nlb["LoadBalancerArn"]  # AWS: loadbalancer/net/
 
 
+def test_group_and_rule_conflicts_carry_the_ec2_error_codes(aws, scene):
+    # Two runs in one VPC at once meet these; containment counts each as "the other run did it" (EC2 API error codes).
+    ec2 = aws("ec2")
+    group = ec2.create_security_group(GroupName="aws-ir-quarantine", Description="q", VpcId=scene["vpc_id"])["GroupId"]
+    https = [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
+    assert _code(lambda: ec2.create_security_group(GroupName="aws-ir-quarantine", Description="q", VpcId=scene["vpc_id"])) == "InvalidGroup.Duplicate"
+    ec2.authorize_security_group_egress(GroupId=group, IpPermissions=https)
+    assert _code(lambda: ec2.authorize_security_group_egress(GroupId=group, IpPermissions=https)) == "InvalidPermission.Duplicate"
+    ec2.revoke_security_group_egress(GroupId=group, IpPermissions=https)
+    assert _code(lambda: ec2.revoke_security_group_egress(GroupId=group, IpPermissions=https)) == "InvalidPermission.NotFound"
+
+
 # --- corrections ---
 
 

@@ -32,6 +32,7 @@ try:
 except ImportError:
     pass  # AnsibleAWSModule reports the missing SDK.
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_specifications
 
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import NotFoundError
@@ -54,6 +55,8 @@ _EVERYWHERE = {egress.ANYWHERE_V4, egress.ANYWHERE_V6}
 _NEW_GROUP_RULES = {"ingress": [], "egress": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]}
 _API = {("authorize", "ingress"): "AuthorizeSecurityGroupIngress", ("authorize", "egress"): "AuthorizeSecurityGroupEgress",
         ("revoke", "ingress"): "RevokeSecurityGroupIngress", ("revoke", "egress"): "RevokeSecurityGroupEgress"}
+# What AWS answers when a run at the same time (another ticket in the VPC) made the change first.
+_DONE_BY_ANOTHER_RUN = {"authorize": "InvalidPermission.Duplicate", "revoke": "InvalidPermission.NotFound"}
 # Security group ids: "sg-" and 8 or 17 lowercase hexadecimal digits.
 _GROUP_ID = re.compile(r"^sg-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
 
@@ -153,8 +156,12 @@ def read_user_groups(client, group_ids, interfaces, field="quarantine_group_ids"
 
 
 def _change(log, client, group_id, verb, direction, rule, before, after):
-    log.call(client, "ec2", _API[(verb, direction)], group_id, {"GroupId": group_id, "IpPermissions": [rule]},
-             before={direction: before}, after={direction: after})
+    """Authorize or revoke one rule; a rule another run added or removed first is already as wanted (the refusal stays recorded)."""
+    try:
+        log.call(client, "ec2", _API[(verb, direction)], group_id, {"GroupId": group_id, "IpPermissions": [rule]},
+                 before={direction: before}, after={direction: after})
+    except is_boto3_error_code(_DONE_BY_ANOTHER_RUN[verb]):
+        pass
 
 
 def _read_rules(client, group_id):
@@ -195,7 +202,7 @@ def _ensure_quarantine_egress(log, client, group_id, rules, wanted):
 
 
 def _create_group(log, client, vpc_id, role):
-    """CreateSecurityGroup; returns (group id, its rules as AWS created them)."""
+    """CreateSecurityGroup; returns (group id, its rules as AWS created them), or None when another run created it first."""
     name = GROUP_NAMES[role]
     parameters = {
         "GroupName": name,
@@ -203,26 +210,48 @@ def _create_group(log, client, vpc_id, role):
         "VpcId": vpc_id,
         "TagSpecifications": boto3_tag_specifications({"Name": name, ROLE_TAG_KEY: role}, types=["security-group"]),
     }
-    response = log.call(client, "ec2", "CreateSecurityGroup", vpc_id, parameters, after={"group_name": name},
-                        after_from=lambda r: {"group_name": name, "group_id": r["GroupId"]})
+    try:
+        response = log.call(client, "ec2", "CreateSecurityGroup", vpc_id, parameters, after={"group_name": name},
+                            after_from=lambda r: {"group_name": name, "group_id": r["GroupId"]})
+    except is_boto3_error_code("InvalidGroup.Duplicate"):
+        return None
     if response is None:
         return planned_group_id(role, vpc_id), _NEW_GROUP_RULES
     return response["GroupId"], _read_rules(client, response["GroupId"])
 
 
-def _group(log, client, vpc_id, role, existing, created):
-    """(group id, rules) of the VPC's group for role, created when missing."""
+def _other_runs_group(client, vpc_id, role, warnings):
+    """(group id, rules) of the group another run created between this run's read and its CreateSecurityGroup."""
+    group = read_groups(client, [vpc_id])[vpc_id][role]
+    if group is None:
+        raise IsolationError(f"{vpc_id}: CreateSecurityGroup {GROUP_NAMES[role]} was refused as a duplicate, yet no group of that name "
+                             "is found there; run respond.yml again")
+    if role == QUARANTINE:
+        check_quarantine_group(group)
+    warnings.append(f"{vpc_id}: {GROUP_NAMES[role]} {group['GroupId']} was created by another run at the same time; this run uses it")
+    return group["GroupId"], _rules(group)
+
+
+def _group(log, client, vpc_id, role, existing, created, warnings):
+    """(group id, rules, new) of the VPC's group for role, created when missing.
+
+    new: made by this run or by one running at the same time, so rules still missing are no repair to warn about.
+    created lists the names this run created.
+    """
     group = existing[vpc_id][role]
     if group is not None:
-        return group["GroupId"], _rules(group)
+        return group["GroupId"], _rules(group), False
+    made = _create_group(log, client, vpc_id, role)
+    if made is None:
+        return _other_runs_group(client, vpc_id, role, warnings) + (True,)
     created.append(GROUP_NAMES[role])
-    return _create_group(log, client, vpc_id, role)
+    return made + (True,)
 
 
 def _untrack_group(log, client, vpc_id, existing, created, warnings):
     """The VPC's untrack group id, created or completed."""
-    group_id, rules = _group(log, client, vpc_id, UNTRACK, existing, created)
-    if _ensure_untrack_rules(log, client, group_id, rules) and GROUP_NAMES[UNTRACK] not in created:
+    group_id, rules, new = _group(log, client, vpc_id, UNTRACK, existing, created, warnings)
+    if _ensure_untrack_rules(log, client, group_id, rules) and not new:
         warnings.append(f"{vpc_id}: {GROUP_NAMES[UNTRACK]} {group_id} did not allow all traffic both ways for IPv4 and IPv6; "
                         "the missing rules were added")
     return group_id
@@ -230,13 +259,13 @@ def _untrack_group(log, client, vpc_id, existing, created, warnings):
 
 def _our_quarantine_group(log, client, vpc_id, existing, created, choice, warnings):
     """([the VPC's aws-ir-quarantine id], egress summary), created or with its egress set to the choice."""
-    group_id, rules = _group(log, client, vpc_id, QUARANTINE, existing, created)
+    group_id, rules, new = _group(log, client, vpc_id, QUARANTINE, existing, created, warnings)
     before, removed = _ensure_quarantine_egress(log, client, group_id, rules, choice["destinations"])
-    if GROUP_NAMES[QUARANTINE] not in created and removed:
+    if not new and removed:
         # Only a group of ours gets here with other egress (check_quarantine_group): an earlier run that stopped while making it.
         warnings.append(f"{vpc_id}: {GROUP_NAMES[QUARANTINE]} {group_id}, made by an earlier run that stopped before completing it, "
                         f"still allowed egress {'; '.join(removed)}; repaired: that egress was revoked")
-    if GROUP_NAMES[QUARANTINE] not in created and before != choice["destinations"]:
+    if not new and before != choice["destinations"]:
         warnings.append(f"{vpc_id}: {GROUP_NAMES[QUARANTINE]} {group_id} had egress tcp/443 to {egress.text(before)}; "
                         f"changed to {egress.text(choice['destinations'])} ({choice['reason']}); this applies to every interface in that group")
     return [group_id], {"mode": choice["mode"], "destinations": egress.text(choice["destinations"]), "reason": choice["reason"]}

@@ -91,6 +91,42 @@ def test_missing_groups_are_created_per_vpc_untrack_all_both_ways_quarantine_onl
     assert egress_calls[1] == {"GroupId": "sg-new-q", "IpPermissions": [HTTPS_V4_OUT]}
 
 
+def test_groups_another_run_creates_at_the_same_time_are_used_and_its_rule_changes_are_not_failures(fake_client, aws_error):
+    # Two tickets in one VPC: both read "no group", the other run's CreateSecurityGroup lands first, and it adds or
+    # revokes some rules before this run does. AWS answers InvalidGroup.Duplicate, InvalidPermission.Duplicate and
+    # InvalidPermission.NotFound (EC2 API error codes); each means the state this run wanted is already there.
+    theirs = {"aws-ir-untrack": dict(sg("sg-their-u", "aws-ir-untrack", egress_rules=[ALL_V4_OUT]), Tags=[{"Key": "IncidentResponseRole", "Value": "untrack"}]),
+              "aws-ir-quarantine": dict(sg("sg-their-q", egress_rules=[ALL_V4_OUT]), Tags=[{"Key": "IncidentResponseRole", "Value": "quarantine"}])}
+    client = fake_client(
+        create_security_group=aws_error("InvalidGroup.Duplicate"),
+        describe_security_groups=lambda p: {"SecurityGroups": [theirs[n] for n in p["Filters"][1]["Values"]]},
+        authorize_security_group_ingress=aws_error("InvalidPermission.Duplicate"),
+        authorize_security_group_egress=[OK, aws_error("InvalidPermission.Duplicate")],
+        revoke_security_group_egress=aws_error("InvalidPermission.NotFound"))
+    log = ActionLog("containment", False)
+    resolved, warnings = isolation.ensure_groups(log, client, ["vpc-1"], {"vpc-1": {"quarantine": None, "untrack": None}}, {"vpc-1": ANYWHERE})
+    assert resolved["vpc-1"]["untrack_group_id"] == "sg-their-u" and resolved["vpc-1"]["quarantine_group_ids"] == ["sg-their-q"]
+    assert resolved["vpc-1"]["created"] == []
+    assert warnings == {"vpc-1": ["vpc-1: aws-ir-untrack sg-their-u was created by another run at the same time; this run uses it",
+                                  "vpc-1: aws-ir-quarantine sg-their-q was created by another run at the same time; this run uses it"]}
+    # Every refusal stays in the record, with AWS's code.
+    assert [(r["action"], r["error_code"]) for r in log.records if r["outcome"] == "error"] == [
+        ("CreateSecurityGroup", "InvalidGroup.Duplicate"), ("AuthorizeSecurityGroupIngress", "InvalidPermission.Duplicate"),
+        ("CreateSecurityGroup", "InvalidGroup.Duplicate"), ("RevokeSecurityGroupEgress", "InvalidPermission.NotFound"),
+        ("AuthorizeSecurityGroupEgress", "InvalidPermission.Duplicate")]
+
+
+def test_a_duplicate_group_that_cannot_be_found_or_allows_inbound_is_refused(fake_client, aws_error):
+    existing = {"vpc-1": {"quarantine": None, "untrack": sg("sg-u", "aws-ir-untrack", egress_rules=[ALL_V4_OUT])}}
+    complete = {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}], "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}
+    existing["vpc-1"]["untrack"].update(IpPermissions=[complete], IpPermissionsEgress=[complete])
+    for found, message in (([], "refused as a duplicate, yet no group of that name is found"),
+                           ([sg("sg-x", ingress=[{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22}])], "sg-x .*has inbound rules")):
+        client = fake_client(create_security_group=aws_error("InvalidGroup.Duplicate"), describe_security_groups={"SecurityGroups": found})
+        with pytest.raises(isolation.IsolationError, match=message):
+            isolation.ensure_groups(ActionLog("containment", False), client, ["vpc-1"], existing, {"vpc-1": ANYWHERE})
+
+
 def test_endpoint_egress_goes_to_the_endpoint_groups_and_the_s3_prefix_list(fake_client):
     client = group_client(fake_client, created=["sg-new-u", "sg-new-q"])
     isolation.ensure_groups(ActionLog("containment", False), client, ["vpc-1"], {"vpc-1": {"quarantine": None, "untrack": None}}, {"vpc-1": ENDPOINTS})
