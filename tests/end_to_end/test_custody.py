@@ -90,15 +90,21 @@ def test_two_runs_of_one_ticket_at_once_make_one_response_and_one_chain_and_the_
 
 def test_two_tickets_run_side_by_side(lab, demo):
     other = demo["instance_ids"][1]
-    # Two tickets' instances in one Auto Scaling group would both decrement its desired capacity at once, which
-    # the group may refuse below its minimum (a race of containment, not of the record): the second leaves it first.
-    aws(lab, "autoscaling").detach_instances(InstanceIds=[other], AutoScalingGroupName=demo["asg_name"], ShouldDecrementDesiredCapacity=False)
+    # Both instances are in one Auto Scaling group (desired 2, MinSize 1) and one VPC: both runs may read "decrement"
+    # and "no quarantine group" before either changes anything; AWS then refuses the later decrement below MinSize
+    # and the later CreateSecurityGroup as a duplicate. Both runs must still contain their instance.
     lab.clear_requests()
     results = _respond_at_once(lab, [{"ticket": TICKET, "instance_ids": [demo["compromised_instance_id"]], "lease_wait_timeout": 0},
                                      {"ticket": "INC-654321", "instance_ids": [other], "lease_wait_timeout": 0}])
     assert [code for code, _output in results] == [0, 0], [_failures(output) for _code, output in results]
     for ticket, instance in ((TICKET, demo["compromised_instance_id"]), ("INC-654321", other)):
         assert instance in manifest_versions(lab, demo["bucket"], ticket=ticket)[0]["manifest"]["instances"]
+    group = aws(lab, "autoscaling").describe_auto_scaling_groups(AutoScalingGroupNames=[demo["asg_name"]])["AutoScalingGroups"][0]
+    # AWS never takes the desired capacity below MinSize: the group launches a replacement instead.
+    left = {demo["compromised_instance_id"], other} & {i["InstanceId"] for i in group["Instances"]}
+    assert left == set() and group["DesiredCapacity"] == group["MinSize"] == 1
+    quarantine = aws(lab, "ec2").describe_security_groups(Filters=[{"Name": "group-name", "Values": ["aws-ir-quarantine"]}])["SecurityGroups"]
+    assert len(quarantine) == 1
 
 
 def test_an_evidence_bucket_another_account_created_is_refused_before_any_change(lab, demo):

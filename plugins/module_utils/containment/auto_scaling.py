@@ -13,6 +13,8 @@ the desired capacity would fall below the group's minimum; both are checked
 first. MinSize and DesiredCapacity are never changed directly.
 """
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AwsIrError
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import chunks
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import paginate
@@ -104,14 +106,32 @@ def _detach_note(name, group, decrement, count):
             f"to {desired - count}, below MinSize {group['min_size']}; the group launches a replacement")
 
 
+def _detach(log, client, name, instance_ids, decrement):
+    parameters = {"AutoScalingGroupName": name, "InstanceIds": instance_ids, "ShouldDecrementDesiredCapacity": decrement}
+    log.call(client, "autoscaling", "DetachInstances", name, parameters, instance_ids=instance_ids,
+             before={"group_name": name}, after={"group_name": None})
+
+
 def detach(log, client, plans):
-    """DetachInstances for each plan, at most 20 instances per call."""
+    """DetachInstances for each plan, at most 20 instances per call.
+
+    Returns {instance_id: note} for instances detached without decrementing after all: another run (another
+    ticket's instance in the same group) decremented first, and AWS refused to go below MinSize (ValidationError).
+    """
+    undecremented = {}
     for plan in plans:
+        name = plan["group_name"]
         for chunk in chunks(plan["instance_ids"], _MEMBERS_MAX):
-            parameters = {"AutoScalingGroupName": plan["group_name"], "InstanceIds": chunk,
-                          "ShouldDecrementDesiredCapacity": plan["decrement"]}
-            log.call(client, "autoscaling", "DetachInstances", plan["group_name"], parameters, instance_ids=chunk,
-                     before={"group_name": plan["group_name"]}, after={"group_name": None})
+            try:
+                _detach(log, client, name, chunk, plan["decrement"])
+            except is_boto3_error_code("ValidationError"):
+                group = read_groups(client, [name]).get(name) if plan["decrement"] else None
+                if group is None or group["desired_capacity"] - len(chunk) >= group["min_size"]:
+                    raise
+                _detach(log, client, name, chunk, False)
+                note = _detach_note(name, group, False, len(chunk)) + " (another run had lowered the desired capacity since this run read it)"
+                undecremented.update((instance_id, note) for instance_id in chunk)
+    return undecremented
 
 
 def plan_attach(recorded, memberships, groups):

@@ -138,7 +138,9 @@ class Containment:
     def take_out_of_service(self):
         survey = self.survey
         plans, asg_notes, asg_warnings = auto_scaling.plan_detach(survey.memberships, survey.asg_groups)
-        auto_scaling.detach(self.log, self.clients["autoscaling"], plans)
+        undecremented = auto_scaling.detach(self.log, self.clients["autoscaling"], plans)
+        asg_notes.update(undecremented)
+        asg_warnings.update(undecremented)
         classic, targets = deepcopy(survey.classic), deepcopy(survey.targets)
         ports = load_balancers.group_ports(survey.target_groups)
         for plan in plans:

@@ -49,6 +49,31 @@ def test_detach_sends_at_most_20_instances_per_call(fake_client):
     assert all(p["ShouldDecrementDesiredCapacity"] is True for _n, p in client.calls)
 
 
+def asg(min_size, desired):
+    return {"AutoScalingGroups": [{"AutoScalingGroupName": "web", "MinSize": min_size, "MaxSize": 10, "DesiredCapacity": desired}]}
+
+
+def test_a_decrement_another_run_made_impossible_becomes_a_detach_without_decrement(fake_client, aws_error):
+    # Two tickets' instances in one group: both read desired 2, MinSize 1; the other run's decrement lands first, and
+    # AWS refuses this one below MinSize (ValidationError). The instance still leaves the group; a replacement comes.
+    client = fake_client(detach_instances=[aws_error("ValidationError"), {"ResponseMetadata": {"RequestId": "r"}}],
+                         describe_auto_scaling_groups=asg(1, 1))
+    log = ActionLog("containment", False)
+    notes = auto_scaling.detach(log, client, [{"group_name": "web", "instance_ids": ["i-1"], "decrement": True}])
+    sent = [p["ShouldDecrementDesiredCapacity"] for n, p in client.calls if n == "detach_instances"]
+    assert sent == [True, False] and [(r["outcome"], r["error_code"]) for r in log.records] == [("error", "ValidationError"), ("ok", None)]
+    assert notes["i-1"].startswith("detached from Auto Scaling group web WITHOUT decrementing: decrementing would take desired capacity from 1 to 0")
+
+
+@pytest.mark.parametrize("decrement, groups", [(True, asg(1, 3)), (False, asg(1, 1)), (True, {"AutoScalingGroups": []})])
+def test_any_other_refused_detach_is_raised(fake_client, aws_error, decrement, groups):
+    # Room left for the decrement, no decrement asked, or the group gone: the refusal is not the race, and it stops the run.
+    client = fake_client(detach_instances=aws_error("ValidationError"), describe_auto_scaling_groups=groups)
+    with pytest.raises(Exception, match="ValidationError"):
+        auto_scaling.detach(ActionLog("containment", False), client, [{"group_name": "web", "instance_ids": ["i-1"], "decrement": decrement}])
+    assert [n for n, _p in client.calls].count("detach_instances") == 1
+
+
 def recorded(group_name="web"):
     return {"group_name": group_name, "lifecycle_state": "InService", "min_size": 1, "max_size": 4, "desired_capacity": 2}
 
