@@ -23,7 +23,6 @@ from tests.end_to_end.support import run_playbook
 from tests.end_to_end.support import task_result
 from tests.end_to_end.test_containment import EVERYWHERE
 from tests.end_to_end.test_containment import interface_groups
-from tests.end_to_end.test_containment import our_group
 from tests.end_to_end.test_containment import rule_destinations
 from tests.end_to_end.test_job_templates import run_like_awx
 from tests.end_to_end.test_job_templates import survey_answers

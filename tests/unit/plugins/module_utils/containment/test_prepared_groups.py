@@ -80,7 +80,8 @@ def test_a_vpc_that_does_not_exist_is_named_with_the_account_and_region_before_a
 
 
 def test_each_vpc_gets_the_groups_containment_makes_with_the_egress_its_endpoints_allow(fake_client):
-    client = ec2(fake_client, created=["sg-u-data", "sg-q-data", "sg-u-web", "sg-q-web"])
+    # VPCs are prepared in the order of their ids: the web VPC's id comes first.
+    client = ec2(fake_client, created=["sg-u-web", "sg-q-web", "sg-u-data", "sg-q-data"])
     log = ActionLog("preparation", False)
     resolved, warnings = prepare(log, client, REGION, [WEB, DATA])
     assert {v: (r["untrack_group_id"], r["quarantine_group_ids"], r["created"]) for v, r in resolved.items()} == {
@@ -89,12 +90,12 @@ def test_each_vpc_gets_the_groups_containment_makes_with_the_egress_its_endpoint
     created = [p for name, p in client.calls if name == "create_security_group"]
     assert [(p["VpcId"], p["GroupName"], p["TagSpecifications"][0]["Tags"]) for p in created] == [
         (vpc, name, [{"Key": "Name", "Value": name}, {"Key": "IncidentResponseRole", "Value": role}])
-        for vpc in (DATA, WEB) for name, role in (("aws-ir-untrack", "untrack"), ("aws-ir-quarantine", "quarantine"))]
+        for vpc in (WEB, DATA) for name, role in (("aws-ir-untrack", "untrack"), ("aws-ir-quarantine", "quarantine"))]
     quarantine_egress = {p["GroupId"]: p["IpPermissions"] for name, p in client.calls if name == "authorize_security_group_egress"
                          and p["GroupId"].startswith("sg-q")}
     assert quarantine_egress == {"sg-q-data": [HTTPS_ANYWHERE], "sg-q-web": [HTTPS_ENDPOINTS]}
     revoked = [p["GroupId"] for name, p in client.calls if name == "revoke_security_group_egress"]
-    assert revoked == ["sg-q-data", "sg-q-web"]  # AWS's default all-traffic egress
+    assert revoked == ["sg-q-web", "sg-q-data"]  # AWS's default all-traffic egress
     assert not any(p["GroupId"].startswith("sg-q") for name, p in client.calls if name == "authorize_security_group_ingress")
     assert resolved[WEB]["egress"]["mode"] == "vpc_endpoints" and resolved[DATA]["egress"]["mode"] == "https_anywhere"
     assert len(warnings) == 1 and warnings[0].startswith(f"{DATA}: quarantine egress is tcp/443 to 0.0.0.0/0")
