@@ -153,3 +153,18 @@ def test_no_vpc_reads_and_changes_nothing(fake_client):
     client = fake_client()
     assert prepare(ActionLog("preparation", False), client, REGION, []) == ({}, [])
     assert client.calls == []
+
+
+def test_groups_a_response_creates_at_the_same_moment_are_used_and_are_no_change_of_this_run(fake_client, aws_error):
+    # Both read "no group"; the response's CreateSecurityGroup lands first and AWS answers this run InvalidGroup.Duplicate.
+    theirs = {"SecurityGroups": prepared(DATA, HTTPS_ANYWHERE)}
+    client = fake_client(describe_vpcs={"Vpcs": [{"VpcId": DATA}]}, describe_vpc_endpoints={"VpcEndpoints": []},
+                         describe_security_groups=[{"SecurityGroups": []}, theirs], create_security_group=aws_error("InvalidGroup.Duplicate"))
+    log = ActionLog("preparation", False)
+    resolved, warnings = prepare(log, client, REGION, [DATA])
+    assert (resolved[DATA]["untrack_group_id"], resolved[DATA]["quarantine_group_ids"], resolved[DATA]["created"]) == (
+        f"sg-u-{DATA}", [f"sg-q-{DATA}"], [])
+    assert [(r["action"], r["error_code"]) for r in log.records] == [("CreateSecurityGroup", "InvalidGroup.Duplicate")] * 2
+    assert not log.changed
+    assert warnings[:2] == [f"{DATA}: aws-ir-untrack sg-u-{DATA} was created by another run at the same time; this run uses it",
+                            f"{DATA}: aws-ir-quarantine sg-q-{DATA} was created by another run at the same time; this run uses it"]
