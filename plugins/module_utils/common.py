@@ -14,6 +14,8 @@ EVIDENCE_TAG_KEY = "Evidence"
 EVIDENCE_TAG_VALUE = "Yes"
 ROLE_TAG_KEY = "IncidentResponseRole"
 
+# Before any incident: an administrator prepares the account (playbooks/prepare.yml, ec2_quarantine_groups).
+STAGE_PREPARATION = "preparation"
 # Stages of the workflow, in the order respond.yml runs them; each module reports one.
 # Detection (the finding the response starts from) comes first when there is a finding.
 STAGE_DETECTION = "detection"

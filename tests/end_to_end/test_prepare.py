@@ -10,14 +10,20 @@ import pytest
 
 from lab import Lab
 from lab.scene import build_demo_scene
+from lab.scene import build_multi_vpc_scene
 from tests.end_to_end.support import REGION
 from tests.end_to_end.support import REPO
+from tests.end_to_end.support import first_failure
 from tests.end_to_end.support import TICKET
 from tests.end_to_end.support import aws
 from tests.end_to_end.support import manifest_versions
 from tests.end_to_end.support import mutating
+from tests.end_to_end.support import run_module
 from tests.end_to_end.support import run_playbook
 from tests.end_to_end.support import task_result
+from tests.end_to_end.test_containment import EVERYWHERE
+from tests.end_to_end.test_containment import interface_groups
+from tests.end_to_end.test_containment import rule_destinations
 from tests.end_to_end.test_job_templates import run_like_awx
 from tests.end_to_end.test_job_templates import survey_answers
 
@@ -145,3 +151,73 @@ def test_a_new_user_prepares_the_account_and_responds_through_ansible_runner_wit
     (version,) = manifest_versions(admin_lab, empty_account["bucket"])
     assert version["manifest"]["instances"][instance_id]["outcome"]["containment"]["status"] == "isolated"
     assert artifacts["manifest_version_id"] == version["version_id"] and artifacts["evidence_bucket"] == empty_account["bucket"]
+
+
+@pytest.fixture
+def unprepared_vpcs(admin_lab):
+    """The multi-VPC estate (web VPC with SSM and S3 endpoints, data VPC without; web-1 in both), no bucket, no aws-ir group."""
+    admin_lab.reset()
+    scene = build_multi_vpc_scene(admin_lab.endpoint_url, region=REGION, ticket=TICKET)
+    aws(admin_lab, "s3").delete_bucket(Bucket=scene["bucket"])
+    admin_lab.clear_requests()
+    return scene
+
+
+def aws_ir_groups(ec2):
+    return [g for g in ec2.describe_security_groups()["SecurityGroups"] if g["GroupName"].startswith("aws-ir-")]
+
+
+def test_an_unknown_quarantine_vpc_stops_the_preparation_before_any_change_naming_the_account_and_region(admin_lab, unprepared_vpcs):
+    unknown = "vpc-0123456789abcdef0"
+    code, output = run_playbook(admin_lab, "prepare.yml", extra_vars={"quarantine_vpc_ids": [unprepared_vpcs["vpc_id"], unknown]})
+    assert code != 0
+    task, message = first_failure(output)
+    assert "quarantine_vpc_ids" in task
+    assert message.startswith(f"vpc_ids: {unknown} not found in account {unprepared_vpcs['account_id']}, Region {REGION} (DescribeVpcs)"), message
+    assert mutating(admin_lab.requests()) == []
+
+
+def test_prepared_quarantine_groups_are_the_ones_respond_uses_and_creates_no_more(admin_lab, unprepared_vpcs):
+    web, data = unprepared_vpcs["vpc_id"], unprepared_vpcs["data_vpc_id"]
+    ec2 = aws(admin_lab, "ec2")
+    # Check mode: every group reported as to be created, nothing made.
+    planned = run_module(admin_lab, "ec2_quarantine_groups", {"vpc_ids": [web, data]}, "--check")
+    assert planned["changed"] and not planned.get("failed"), planned.get("msg")
+    assert {v: g["created"] for v, g in planned["security_groups"].items()} == {v: ["aws-ir-untrack", "aws-ir-quarantine"] for v in (web, data)}
+    assert mutating(admin_lab.requests()) == [] and aws_ir_groups(ec2) == []
+
+    code, output = run_playbook(admin_lab, "prepare.yml", extra_vars={"quarantine_vpc_ids": [web, data], "event_trigger": False})
+    assert code == 0, first_failure(output)
+    assert f"quarantine groups in {web}, {data}: created or corrected" in summary(output)
+    groups = {(g["VpcId"], g["GroupName"]): g for g in aws_ir_groups(ec2)}
+    assert sorted(groups) == sorted((v, n) for v in (web, data) for n in ("aws-ir-untrack", "aws-ir-quarantine"))
+    for (vpc_id, name), found in groups.items():
+        role = name.rsplit("-", 1)[1]
+        assert {t["Key"]: t["Value"] for t in found["Tags"]} == {"Name": name, "IncidentResponseRole": role}
+        if role == "untrack":
+            assert rule_destinations(found["IpPermissions"]) == {("-1", None, None): EVERYWHERE}
+            assert rule_destinations(found["IpPermissionsEgress"]) == {("-1", None, None): EVERYWHERE}
+        else:
+            assert found["IpPermissions"] == []
+    # Egress tcp/443 only: to the SSM endpoints' group and S3's prefix list in the web VPC, anywhere in the data VPC, which has no endpoint.
+    assert rule_destinations(groups[(web, "aws-ir-quarantine")]["IpPermissionsEgress"]) == {
+        ("tcp", 443, 443): {("group", unprepared_vpcs["endpoint_sg_id"]), ("prefix_list", unprepared_vpcs["s3_prefix_list_id"])}}
+    assert rule_destinations(groups[(data, "aws-ir-quarantine")]["IpPermissionsEgress"]) == {("tcp", 443, 443): {("cidr", "0.0.0.0/0")}}
+    made = task_result(output, "Quarantine groups of the VPCs in quarantine_vpc_ids (aws-ir-untrack, aws-ir-quarantine)")
+    assert [w for w in made["warnings"] if "HTTPS to the internet stays open" in w][0].startswith(data)
+
+    # A second run changes nothing.
+    admin_lab.clear_requests()
+    again = run_module(admin_lab, "ec2_quarantine_groups", {"vpc_ids": [web, data]})
+    assert again["changed"] is False and again["actions"] == [], again.get("msg")
+    assert mutating(admin_lab.requests()) == []
+
+    # The response in both VPCs uses the prepared groups and creates none.
+    code, output = run_playbook(admin_lab, "respond.yml", extra_vars={"ticket": TICKET, "capture_volatile": False})
+    assert code == 0, first_failure(output)
+    actions = [r["action"] for r in mutating(admin_lab.requests())]
+    assert "ModifyNetworkInterfaceAttribute" in actions and "CreateSecurityGroup" not in actions
+    assert not [a for a in actions if a.startswith(("AuthorizeSecurityGroup", "RevokeSecurityGroup"))]
+    instance_id = unprepared_vpcs["compromised_instance_id"]
+    assert interface_groups(ec2, instance_id) == {unprepared_vpcs["primary_interface_id"]: [groups[(web, "aws-ir-quarantine")]["GroupId"]],
+                                                  unprepared_vpcs["secondary_interface_id"]: [groups[(data, "aws-ir-quarantine")]["GroupId"]]}

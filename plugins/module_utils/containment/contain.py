@@ -52,9 +52,7 @@ class Containment:
         if params["quarantine_group_ids"] is not None:
             self.user_groups = isolation.read_user_groups(ec2, params["quarantine_group_ids"], self.survey.all_interfaces)
         else:
-            for found in self.existing_groups.values():
-                if found[isolation.QUARANTINE]:
-                    isolation.check_quarantine_group(found[isolation.QUARANTINE])
+            isolation.check_quarantine_groups(self.existing_groups)
         self.choices = self._egress_choices()
         self.forensic = self.deny_roles = None
         if params["credentials"] == credentials.MODE_INSTANCE_PROFILE:
@@ -75,9 +73,7 @@ class Containment:
     def _egress_choices(self):
         if self.user_groups is not None or not self.survey.vpc_ids:
             return {}
-        needs_prefix_list = any(e["VpcEndpointType"] == "Gateway" for found in self.endpoints.values() for e in found)
-        prefix_list_id = egress.s3_prefix_list_id(self.clients["ec2"], self.region) if needs_prefix_list else None
-        return {vpc_id: egress.choose(self.endpoints[vpc_id], self.region, prefix_list_id) for vpc_id in self.survey.vpc_ids}
+        return egress.choose_each(self.clients["ec2"], self.region, self.endpoints)
 
     def _deny_roles(self):
         """{instance_id: role name or None}, validated before any change."""

@@ -84,6 +84,13 @@ def s3_prefix_list_id(client, region):
     return lists[0]["PrefixListId"] if lists else None
 
 
+def choose_each(client, region, endpoints):
+    """{vpc_id: choose(...)} for endpoints {vpc_id: [endpoint]} (read_endpoints); S3's prefix list is read only when a VPC has a gateway endpoint."""
+    needs_prefix_list = any(e["VpcEndpointType"] == "Gateway" for found in endpoints.values() for e in found)
+    prefix_list_id = s3_prefix_list_id(client, region) if needs_prefix_list else None
+    return {vpc_id: choose(found, region, prefix_list_id) for vpc_id, found in endpoints.items()}
+
+
 def _available(endpoints, region, service, kind):
     name = f"com.amazonaws.{region}.{service}"
     return [e for e in endpoints if e["ServiceName"] == name and e["VpcEndpointType"] == kind and e.get("State", "").lower() == "available"]

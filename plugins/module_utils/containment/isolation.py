@@ -116,6 +116,13 @@ def check_quarantine_group(group):
             raise IsolationError(f"{_where(group)} allows egress {rule}: a quarantine group allows only tcp/443; remove the rule or delete the group")
 
 
+def check_quarantine_groups(existing):
+    """check_quarantine_group on each VPC's aws-ir-quarantine found (existing: read_groups)."""
+    for found in existing.values():
+        if found[QUARANTINE]:
+            check_quarantine_group(found[QUARANTINE])
+
+
 def read_user_groups(client, group_ids, interfaces, field="quarantine_group_ids"):
     """Validate the responder's quarantine groups against the interfaces.
 

@@ -44,3 +44,14 @@ def test_rules_and_destinations_convert_both_ways():
     everything = egress.permission(egress.ALL_TRAFFIC, {egress.ANYWHERE_V4})
     assert everything == {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
     assert egress.destinations([dict(everything, FromPort=-1, ToPort=-1)], egress.ALL_TRAFFIC) == {egress.ANYWHERE_V4}
+
+
+def test_each_vpc_gets_its_own_choice_and_s3s_prefix_list_is_read_only_when_a_vpc_has_a_gateway_endpoint(fake_client):
+    client = fake_client(describe_prefix_lists={"PrefixLists": [{"PrefixListId": "pl-s3", "PrefixListName": f"com.amazonaws.{REGION}.s3"}]})
+    choices = egress.choose_each(client, REGION, {"vpc-a": full_set(), "vpc-b": []})
+    assert (choices["vpc-a"]["mode"], choices["vpc-b"]["mode"]) == (egress.MODE_ENDPOINTS, egress.MODE_HTTPS_ANYWHERE)
+    assert ("prefix_list", "pl-s3") in choices["vpc-a"]["destinations"]
+    assert client.calls == [("describe_prefix_lists", {"Filters": [{"Name": "prefix-list-name", "Values": [f"com.amazonaws.{REGION}.s3"]}]})]
+    client = fake_client()
+    assert egress.choose_each(client, REGION, {"vpc-b": full_set()[:3]})["vpc-b"]["mode"] == egress.MODE_HTTPS_ANYWHERE
+    assert client.calls == []

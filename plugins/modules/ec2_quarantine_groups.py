@@ -1,0 +1,137 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the secops.aws_ir project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: ec2_quarantine_groups
+version_added: 1.0.0
+short_description: Create the quarantine security groups of VPCs before an incident
+description:
+  - Creates, or corrects, in each VPC of O(vpc_ids) the two security groups that M(secops.aws_ir.ec2_quarantine)
+    puts network interfaces in, exactly as its containment would create them during the first incident in that
+    VPC; a response in a prepared VPC then creates no group.
+  - C(aws-ir-untrack), tagged C(Name=aws-ir-untrack) and C(IncidentResponseRole=untrack), allows all traffic
+    inbound and outbound for IPv4 (C(0.0.0.0/0)) and IPv6 (C(::/0)); a rule it lacks is added, with a warning.
+  - C(aws-ir-quarantine), tagged C(Name=aws-ir-quarantine) and C(IncidentResponseRole=quarantine), has no
+    inbound rule and one egress, tcp/443, to the security groups of the VPC's C(ssm), C(ssmmessages) and
+    C(ec2messages) interface endpoints and to the S3 prefix list, when the VPC has those endpoints (available,
+    private DNS on) and an available S3 gateway endpoint; else to C(0.0.0.0/0), with a warning that HTTPS to
+    the internet stays open from contained instances. Other egress is revoked; tcp/443 destinations that follow
+    the other choice are changed, with a warning.
+  - The egress is chosen from the VPC's endpoints at the time of the run. Endpoints added later are taken into
+    account by the next run of this module, or by the next containment in the VPC, which corrects the group.
+  - Every VPC id is checked (form, listed once, known to C(DescribeVpcs) in the account and Region), and an
+    existing C(aws-ir-quarantine) that allows anything inbound is refused, before the first change.
+  - Idempotent (groups as wanted make no call); check mode makes no change and returns the calls it would make.
+  - Two runs at once (this module, or a containment in the same VPC) create each group once; the later run
+    uses the group the other created.
+author:
+  - secops.aws_ir developers (@secops)
+options:
+  vpc_ids:
+    description:
+      - The VPCs to prepare, by id, in the module's account and Region. An empty list does nothing.
+      - A value that is not a VPC id, an id listed twice or a VPC that does not exist is an error, before any change,
+        naming the value and the account and Region looked in.
+    type: list
+    elements: str
+    required: true
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+notes:
+  - The groups stay in place after every incident and release; they are shared by every response in the VPC.
+  - An C(aws-ir-quarantine) the collection did not tag as its own (C(IncidentResponseRole=quarantine)) that allows
+    egress other than tcp/443 is refused, not changed.
+  - AWS APIs called. Reads, EC2 C(DescribeVpcs), C(DescribeSecurityGroups), C(DescribeVpcEndpoints),
+    C(DescribePrefixLists).
+  - AWS APIs called. Changes, EC2 C(CreateSecurityGroup) (with tags, so also the IAM action C(ec2:CreateTags)),
+    C(AuthorizeSecurityGroupIngress), C(AuthorizeSecurityGroupEgress), C(RevokeSecurityGroupEgress).
+seealso:
+  - module: secops.aws_ir.ec2_quarantine
+"""
+
+EXAMPLES = r"""
+- name: Make the quarantine groups of two VPCs before any incident
+  secops.aws_ir.ec2_quarantine_groups:
+    vpc_ids:
+      - vpc-0123456789abcdef0
+      - vpc-0fedcba9876543210
+  register: quarantine_groups
+
+- name: Say what would be created or corrected, changing nothing
+  secops.aws_ir.ec2_quarantine_groups:
+    vpc_ids: "{{ quarantine_vpc_ids }}"
+  check_mode: true
+"""
+
+RETURN = r"""
+security_groups:
+  description:
+    - The groups of each VPC, keyed by VPC id; the same shape as the C(security_groups) that M(secops.aws_ir.ec2_quarantine) returns.
+    - C(quarantine_group_ids) (list of one id) and C(quarantine_group_id), C(aws-ir-quarantine)'s id; C(untrack_group_id),
+      C(aws-ir-untrack)'s id. In check mode a group not yet created has the stand-in id
+      C(sg-(new <name> in <vpc id>)).
+    - C(created), the names of the groups this run created (or would create, in check mode).
+    - C(egress), the quarantine group's egress, C(mode) (V(vpc_endpoints) or V(https_anywhere)), C(destinations)
+      (text, for example C(security group sg-0789, prefix list pl-63a5400a)) and C(reason) (why that mode).
+  returned: always
+  type: dict
+  sample:
+    vpc-0123456789abcdef0:
+      quarantine_group_ids: [sg-0123456789abcdef0]
+      quarantine_group_id: sg-0123456789abcdef0
+      untrack_group_id: sg-0456789abcdef0123
+      created: [aws-ir-untrack, aws-ir-quarantine]
+      egress:
+        mode: vpc_endpoints
+        destinations: security group sg-0789abcdef0123456, prefix list pl-63a5400a
+        reason: interface endpoints for ssm, ssmmessages and ec2messages (private DNS) and an S3 gateway endpoint
+actions:
+  description:
+    - Every mutating AWS call made (or planned in check mode), in order, with C(time) (UTC, milliseconds),
+      C(stage) (V(preparation)), C(service), C(action) (AWS API name), C(target) (a VPC id for C(CreateSecurityGroup),
+      else the group id), C(instance_ids) (always empty), C(parameters), C(before), C(after), C(outcome)
+      (C(ok), C(planned) or C(error)), C(error_code) and C(request_id).
+    - Also returned when the module fails, so that what was changed before the error is known.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - action: CreateSecurityGroup
+      service: ec2
+      stage: preparation
+      target: vpc-0123456789abcdef0
+      after: {group_name: aws-ir-untrack, group_id: sg-0456789abcdef0123}
+      outcome: ok
+stage:
+  description: The stage this module reports, V(preparation).
+  returned: always
+  type: str
+  sample: preparation
+"""
+
+from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_PREPARATION
+from ansible_collections.secops.aws_ir.plugins.module_utils.containment.prepared_groups import prepare
+from ansible_collections.secops.aws_ir.plugins.module_utils.modules import AwsIrModule
+
+
+def do(module):
+    resolved, warnings = prepare(module.actions, module.client("ec2"), module.region, module.params["vpc_ids"])
+    for warning in warnings:
+        module.warn(warning)
+    module.exit_json(changed=module.actions.changed, security_groups=resolved)
+
+
+def main():
+    module = AwsIrModule(stage=STAGE_PREPARATION, argument_spec=dict(vpc_ids=dict(type="list", elements="str", required=True)),
+                         supports_check_mode=True)
+    module.run(do, "preparing the quarantine groups stopped; the actions list says what was changed before the error")
+
+
+if __name__ == "__main__":
+    main()
