@@ -24,7 +24,7 @@ description:
     not yet attached is attached, and no second volume is made.
   - Check mode makes nothing and lists the volumes and attachments that would be made.
   - The volume is attached read-write at the block level, as EBS has no read-only attachment;
-    mount its file systems read-only (see the collection README) so the analysis changes nothing.
+    mount its file systems read-only (see the collection's disk evidence guide, C(docs/docsite/rst/disk_evidence.rst)) so the analysis changes nothing.
 author:
   - secops.aws_ir developers (@secops)
 options:
