@@ -60,10 +60,77 @@ exists:
   description: Whether the manifest exists.
   returned: always
   type: bool
+  sample: true
 manifest:
-  description: The current version of the manifest (see M(secops.aws_ir.evidence_manifest)), or null when it does not exist.
+  description:
+    - The current version of the manifest, or null when it does not exist.
+    - Its keys are those of RV(secops.aws_ir.evidence_manifest#module:manifest); C(schemas/evidence-manifest-v1.json) has every field.
   returned: always
   type: dict
+  sample: {"schema_version": 1, "ticket": {"raw": "INC-123456", "normalized": "INC-123456"}, "collection": {"name": "secops.aws_ir", "version": "1.0.0"}, "region": "us-east-1", "bucket": "aws-ir-evidence-123456789012-us-east-1", "key": "INC-123456/manifest.json", "created_at": "2026-11-29T20:15:09.310Z", "updated_at": "2026-11-29T20:15:09.310Z", "previous_version": null, "runs": ["..."], "actions": ["..."], "instances": {"i-0123456789abcdef0": "..."}}
+  contains:
+    schema_version:
+      description: The manifest schema version (C(schemas/evidence-manifest-v1.json)).
+      type: int
+      sample: 1
+    ticket:
+      description: The ticket, C(raw) as given and C(normalized), the case key.
+      type: dict
+      sample: {raw: INC-123456, normalized: INC-123456}
+    collection:
+      description: C(name) and C(version) of the collection that wrote it.
+      type: dict
+      sample: {name: secops.aws_ir, version: 1.0.0}
+    region:
+      description: The Region of the response.
+      type: str
+      sample: us-east-1
+    bucket:
+      description: The evidence bucket.
+      type: str
+      sample: aws-ir-evidence-123456789012-us-east-1
+    key:
+      description: The manifest's own key.
+      type: str
+      sample: INC-123456/manifest.json
+    created_at:
+      description: When the first version was written, UTC, ISO 8601.
+      type: str
+      sample: "2026-11-29T20:15:09.310Z"
+    updated_at:
+      description: When this version was written, UTC, ISO 8601.
+      type: str
+      sample: "2026-11-29T20:15:09.310Z"
+    previous_version:
+      description: C(version_id) and C(sha256) of the version before this one, or null for the first.
+      type: dict
+      sample: null
+    runs:
+      description: Every run (actor, controller host, start and end, status, failed stage, check mode, evidence bucket as found).
+      type: list
+      elements: dict
+      sample: [{actor: {arn: "arn:aws:sts::123456789012:assumed-role/IncidentResponder/alice", account: "123456789012"},
+                controller: {host: responder-laptop}, started_at: "2026-11-29T20:15:01.123Z", ended_at: "2026-11-29T20:15:09.310Z",
+                status: completed, failed_stage: null, check_mode: false}]
+    actions:
+      description: Every mutating AWS call of every run, in order (the shape of RV(actions)).
+      type: list
+      elements: dict
+      sample: [{time: "2026-11-29T20:15:02.481Z", stage: containment, service: ec2, action: ModifyInstanceAttribute,
+                target: i-0123456789abcdef0, instance_ids: [i-0123456789abcdef0], parameters: {InstanceId: i-0123456789abcdef0,
+                DisableApiTermination: {Value: true}}, before: false, after: true, outcome: ok, error_code: null,
+                request_id: 8c7a3e52-4f0b-4d7e-9b3a-1e2f3a4b5c6d}]
+    instances:
+      description:
+        - Per instance id, C(action_indexes) (its actions' positions in C(actions)), C(preflight), C(state_before),
+          C(artifacts), C(snapshots), C(outcomes) per stage and C(warnings).
+      type: dict
+      sample: {i-0123456789abcdef0: {action_indexes: [0, 1], artifacts: [], snapshots: [], warnings: []}}
+    findings:
+      description: The findings the response started from (M(secops.aws_ir.finding_evidence)), when there were any.
+      type: list
+      elements: dict
+      sample: []
 s3_uri:
   description: Where the manifest is.
   returned: always
@@ -73,14 +140,17 @@ version_id:
   description: S3 C(VersionId) of the version read, or null.
   returned: always
   type: str
+  sample: 3HL4kqtJlcpXroDTDmjVBH40Nrjfkd
 sha256:
   description: SHA-256 (hex) of the bytes read, or null.
   returned: always
   type: str
+  sample: 0b5ad5d28d3f0c6f3b3a3f9d7b6c1e2a4d5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b
 stage:
   description: The workflow stage, C(manifest).
   returned: always
   type: str
+  sample: manifest
 """
 
 import json
