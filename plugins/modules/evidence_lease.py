@@ -173,7 +173,11 @@ actions:
   returned: always
   type: list
   elements: dict
-  sample: [{"time": "2026-11-29T20:15:02.481Z", "stage": "lease", "service": "s3", "action": "PutObject", "target": "s3://aws-ir-evidence-123456789012-us-east-1/INC-123456/lease.json", "instance_ids": [], "parameters": {"Bucket": "aws-ir-evidence-123456789012-us-east-1", "Key": "INC-123456/lease.json", "IfNoneMatch": "*"}, "before": null, "after": {"state": "held"}, "outcome": "ok", "error_code": null, "request_id": "8c7a3e52-4f0b-4d7e-9b3a-1e2f3a4b5c6d"}]
+  sample: [{action: PutObject, after: {state: held}, before: null, error_code: null,
+        instance_ids: [], outcome: ok, parameters: {Bucket: aws-ir-evidence-123456789012-us-east-1,
+          IfNoneMatch: '*', Key: INC-123456/lease.json}, request_id: 8c7a3e52-4f0b-4d7e-9b3a-1e2f3a4b5c6d,
+        service: s3, stage: lease, target: 's3://aws-ir-evidence-123456789012-us-east-1/INC-123456/lease.json',
+        time: '2026-11-29T20:15:02.481Z'}]
   contains:
     time:
       description: When the call was made (or planned), UTC, ISO 8601 with milliseconds.
@@ -194,7 +198,7 @@ actions:
     target:
       description: The resource the call changes (an id, an ARN or an C(s3://) URI).
       type: str
-      sample: "s3://aws-ir-evidence-123456789012-us-east-1/INC-123456/lease.json"
+      sample: s3://aws-ir-evidence-123456789012-us-east-1/INC-123456/lease.json
     instance_ids:
       description: The target instances the call concerns; empty for a shared resource.
       type: list
@@ -203,7 +207,8 @@ actions:
     parameters:
       description: The parameters sent, each secret replaced by C(<redacted>).
       type: dict
-      sample: {"Bucket": "aws-ir-evidence-123456789012-us-east-1", "Key": "INC-123456/lease.json", "IfNoneMatch": "*"}
+      sample: {Bucket: aws-ir-evidence-123456789012-us-east-1, IfNoneMatch: '*',
+          Key: INC-123456/lease.json}
     before:
       description: What the call changes, as it was before; null when there was nothing.
       type: raw
@@ -211,7 +216,7 @@ actions:
     after:
       description: What the call changes, as it is after (for a create, what AWS made); null when nothing is left.
       type: raw
-      sample: {"state": "held"}
+      sample: {state: held}
     outcome:
       description: C(ok), C(planned) (check mode) or C(error).
       type: str
