@@ -305,10 +305,11 @@ actions:
   returned: always
   type: list
   elements: dict
-  sample: [{action: PutObject, after: {version_id: 3HL4kqtJlcpXroDTDmjVBH40Nrjfkd},
-        before: null, error_code: null, instance_ids: [], outcome: ok,
-        parameters: {Bucket: aws-ir-evidence-123456789012-us-east-1,
-          IfNoneMatch: '*', Key: INC-123456/manifest.json}, request_id: 8c7a3e52-4f0b-4d7e-9b3a-1e2f3a4b5c6d,
+  sample: [{action: PutObject, after: {sha256: 0b5ad5d28d3f0c6f3b3a3f9d7b6c1e2a4d5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b,
+          version_id: 3HL4kqtJlcpXroDTDmjVBH40Nrjfkd}, before: null,
+        error_code: null, instance_ids: [], outcome: ok, parameters: {
+          Bucket: aws-ir-evidence-123456789012-us-east-1, IfNoneMatch: '*',
+          Key: INC-123456/manifest.json}, request_id: 8c7a3e52-4f0b-4d7e-9b3a-1e2f3a4b5c6d,
         service: s3, stage: manifest, target: 's3://aws-ir-evidence-123456789012-us-east-1/INC-123456/manifest.json',
         time: '2026-11-29T20:15:02.481Z'}]
   contains:
@@ -349,7 +350,8 @@ actions:
     after:
       description: What the call changes, as it is after (for a create, what AWS made); null when nothing is left.
       type: raw
-      sample: {version_id: 3HL4kqtJlcpXroDTDmjVBH40Nrjfkd}
+      sample: {sha256: 0b5ad5d28d3f0c6f3b3a3f9d7b6c1e2a4d5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b,
+          version_id: 3HL4kqtJlcpXroDTDmjVBH40Nrjfkd}
     outcome:
       description: C(ok), C(planned) (check mode) or C(error).
       type: str
