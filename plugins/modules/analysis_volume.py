@@ -90,13 +90,19 @@ attachments:
   returned: always
   type: list
   elements: dict
-  sample: [{attach_time: '2026-11-30T09:12:44+00:00',
-        attachment_state: attached, availability_zone: eu-west-1a,
-        created: true, device_name: /dev/sdf,
-        encrypted: true, instance_id: i-0aaaabbbbccccdddd,
-        kms_key_id: 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
-        size_gib: 8, snapshot_id: snap-0123456789abcdef0,
-        state: in-use, volume_id: vol-0aaaabbbbccccdddd}]
+  sample: 
+    - snapshot_id: snap-0123456789abcdef0
+      volume_id: vol-0aaaabbbbccccdddd
+      availability_zone: eu-west-1a
+      size_gib: 8
+      encrypted: true
+      kms_key_id: arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab
+      state: in-use
+      instance_id: i-0aaaabbbbccccdddd
+      device_name: /dev/sdf
+      attachment_state: attached
+      attach_time: '2026-11-30T09:12:44+00:00'
+      created: true
   contains:
     snapshot_id:
       description: The snapshot the volume was made from.
@@ -158,13 +164,24 @@ actions:
   returned: always
   type: list
   elements: dict
-  sample: [{action: AttachVolume, after: {device_name: /dev/sdf,
-          instance_id: i-0aaaabbbbccccdddd}, before: null,
-        error_code: null, instance_ids: [], outcome: ok,
-        parameters: {Device: /dev/sdf, InstanceId: i-0aaaabbbbccccdddd,
-          VolumeId: vol-0aaaabbbbccccdddd}, request_id: 8c7a3e52-4f0b-4d7e-9b3a-1e2f3a4b5c6d,
-        service: ec2, stage: analysis, target: vol-0aaaabbbbccccdddd,
-        time: '2026-11-29T20:15:02.481Z'}]
+  sample: 
+    - time: '2026-11-29T20:15:02.481Z'
+      stage: analysis
+      service: ec2
+      action: AttachVolume
+      target: vol-0aaaabbbbccccdddd
+      instance_ids: []
+      parameters:
+        VolumeId: vol-0aaaabbbbccccdddd
+        InstanceId: i-0aaaabbbbccccdddd
+        Device: /dev/sdf
+      before: null
+      after:
+        instance_id: i-0aaaabbbbccccdddd
+        device_name: /dev/sdf
+      outcome: ok
+      error_code: null
+      request_id: 8c7a3e52-4f0b-4d7e-9b3a-1e2f3a4b5c6d
   contains:
     time:
       description: When the call was made (or planned), UTC, ISO 8601 with milliseconds.
@@ -194,8 +211,7 @@ actions:
     parameters:
       description: The parameters sent, each secret replaced by C(<redacted>).
       type: dict
-      sample: {Device: /dev/sdf, InstanceId: i-0aaaabbbbccccdddd,
-          VolumeId: vol-0aaaabbbbccccdddd}
+      sample: {Device: /dev/sdf, InstanceId: i-0aaaabbbbccccdddd, VolumeId: vol-0aaaabbbbccccdddd}
     before:
       description: What the call changes, as it was before; null when there was nothing.
       type: raw

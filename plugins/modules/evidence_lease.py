@@ -173,13 +173,24 @@ actions:
   returned: always
   type: list
   elements: dict
-  sample: [{action: PutObject, after: {sha256: 5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8,
-          version_id: Ui8X1CWnUqiVZ1xjbGxJkKqGy8m2FbYx}, before: null,
-        error_code: null, instance_ids: [], outcome: ok, parameters: {
-          Bucket: aws-ir-evidence-123456789012-us-east-1, IfNoneMatch: '*',
-          Key: INC-123456/lease.json}, request_id: 8c7a3e52-4f0b-4d7e-9b3a-1e2f3a4b5c6d,
-        service: s3, stage: lease, target: 's3://aws-ir-evidence-123456789012-us-east-1/INC-123456/lease.json',
-        time: '2026-11-29T20:15:02.481Z'}]
+  sample: 
+    - time: '2026-11-29T20:15:02.481Z'
+      stage: lease
+      service: s3
+      action: PutObject
+      target: s3://aws-ir-evidence-123456789012-us-east-1/INC-123456/lease.json
+      instance_ids: []
+      parameters:
+        Bucket: aws-ir-evidence-123456789012-us-east-1
+        Key: INC-123456/lease.json
+        IfNoneMatch: '*'
+      before: null
+      after:
+        version_id: Ui8X1CWnUqiVZ1xjbGxJkKqGy8m2FbYx
+        sha256: 5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8
+      outcome: ok
+      error_code: null
+      request_id: 8c7a3e52-4f0b-4d7e-9b3a-1e2f3a4b5c6d
   contains:
     time:
       description: When the call was made (or planned), UTC, ISO 8601 with milliseconds.
@@ -209,8 +220,7 @@ actions:
     parameters:
       description: The parameters sent, each secret replaced by C(<redacted>).
       type: dict
-      sample: {Bucket: aws-ir-evidence-123456789012-us-east-1, IfNoneMatch: '*',
-          Key: INC-123456/lease.json}
+      sample: {Bucket: aws-ir-evidence-123456789012-us-east-1, IfNoneMatch: '*', Key: INC-123456/lease.json}
     before:
       description: What the call changes, as it was before; null when there was nothing.
       type: raw
@@ -218,8 +228,7 @@ actions:
     after:
       description: What the call changes, as it is after (for a create, what AWS made); null when nothing is left.
       type: raw
-      sample: {sha256: 5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8,
-          version_id: Ui8X1CWnUqiVZ1xjbGxJkKqGy8m2FbYx}
+      sample: {sha256: 5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8, version_id: Ui8X1CWnUqiVZ1xjbGxJkKqGy8m2FbYx}
     outcome:
       description: C(ok), C(planned) (check mode) or C(error).
       type: str

@@ -174,11 +174,26 @@ manifest:
     - C(schemas/evidence-manifest-v1.json) has every field.
   returned: always
   type: dict
-  sample: {actions: ['...'], bucket: aws-ir-evidence-123456789012-us-east-1,
-        collection: {name: secops.aws_ir, version: 1.0.0}, created_at: '2026-11-29T20:15:09.310Z',
-        instances: {i-0123456789abcdef0: '...'}, key: INC-123456/manifest.json,
-        previous_version: null, region: us-east-1, runs: ['...'], schema_version: 1,
-        ticket: {normalized: INC-123456, raw: INC-123456}, updated_at: '2026-11-29T20:15:09.310Z'}
+  sample: 
+    schema_version: 1
+    ticket:
+      raw: INC-123456
+      normalized: INC-123456
+    collection:
+      name: secops.aws_ir
+      version: 1.0.0
+    region: us-east-1
+    bucket: aws-ir-evidence-123456789012-us-east-1
+    key: INC-123456/manifest.json
+    created_at: '2026-11-29T20:15:09.310Z'
+    updated_at: '2026-11-29T20:15:09.310Z'
+    previous_version: null
+    runs:
+    - '...'
+    actions:
+    - '...'
+    instances:
+      i-0123456789abcdef0: '...'
   contains:
     schema_version:
       description: The manifest schema version (C(schemas/evidence-manifest-v1.json)).
@@ -305,13 +320,24 @@ actions:
   returned: always
   type: list
   elements: dict
-  sample: [{action: PutObject, after: {sha256: 0b5ad5d28d3f0c6f3b3a3f9d7b6c1e2a4d5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b,
-          version_id: 3HL4kqtJlcpXroDTDmjVBH40Nrjfkd}, before: null,
-        error_code: null, instance_ids: [], outcome: ok, parameters: {
-          Bucket: aws-ir-evidence-123456789012-us-east-1, IfNoneMatch: '*',
-          Key: INC-123456/manifest.json}, request_id: 8c7a3e52-4f0b-4d7e-9b3a-1e2f3a4b5c6d,
-        service: s3, stage: manifest, target: 's3://aws-ir-evidence-123456789012-us-east-1/INC-123456/manifest.json',
-        time: '2026-11-29T20:15:02.481Z'}]
+  sample: 
+    - time: '2026-11-29T20:15:02.481Z'
+      stage: manifest
+      service: s3
+      action: PutObject
+      target: s3://aws-ir-evidence-123456789012-us-east-1/INC-123456/manifest.json
+      instance_ids: []
+      parameters:
+        Bucket: aws-ir-evidence-123456789012-us-east-1
+        Key: INC-123456/manifest.json
+        IfNoneMatch: '*'
+      before: null
+      after:
+        version_id: 3HL4kqtJlcpXroDTDmjVBH40Nrjfkd
+        sha256: 0b5ad5d28d3f0c6f3b3a3f9d7b6c1e2a4d5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b
+      outcome: ok
+      error_code: null
+      request_id: 8c7a3e52-4f0b-4d7e-9b3a-1e2f3a4b5c6d
   contains:
     time:
       description: When the call was made (or planned), UTC, ISO 8601 with milliseconds.
@@ -341,8 +367,7 @@ actions:
     parameters:
       description: The parameters sent, each secret replaced by C(<redacted>).
       type: dict
-      sample: {Bucket: aws-ir-evidence-123456789012-us-east-1, IfNoneMatch: '*',
-          Key: INC-123456/manifest.json}
+      sample: {Bucket: aws-ir-evidence-123456789012-us-east-1, IfNoneMatch: '*', Key: INC-123456/manifest.json}
     before:
       description: What the call changes, as it was before; null when there was nothing.
       type: raw
@@ -350,8 +375,7 @@ actions:
     after:
       description: What the call changes, as it is after (for a create, what AWS made); null when nothing is left.
       type: raw
-      sample: {sha256: 0b5ad5d28d3f0c6f3b3a3f9d7b6c1e2a4d5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b,
-          version_id: 3HL4kqtJlcpXroDTDmjVBH40Nrjfkd}
+      sample: {sha256: 0b5ad5d28d3f0c6f3b3a3f9d7b6c1e2a4d5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b, version_id: 3HL4kqtJlcpXroDTDmjVBH40Nrjfkd}
     outcome:
       description: C(ok), C(planned) (check mode) or C(error).
       type: str

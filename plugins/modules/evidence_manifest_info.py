@@ -67,11 +67,26 @@ manifest:
     - Its keys are those of RV(secops.aws_ir.evidence_manifest#module:manifest); C(schemas/evidence-manifest-v1.json) has every field.
   returned: always
   type: dict
-  sample: {actions: ['...'], bucket: aws-ir-evidence-123456789012-us-east-1,
-        collection: {name: secops.aws_ir, version: 1.0.0}, created_at: '2026-11-29T20:15:09.310Z',
-        instances: {i-0123456789abcdef0: '...'}, key: INC-123456/manifest.json,
-        previous_version: null, region: us-east-1, runs: ['...'], schema_version: 1,
-        ticket: {normalized: INC-123456, raw: INC-123456}, updated_at: '2026-11-29T20:15:09.310Z'}
+  sample: 
+    schema_version: 1
+    ticket:
+      raw: INC-123456
+      normalized: INC-123456
+    collection:
+      name: secops.aws_ir
+      version: 1.0.0
+    region: us-east-1
+    bucket: aws-ir-evidence-123456789012-us-east-1
+    key: INC-123456/manifest.json
+    created_at: '2026-11-29T20:15:09.310Z'
+    updated_at: '2026-11-29T20:15:09.310Z'
+    previous_version: null
+    runs:
+    - '...'
+    actions:
+    - '...'
+    instances:
+      i-0123456789abcdef0: '...'
   contains:
     schema_version:
       description: The manifest schema version (C(schemas/evidence-manifest-v1.json)).

@@ -212,15 +212,27 @@ actions:
   returned: always
   type: list
   elements: dict
-  sample: [{action: CopyObject, after: {version_id: 3HL4kqtJlcpXroDTDmjVBH40Nrjfkd},
-        before: null, error_code: null, instance_ids: [i-0123456789abcdef0],
-        outcome: ok, parameters: {Bucket: aws-ir-evidence-111122223333-us-east-1,
-          CopySource: {Bucket: aws-ir-evidence-123456789012-us-east-1,
-            Key: INC-123456/volatile/triage/i-0123456789abcdef0/stdout,
-            VersionId: Ui8X1CWnUqiVZ1xjbGxJkKqGy8m2FbYx}, Key: INC-123456/volatile/triage/i-0123456789abcdef0/stdout},
-        request_id: 8c7a3e52-4f0b-4d7e-9b3a-1e2f3a4b5c6d, service: s3,
-        stage: replication, target: 's3://aws-ir-evidence-111122223333-us-east-1/INC-123456/volatile/triage/i-0123456789abcdef0/stdout',
-        time: '2026-11-29T20:15:02.481Z'}]
+  sample: 
+    - time: '2026-11-29T20:15:02.481Z'
+      stage: replication
+      service: s3
+      action: CopyObject
+      target: s3://aws-ir-evidence-111122223333-us-east-1/INC-123456/volatile/triage/i-0123456789abcdef0/stdout
+      instance_ids:
+      - i-0123456789abcdef0
+      parameters:
+        Bucket: aws-ir-evidence-111122223333-us-east-1
+        Key: INC-123456/volatile/triage/i-0123456789abcdef0/stdout
+        CopySource:
+          Bucket: aws-ir-evidence-123456789012-us-east-1
+          Key: INC-123456/volatile/triage/i-0123456789abcdef0/stdout
+          VersionId: Ui8X1CWnUqiVZ1xjbGxJkKqGy8m2FbYx
+      before: null
+      after:
+        version_id: 3HL4kqtJlcpXroDTDmjVBH40Nrjfkd
+      outcome: ok
+      error_code: null
+      request_id: 8c7a3e52-4f0b-4d7e-9b3a-1e2f3a4b5c6d
   contains:
     time:
       description: When the call was made (or planned), UTC, ISO 8601 with milliseconds.
@@ -250,9 +262,13 @@ actions:
     parameters:
       description: The parameters sent, each secret replaced by C(<redacted>).
       type: dict
-      sample: {Bucket: aws-ir-evidence-111122223333-us-east-1, CopySource: {
-            Bucket: aws-ir-evidence-123456789012-us-east-1, Key: INC-123456/volatile/triage/i-0123456789abcdef0/stdout,
-            VersionId: Ui8X1CWnUqiVZ1xjbGxJkKqGy8m2FbYx}, Key: INC-123456/volatile/triage/i-0123456789abcdef0/stdout}
+      sample: 
+        Bucket: aws-ir-evidence-111122223333-us-east-1
+        Key: INC-123456/volatile/triage/i-0123456789abcdef0/stdout
+        CopySource:
+          Bucket: aws-ir-evidence-123456789012-us-east-1
+          Key: INC-123456/volatile/triage/i-0123456789abcdef0/stdout
+          VersionId: Ui8X1CWnUqiVZ1xjbGxJkKqGy8m2FbYx
     before:
       description: What the call changes, as it was before; null when there was nothing.
       type: raw

@@ -64,13 +64,19 @@ findings:
   returned: success
   type: list
   elements: dict
-  sample: [{artifact: {bucket: aws-ir-evidence-123456789012-us-east-1,
-          key: INC-123456/findings/guardduty-9ac6b1fd2b3e8e1c5a7d4f0e9b2c3a77.json,
-          kind: finding, s3_uri: 's3://aws-ir-evidence-123456789012-us-east-1/INC-123456/findings/guardduty-9ac6b1fd2b3e8e1c5a7d4f0e9b2c3a77.json',
-          sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08,
-          size_bytes: 2741, version_id: 3HL4kqtJlcpXroDTDmjVBH40Nrjfkd},
-        id: 9ac6b1fd2b3e8e1c5a7d4f0e9b2c3a77,
-        instance_ids: [i-0123456789abcdef0], source: guardduty}]
+  sample: 
+    - source: guardduty
+      id: 9ac6b1fd2b3e8e1c5a7d4f0e9b2c3a77
+      instance_ids:
+      - i-0123456789abcdef0
+      artifact:
+        kind: finding
+        bucket: aws-ir-evidence-123456789012-us-east-1
+        key: INC-123456/findings/guardduty-9ac6b1fd2b3e8e1c5a7d4f0e9b2c3a77.json
+        s3_uri: s3://aws-ir-evidence-123456789012-us-east-1/INC-123456/findings/guardduty-9ac6b1fd2b3e8e1c5a7d4f0e9b2c3a77.json
+        version_id: 3HL4kqtJlcpXroDTDmjVBH40Nrjfkd
+        size_bytes: 2741
+        sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
   contains:
     source:
       description: C(guardduty) or C(securityhub).
@@ -88,11 +94,14 @@ findings:
     artifact:
       description: The finding's JSON as stored in the evidence bucket.
       type: dict
-      sample: {bucket: aws-ir-evidence-123456789012-us-east-1,
-          key: INC-123456/findings/guardduty-9ac6b1fd2b3e8e1c5a7d4f0e9b2c3a77.json,
-          kind: finding, s3_uri: 's3://aws-ir-evidence-123456789012-us-east-1/INC-123456/findings/guardduty-9ac6b1fd2b3e8e1c5a7d4f0e9b2c3a77.json',
-          sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08,
-          size_bytes: 2741, version_id: 3HL4kqtJlcpXroDTDmjVBH40Nrjfkd}
+      sample: 
+        kind: finding
+        bucket: aws-ir-evidence-123456789012-us-east-1
+        key: INC-123456/findings/guardduty-9ac6b1fd2b3e8e1c5a7d4f0e9b2c3a77.json
+        s3_uri: s3://aws-ir-evidence-123456789012-us-east-1/INC-123456/findings/guardduty-9ac6b1fd2b3e8e1c5a7d4f0e9b2c3a77.json
+        version_id: 3HL4kqtJlcpXroDTDmjVBH40Nrjfkd
+        size_bytes: 2741
+        sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
       contains:
         kind:
           description: C(finding).
@@ -127,12 +136,16 @@ instances:
   returned: success
   type: list
   elements: dict
-  sample: [{artifacts: [{bucket: aws-ir-evidence-123456789012-us-east-1,
-            key: INC-123456/findings/guardduty-9ac6b1fd2b3e8e1c5a7d4f0e9b2c3a77.json,
-            kind: finding, s3_uri: 's3://aws-ir-evidence-123456789012-us-east-1/INC-123456/findings/guardduty-9ac6b1fd2b3e8e1c5a7d4f0e9b2c3a77.json',
-            sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08,
-            size_bytes: 2741, version_id: 3HL4kqtJlcpXroDTDmjVBH40Nrjfkd}],
-        instance_id: i-0123456789abcdef0}]
+  sample: 
+    - instance_id: i-0123456789abcdef0
+      artifacts:
+      - kind: finding
+        bucket: aws-ir-evidence-123456789012-us-east-1
+        key: INC-123456/findings/guardduty-9ac6b1fd2b3e8e1c5a7d4f0e9b2c3a77.json
+        s3_uri: s3://aws-ir-evidence-123456789012-us-east-1/INC-123456/findings/guardduty-9ac6b1fd2b3e8e1c5a7d4f0e9b2c3a77.json
+        version_id: 3HL4kqtJlcpXroDTDmjVBH40Nrjfkd
+        size_bytes: 2741
+        sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
   contains:
     instance_id:
       description: Instance id.
@@ -142,26 +155,38 @@ instances:
       description: The artifacts of the findings that name it (the shape of RV(findings[].artifact)).
       type: list
       elements: dict
-      sample: [{bucket: aws-ir-evidence-123456789012-us-east-1,
-            key: INC-123456/findings/guardduty-9ac6b1fd2b3e8e1c5a7d4f0e9b2c3a77.json,
-            kind: finding, s3_uri: 's3://aws-ir-evidence-123456789012-us-east-1/INC-123456/findings/guardduty-9ac6b1fd2b3e8e1c5a7d4f0e9b2c3a77.json',
-            sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08,
-            size_bytes: 2741, version_id: 3HL4kqtJlcpXroDTDmjVBH40Nrjfkd}]
+      sample: 
+        - kind: finding
+          bucket: aws-ir-evidence-123456789012-us-east-1
+          key: INC-123456/findings/guardduty-9ac6b1fd2b3e8e1c5a7d4f0e9b2c3a77.json
+          s3_uri: s3://aws-ir-evidence-123456789012-us-east-1/INC-123456/findings/guardduty-9ac6b1fd2b3e8e1c5a7d4f0e9b2c3a77.json
+          version_id: 3HL4kqtJlcpXroDTDmjVBH40Nrjfkd
+          size_bytes: 2741
+          sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
 actions:
   description:
     - The C(PutObject) calls made (or planned in check mode).
   returned: always
   type: list
   elements: dict
-  sample: [{action: PutObject, after: {sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08,
-          version_id: 3HL4kqtJlcpXroDTDmjVBH40Nrjfkd},
-        before: null, error_code: null, instance_ids: [
-          i-0123456789abcdef0], outcome: ok, parameters: {
-          Bucket: aws-ir-evidence-123456789012-us-east-1,
-          Key: INC-123456/findings/guardduty-9ac6b1fd2b3e8e1c5a7d4f0e9b2c3a77.json},
-        request_id: 8c7a3e52-4f0b-4d7e-9b3a-1e2f3a4b5c6d,
-        service: s3, stage: detection, target: 's3://aws-ir-evidence-123456789012-us-east-1/INC-123456/findings/guardduty-9ac6b1fd2b3e8e1c5a7d4f0e9b2c3a77.json',
-        time: '2026-11-29T20:15:02.481Z'}]
+  sample: 
+    - time: '2026-11-29T20:15:02.481Z'
+      stage: detection
+      service: s3
+      action: PutObject
+      target: s3://aws-ir-evidence-123456789012-us-east-1/INC-123456/findings/guardduty-9ac6b1fd2b3e8e1c5a7d4f0e9b2c3a77.json
+      instance_ids:
+      - i-0123456789abcdef0
+      parameters:
+        Bucket: aws-ir-evidence-123456789012-us-east-1
+        Key: INC-123456/findings/guardduty-9ac6b1fd2b3e8e1c5a7d4f0e9b2c3a77.json
+      before: null
+      after:
+        version_id: 3HL4kqtJlcpXroDTDmjVBH40Nrjfkd
+        sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+      outcome: ok
+      error_code: null
+      request_id: 8c7a3e52-4f0b-4d7e-9b3a-1e2f3a4b5c6d
   contains:
     time:
       description: When the call was made (or planned), UTC, ISO 8601 with milliseconds.
@@ -191,8 +216,7 @@ actions:
     parameters:
       description: The parameters sent, each secret replaced by C(<redacted>).
       type: dict
-      sample: {Bucket: aws-ir-evidence-123456789012-us-east-1,
-          Key: INC-123456/findings/guardduty-9ac6b1fd2b3e8e1c5a7d4f0e9b2c3a77.json}
+      sample: {Bucket: aws-ir-evidence-123456789012-us-east-1, Key: INC-123456/findings/guardduty-9ac6b1fd2b3e8e1c5a7d4f0e9b2c3a77.json}
     before:
       description: What the call changes, as it was before; null when there was nothing.
       type: raw
@@ -200,8 +224,7 @@ actions:
     after:
       description: What the call changes, as it is after (for a create, what AWS made); null when nothing is left.
       type: raw
-      sample: {sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08,
-          version_id: 3HL4kqtJlcpXroDTDmjVBH40Nrjfkd}
+      sample: {sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08, version_id: 3HL4kqtJlcpXroDTDmjVBH40Nrjfkd}
     outcome:
       description: C(ok), C(planned) (check mode) or C(error).
       type: str

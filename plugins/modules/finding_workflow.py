@@ -89,8 +89,10 @@ unprocessed:
   returned: success
   type: list
   elements: dict
-  sample: [{error_code: FindingNotFound, error_message: Finding
-          not found, id: 'arn:aws:securityhub:us-east-1:123456789012:security-control/EC2.8/finding/0f1e2d3c'}]
+  sample: 
+    - id: arn:aws:securityhub:us-east-1:123456789012:security-control/EC2.8/finding/0f1e2d3c
+      error_code: FindingNotFound
+      error_message: Finding not found
   contains:
     id:
       description: The finding's C(Id).
@@ -140,18 +142,29 @@ actions:
   returned: always
   type: list
   elements: dict
-  sample: [{action: BatchUpdateFindings, after: NOTIFIED,
-        before: {'arn:aws:securityhub:us-east-1:123456789012:security-control/EC2.8/finding/0f1e2d3c': NEW},
-        error_code: null, instance_ids: [i-0123456789abcdef0],
-        outcome: ok, parameters: {FindingIdentifiers: [
-            {Id: 'arn:aws:securityhub:us-east-1:123456789012:security-control/EC2.8/finding/0f1e2d3c',
-              ProductArn: 'arn:aws:securityhub:us-east-1::product/aws/securityhub'}],
-          Note: {Text: 'secops.aws_ir GD-2739105317:
-              response started.', UpdatedBy: secops.aws_ir},
-          Workflow: {Status: NOTIFIED}}, request_id: 8c7a3e52-4f0b-4d7e-9b3a-1e2f3a4b5c6d,
-        service: securityhub, stage: detection,
-        target: 'arn:aws:securityhub:us-east-1:123456789012:security-control/EC2.8/finding/0f1e2d3c',
-        time: '2026-11-29T20:15:02.481Z'}]
+  sample: 
+    - time: '2026-11-29T20:15:02.481Z'
+      stage: detection
+      service: securityhub
+      action: BatchUpdateFindings
+      target: arn:aws:securityhub:us-east-1:123456789012:security-control/EC2.8/finding/0f1e2d3c
+      instance_ids:
+      - i-0123456789abcdef0
+      parameters:
+        FindingIdentifiers:
+        - Id: arn:aws:securityhub:us-east-1:123456789012:security-control/EC2.8/finding/0f1e2d3c
+          ProductArn: arn:aws:securityhub:us-east-1::product/aws/securityhub
+        Workflow:
+          Status: NOTIFIED
+        Note:
+          Text: 'secops.aws_ir GD-2739105317: response started.'
+          UpdatedBy: secops.aws_ir
+      before:
+        arn:aws:securityhub:us-east-1:123456789012:security-control/EC2.8/finding/0f1e2d3c: NEW
+      after: NOTIFIED
+      outcome: ok
+      error_code: null
+      request_id: 8c7a3e52-4f0b-4d7e-9b3a-1e2f3a4b5c6d
   contains:
     time:
       description: When the call was made (or planned), UTC, ISO 8601 with milliseconds.
@@ -181,11 +194,15 @@ actions:
     parameters:
       description: The parameters sent, each secret replaced by C(<redacted>).
       type: dict
-      sample: {FindingIdentifiers: [{Id: 'arn:aws:securityhub:us-east-1:123456789012:security-control/EC2.8/finding/0f1e2d3c',
-              ProductArn: 'arn:aws:securityhub:us-east-1::product/aws/securityhub'}],
-          Note: {Text: 'secops.aws_ir GD-2739105317:
-              response started.', UpdatedBy: secops.aws_ir},
-          Workflow: {Status: NOTIFIED}}
+      sample: 
+        FindingIdentifiers:
+        - Id: arn:aws:securityhub:us-east-1:123456789012:security-control/EC2.8/finding/0f1e2d3c
+          ProductArn: arn:aws:securityhub:us-east-1::product/aws/securityhub
+        Workflow:
+          Status: NOTIFIED
+        Note:
+          Text: 'secops.aws_ir GD-2739105317: response started.'
+          UpdatedBy: secops.aws_ir
     before:
       description: What the call changes, as it was before; null when there was nothing.
       type: raw
