@@ -90,7 +90,7 @@ attachments:
   returned: always
   type: list
   elements: dict
-  sample: 
+  sample:
     - snapshot_id: snap-0123456789abcdef0
       volume_id: vol-0aaaabbbbccccdddd
       availability_zone: eu-west-1a
@@ -164,7 +164,7 @@ actions:
   returned: always
   type: list
   elements: dict
-  sample: 
+  sample:
     - time: '2026-11-29T20:15:02.481Z'
       stage: analysis
       service: ec2

@@ -173,7 +173,7 @@ actions:
   returned: always
   type: list
   elements: dict
-  sample: 
+  sample:
     - time: '2026-11-29T20:15:02.481Z'
       stage: lease
       service: s3

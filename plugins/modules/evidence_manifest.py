@@ -174,7 +174,7 @@ manifest:
     - C(schemas/evidence-manifest-v1.json) has every field.
   returned: always
   type: dict
-  sample: 
+  sample:
     schema_version: 1
     ticket:
       raw: INC-123456
@@ -320,7 +320,7 @@ actions:
   returned: always
   type: list
   elements: dict
-  sample: 
+  sample:
     - time: '2026-11-29T20:15:02.481Z'
       stage: manifest
       service: s3

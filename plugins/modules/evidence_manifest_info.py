@@ -67,7 +67,7 @@ manifest:
     - Its keys are those of RV(secops.aws_ir.evidence_manifest#module:manifest); C(schemas/evidence-manifest-v1.json) has every field.
   returned: always
   type: dict
-  sample: 
+  sample:
     schema_version: 1
     ticket:
       raw: INC-123456

@@ -212,7 +212,7 @@ actions:
   returned: always
   type: list
   elements: dict
-  sample: 
+  sample:
     - time: '2026-11-29T20:15:02.481Z'
       stage: replication
       service: s3
@@ -262,7 +262,7 @@ actions:
     parameters:
       description: The parameters sent, each secret replaced by C(<redacted>).
       type: dict
-      sample: 
+      sample:
         Bucket: aws-ir-evidence-111122223333-us-east-1
         Key: INC-123456/volatile/triage/i-0123456789abcdef0/stdout
         CopySource:

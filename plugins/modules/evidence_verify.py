@@ -130,7 +130,7 @@ manifest_versions:
   returned: always
   type: list
   elements: dict
-  sample: 
+  sample:
     - version_id: 3HL4kqtJlcpXroDTDmjVBH40Nrjfkd
       sha256: 0b5ad5d28d3f0c6f3b3a3f9d7b6c1e2a4d5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b
       last_modified: '2026-11-29T20:15:09+00:00'

@@ -64,7 +64,7 @@ findings:
   returned: success
   type: list
   elements: dict
-  sample: 
+  sample:
     - source: guardduty
       id: 9ac6b1fd2b3e8e1c5a7d4f0e9b2c3a77
       instance_ids:
@@ -94,7 +94,7 @@ findings:
     artifact:
       description: The finding's JSON as stored in the evidence bucket.
       type: dict
-      sample: 
+      sample:
         kind: finding
         bucket: aws-ir-evidence-123456789012-us-east-1
         key: INC-123456/findings/guardduty-9ac6b1fd2b3e8e1c5a7d4f0e9b2c3a77.json
@@ -136,7 +136,7 @@ instances:
   returned: success
   type: list
   elements: dict
-  sample: 
+  sample:
     - instance_id: i-0123456789abcdef0
       artifacts:
       - kind: finding
@@ -155,7 +155,7 @@ instances:
       description: The artifacts of the findings that name it (the shape of RV(findings[].artifact)).
       type: list
       elements: dict
-      sample: 
+      sample:
         - kind: finding
           bucket: aws-ir-evidence-123456789012-us-east-1
           key: INC-123456/findings/guardduty-9ac6b1fd2b3e8e1c5a7d4f0e9b2c3a77.json
@@ -169,7 +169,7 @@ actions:
   returned: always
   type: list
   elements: dict
-  sample: 
+  sample:
     - time: '2026-11-29T20:15:02.481Z'
       stage: detection
       service: s3

@@ -132,7 +132,7 @@ findings:
   returned: success
   type: list
   elements: dict
-  sample: 
+  sample:
     - source: guardduty
       id: 9ac6b1fd2b3e8e1c5a7d4f0e9b2c3a77
       arn: arn:aws:guardduty:us-east-1:123456789012:detector/12abc34d567e8fa901bc2d34e56789f0/finding/9ac6b1fd2b3e8e1c5a7d4f0e9b2c3a77
@@ -242,7 +242,7 @@ findings:
     event:
       description: The EventBridge envelope it came in, or null.
       type: dict
-      sample: 
+      sample:
         id: 7bf73129-1428-4cd3-a780-95db273d1602
         detail_type: GuardDuty Finding
         account: '123456789012'

@@ -89,7 +89,7 @@ unprocessed:
   returned: success
   type: list
   elements: dict
-  sample: 
+  sample:
     - id: arn:aws:securityhub:us-east-1:123456789012:security-control/EC2.8/finding/0f1e2d3c
       error_code: FindingNotFound
       error_message: Finding not found
@@ -142,7 +142,7 @@ actions:
   returned: always
   type: list
   elements: dict
-  sample: 
+  sample:
     - time: '2026-11-29T20:15:02.481Z'
       stage: detection
       service: securityhub
@@ -194,7 +194,7 @@ actions:
     parameters:
       description: The parameters sent, each secret replaced by C(<redacted>).
       type: dict
-      sample: 
+      sample:
         FindingIdentifiers:
         - Id: arn:aws:securityhub:us-east-1:123456789012:security-control/EC2.8/finding/0f1e2d3c
           ProductArn: arn:aws:securityhub:us-east-1::product/aws/securityhub

@@ -195,7 +195,7 @@ instances:
   returned: always
   type: list
   elements: dict
-  sample: 
+  sample:
     - instance_id: i-0123456789abcdef0
       snapshots:
       - snapshot_id: snap-0123456789abcdef0
@@ -239,7 +239,7 @@ instances:
       description: One per EBS volume snapshotted (from C(CreateSnapshots) and C(DescribeSnapshots)).
       type: list
       elements: dict
-      sample: 
+      sample:
         - snapshot_id: snap-0123456789abcdef0
           volume_id: vol-0123456789abcdef0
           device_name: /dev/xvda
@@ -302,7 +302,7 @@ instances:
         tags:
           description: Its tags, as a dict.
           type: dict
-          sample: 
+          sample:
             IncidentTicket: INC-123456
             Evidence: 'Yes'
             SourceInstanceId: i-0123456789abcdef0
@@ -317,7 +317,7 @@ instances:
           description:
             - The lock of a forensic account's copy (with O(copy_to.lock)), or of the snapshot itself (with O(copy_to.lock_originals)).
           type: dict
-          sample: 
+          sample:
             mode: compliance
             state: compliance-cooloff
             expires_on: '2027-11-29T20:30:00+00:00'
@@ -359,7 +359,7 @@ instances:
             - With O(copy_to), the snapshot's copies; with O(copy_to.role_arn) the forensic account's own copy follows the shared one.
           type: list
           elements: dict
-          sample: 
+          sample:
             - snapshot_id: snap-0aaaabbbbccccdddd
               source_snapshot_id: snap-0123456789abcdef0
               region: us-east-1
@@ -426,7 +426,7 @@ instances:
             tags:
               description: Its tags, as a dict.
               type: dict
-              sample: 
+              sample:
                 IncidentTicket: INC-123456
                 Evidence: 'Yes'
                 SourceInstanceId: i-0123456789abcdef0
@@ -459,7 +459,7 @@ instances:
               description:
                 - The lock of a forensic account's copy (with O(copy_to.lock)), or of the snapshot itself (with O(copy_to.lock_originals)).
               type: dict
-              sample: 
+              sample:
                 mode: compliance
                 state: compliance-cooloff
                 expires_on: '2027-11-29T20:30:00+00:00'
@@ -500,7 +500,7 @@ instances:
       description: What the snapshots do not hold.
       type: list
       elements: dict
-      sample: 
+      sample:
         - kind: instance_store
           name: ephemeral0
           volume_id: null
@@ -571,7 +571,7 @@ actions:
   returned: always
   type: list
   elements: dict
-  sample: 
+  sample:
     - time: '2026-11-29T20:15:02.481Z'
       stage: snapshot
       service: ec2
@@ -626,7 +626,7 @@ actions:
     parameters:
       description: The parameters sent, each secret replaced by C(<redacted>).
       type: dict
-      sample: 
+      sample:
         InstanceSpecification:
           InstanceId: i-0123456789abcdef0
           ExcludeBootVolume: false
@@ -665,7 +665,7 @@ diff:
   description: Per instance and volume, the snapshot id and copy ids before and after (diff mode).
   returned: when diff mode is on
   type: dict
-  sample: 
+  sample:
     before:
       i-0123456789abcdef0:
         vol-0123456789abcdef0:

@@ -136,7 +136,7 @@ bucket:
   description: The evidence bucket and how well it keeps evidence.
   returned: success
   type: dict
-  sample: 
+  sample:
     name: aws-ir-evidence-123456789012-us-east-1
     region: us-east-1
     versioning: Enabled
@@ -203,7 +203,7 @@ instances:
   returned: success
   type: list
   elements: dict
-  sample: 
+  sample:
     - instance_id: i-0123456789abcdef0
       state: running
       platform: linux
@@ -245,7 +245,7 @@ instances:
     ssm:
       description: SSM reachability from C(DescribeInstanceInformation).
       type: dict
-      sample: 
+      sample:
         ping_status: Online
         platform_type: Linux
         platform_name: Amazon Linux
