@@ -493,7 +493,8 @@ instances:
           type: dict
           sample: {eni-0123456789abcdef0: null}
     state_after:
-      description: The same shape as RV(instances[].state_before), after the change (planned in check mode).
+      description: The keys of RV(instances[].state_before), after the change (planned in check mode), and with
+        O(credentials=deny_policy) C(deny_policy).
       type: dict
       sample:
         instance_id: i-0123456789abcdef0
@@ -526,175 +527,6 @@ instances:
           role_name: web-server-role
           policy_name: aws-ir-deny-i-0123456789abcdef0
       contains:
-        instance_id:
-          description: The instance this state belongs to.
-          type: str
-          sample: i-0123456789abcdef0
-        attributes:
-          description: From C(DescribeInstanceAttribute).
-          type: dict
-          sample: {DisableApiStop: true, DisableApiTermination: true, InstanceInitiatedShutdownBehavior: stop}
-          contains:
-            DisableApiTermination:
-              description: Termination protection.
-              type: bool
-              sample: false
-            DisableApiStop:
-              description: Stop protection.
-              type: bool
-              sample: false
-            InstanceInitiatedShutdownBehavior:
-              description: C(stop) or C(terminate).
-              type: str
-              sample: stop
-        delete_on_termination:
-          description: Each EBS device name's C(DeleteOnTermination) flag.
-          type: dict
-          sample: {/dev/sdf: false, /dev/xvda: true}
-        network_interfaces:
-          description: Each interface (C(DescribeInstances)).
-          type: list
-          elements: dict
-          sample:
-            - network_interface_id: eni-0123456789abcdef0
-              device_index: 0
-              vpc_id: vpc-0a1b2c3d4e5f6a7b8
-              subnet_id: subnet-0a1b2c3d4e5f6a7b8
-              groups:
-              - sg-0fedcba9876543210
-          contains:
-            network_interface_id:
-              description: The interface.
-              type: str
-              sample: eni-0123456789abcdef0
-            device_index:
-              description: Its device index.
-              type: int
-              sample: 0
-            vpc_id:
-              description: Its VPC.
-              type: str
-              sample: vpc-0a1b2c3d4e5f6a7b8
-            subnet_id:
-              description: Its subnet.
-              type: str
-              sample: subnet-0a1b2c3d4e5f6a7b8
-            groups:
-              description: Its security group ids.
-              type: list
-              elements: str
-              sample: [sg-0fedcba9876543210]
-        auto_scaling:
-          description: The instance's Auto Scaling group, or null.
-          type: dict
-          sample: {desired_capacity: 2, group_name: web-asg, lifecycle_state: InService, max_size: 4, min_size: 1}
-          contains:
-            group_name:
-              description: The group.
-              type: str
-              sample: web-asg
-            lifecycle_state:
-              description: The instance's C(LifecycleState) in it.
-              type: str
-              sample: InService
-            min_size:
-              description: The group's C(MinSize).
-              type: int
-              sample: 1
-            max_size:
-              description: The group's C(MaxSize).
-              type: int
-              sample: 4
-            desired_capacity:
-              description: The group's C(DesiredCapacity).
-              type: int
-              sample: 2
-        load_balancers:
-          description: The classic ELB names it is registered with.
-          type: list
-          elements: str
-          sample: [web-clb]
-        target_groups:
-          description: Each target group registration (C(DescribeTargetHealth); draining and unused targets are not registrations).
-          type: list
-          elements: dict
-          sample:
-            - target_group_arn: arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-tg/73e2d6bc24d8a067
-              target_type: instance
-              id: i-0123456789abcdef0
-              port: 80
-              availability_zone: null
-              state: healthy
-          contains:
-            target_group_arn:
-              description: The target group.
-              type: str
-              sample: arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-tg/73e2d6bc24d8a067
-            target_type:
-              description: C(instance) or C(ip).
-              type: str
-              sample: instance
-            id:
-              description: The instance id or private IP registered.
-              type: str
-              sample: i-0123456789abcdef0
-            port:
-              description: The port registered.
-              type: int
-              sample: 80
-            availability_zone:
-              description: The zone registered, or null.
-              type: str
-              sample: null
-            state:
-              description: C(TargetHealth.State).
-              type: str
-              sample: healthy
-        elastic_ips:
-          description: Its Elastic IPs (C(DescribeAddresses)).
-          type: list
-          elements: dict
-          sample:
-            - allocation_id: eipalloc-0123456789abcdef0
-              public_ip: 198.51.100.7
-              network_interface_id: eni-0123456789abcdef0
-              private_ip_address: 10.20.1.15
-          contains:
-            allocation_id:
-              description: The allocation.
-              type: str
-              sample: eipalloc-0123456789abcdef0
-            public_ip:
-              description: The address.
-              type: str
-              sample: 198.51.100.7
-            network_interface_id:
-              description: The interface it is associated with.
-              type: str
-              sample: eni-0123456789abcdef0
-            private_ip_address:
-              description: The private address it maps to.
-              type: str
-              sample: 10.20.1.15
-        iam_instance_profile:
-          description: The associated instance profile, or null (C(DescribeIamInstanceProfileAssociations)).
-          type: dict
-          sample: {arn: 'arn:aws:iam::123456789012:instance-profile/web-server-profile'}
-          contains:
-            arn:
-              description: The profile's ARN.
-              type: str
-              sample: arn:aws:iam::123456789012:instance-profile/web-server-profile
-        connection_tracking:
-          description:
-          - Each network interface id's C(ConnectionTrackingConfiguration) (C(TcpEstablishedTimeout), C(UdpStreamTimeout),
-            C(UdpTimeout), seconds), null when none was ever set.
-          - Isolation sets C(60), C(60) and C(30), the shortest AWS allows (C(ModifyNetworkInterfaceAttribute)
-            C(ConnectionTrackingSpecification)); release puts these values back (the documented defaults C(432000), C(180),
-            C(30) where none was set). An instance type that is not Nitro based refuses it (C(UnsupportedOperation)),
-            reported per interface in RV(instances[].warnings).
-          type: dict
-          sample: {eni-0123456789abcdef0: null}
         deny_policy:
           description: With O(credentials=deny_policy), the inline policy put on the instance's role.
           type: dict
@@ -898,25 +730,12 @@ security_groups:
       elements: str
       sample: [aws-ir-untrack, aws-ir-quarantine]
     egress:
-      description: The quarantine group's egress.
+      description: The quarantine group's egress (the keys of RV(instances[].outcome.egress), per VPC there).
       type: dict
       sample:
-        mode: vpc_endpoints
-        destinations: security group sg-0789abcdef0123456, prefix list pl-63a5400a
-        reason: interface endpoints for ssm, ssmmessages and ec2messages (private DNS) and an S3 gateway endpoint
-      contains:
-        mode:
-          description: C(vpc_endpoints), C(https_anywhere) or C(user_groups).
-          type: str
-          sample: vpc_endpoints
-        destinations:
-          description: The tcp/443 destinations, as text.
-          type: str
-          sample: security group sg-0789abcdef0123456, prefix list pl-63a5400a
-        reason:
-          description: Why this mode.
-          type: str
-          sample: interface endpoints for ssm, ssmmessages and ec2messages (private DNS) and an S3 gateway endpoint
+        mode: https_anywhere
+        destinations: 0.0.0.0/0
+        reason: no available interface endpoint for ssm, ssmmessages, ec2messages; no available S3 gateway endpoint
 actions:
   description:
     - Every mutating AWS call made (or planned in check mode), in order.

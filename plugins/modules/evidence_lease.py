@@ -124,39 +124,12 @@ s3_uri:
   type: str
   sample: s3://aws-ir-evidence-123456789012-us-east-1/INC-123456/lease.json
 taken_over:
-  description: The unexpired-then-expired lease of another run this one took over (the same keys as RV(lease)), or null.
+  description: The expired lease of another run this one took over (the keys of RV(lease)), or null.
   returned: always
   type: dict
-  sample: null
-  contains:
-    run_id:
-      description: A random id of the run holding the lease.
-      type: str
-      sample: 7d3c1f0e-2f7a-4a9e-9d57-0c3f5a1e2b44
-    playbook:
-      description: O(playbook) of the run holding it.
-      type: str
-      sample: respond.yml
-    actor:
-      description: The ARN of the caller that took it.
-      type: str
-      sample: arn:aws:sts::123456789012:assumed-role/IncidentResponder/alice
-    host:
-      description: The host name of the controller that took it.
-      type: str
-      sample: responder-laptop
-    started_at:
-      description: When it was taken, ISO 8601 UTC.
-      type: str
-      sample: "2026-11-29T20:15:01.123Z"
-    expires_at:
-      description: When it expires, ISO 8601 UTC.
-      type: str
-      sample: "2026-11-29T22:15:01.123Z"
-    state:
-      description: C(held) or C(released).
-      type: str
-      sample: held
+  sample: {run_id: 0c9e8d7f-6a5b-4c3d-8e2f-1a0b9c8d7e6f, playbook: respond.yml, state: held,
+           actor: "arn:aws:sts::123456789012:assumed-role/IncidentResponder/bob", host: responder-desktop,
+           started_at: "2026-11-29T17:02:44.918Z", expires_at: "2026-11-29T19:02:44.918Z"}
 waited_seconds:
   description: How long the module waited for another run's lease, in seconds.
   returned: always

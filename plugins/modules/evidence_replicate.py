@@ -164,48 +164,15 @@ instances:
           type: str
           sample: Ui8X1CWnUqiVZ1xjbGxJkKqGy8m2FbYx
 manifest_copies:
-  description: The copies of the manifest's and reports' versions (the shape of RV(instances[].artifacts)), with O(manifest).
+  description: With O(manifest), the copies of the manifest's and reports' versions (the keys of RV(instances[].artifacts)).
   returned: always
   type: list
   elements: dict
-  sample: []
-  contains:
-    kind:
-      description: What the object holds.
-      type: str
-      sample: forensic_copy
-    bucket:
-      description: The bucket.
-      type: str
-      sample: aws-ir-evidence-111122223333-us-east-1
-    key:
-      description: The object key.
-      type: str
-      sample: INC-123456/manifest.json
-    s3_uri:
-      description: C(s3://bucket/key).
-      type: str
-      sample: s3://aws-ir-evidence-111122223333-us-east-1/INC-123456/manifest.json
-    version_id:
-      description: S3 C(VersionId) of the object.
-      type: str
-      sample: 3HL4kqtJlcpXroDTDmjVBH40Nrjfkd
-    size_bytes:
-      description: Size in bytes, as read back from S3.
-      type: int
-      sample: 11262
-    sha256:
-      description: SHA-256 (hex) of the bytes read back from S3 (C(GetObject)).
-      type: str
-      sample: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
-    source_s3_uri:
-      description: The object it is a copy of, in the evidence bucket.
-      type: str
-      sample: s3://aws-ir-evidence-123456789012-us-east-1/INC-123456/manifest.json
-    source_version_id:
-      description: S3 C(VersionId) of the source object copied.
-      type: str
-      sample: Ui8X1CWnUqiVZ1xjbGxJkKqGy8m2FbYx
+  sample: [{kind: forensic_copy, bucket: aws-ir-evidence-111122223333-us-east-1, key: INC-123456/manifest.json,
+            s3_uri: "s3://aws-ir-evidence-111122223333-us-east-1/INC-123456/manifest.json", version_id: 7sXp2Qw9LmN4bV6cZ8rT1yU3iO5aS0dF,
+            size_bytes: 48213, sha256: 0b5ad5d28d3f0c6f3b3a3f9d7b6c1e2a4d5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b,
+            source_s3_uri: "s3://aws-ir-evidence-123456789012-us-east-1/INC-123456/manifest.json",
+            source_version_id: 3HL4kqtJlcpXroDTDmjVBH40Nrjfkd}]
 actions:
   description:
     - Every copy made (C(CopyObject), target the copy's C(s3://) URI).

@@ -136,16 +136,7 @@ instances:
   returned: success
   type: list
   elements: dict
-  sample:
-    - instance_id: i-0123456789abcdef0
-      artifacts:
-      - kind: finding
-        bucket: aws-ir-evidence-123456789012-us-east-1
-        key: INC-123456/findings/guardduty-9ac6b1fd2b3e8e1c5a7d4f0e9b2c3a77.json
-        s3_uri: s3://aws-ir-evidence-123456789012-us-east-1/INC-123456/findings/guardduty-9ac6b1fd2b3e8e1c5a7d4f0e9b2c3a77.json
-        version_id: 3HL4kqtJlcpXroDTDmjVBH40Nrjfkd
-        size_bytes: 2741
-        sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+  sample: [{instance_id: i-0123456789abcdef0, artifacts: [{kind: finding, s3_uri: "...", sha256: "..."}]}]
   contains:
     instance_id:
       description: Instance id.

@@ -200,35 +200,12 @@ instances:
       snapshots:
       - snapshot_id: snap-0123456789abcdef0
         volume_id: vol-0123456789abcdef0
-        device_name: /dev/xvda
-        boot: true
         state: completed
-        progress: 100%
-        start_time: '2026-11-29T20:15:07+00:00'
-        volume_size_gib: 8
-        encrypted: true
-        kms_key_id: arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab
-        tags:
-          IncidentTicket: INC-123456
-          Evidence: 'Yes'
-          SourceInstanceId: i-0123456789abcdef0
-          SourceVolumeId: vol-0123456789abcdef0
-          SourceDeviceName: /dev/xvda
-          Name: web-1
-        created: true
       not_captured:
       - kind: instance_store
         name: ephemeral0
-        volume_id: null
-        device_name: null
-        size_gb: 75
-        disk_type: ssd
-        nvme_support: required
-        status: not_captured
-        reason: instance store cannot be snapshotted; its data is lost when the instance stops, hibernates or terminates
       outcome:
         status: snapshotted
-        detail: 2 EBS snapshot(s), 2 by this run; 1 volume(s) not captured
       warnings: []
   contains:
     instance_id:
@@ -314,46 +291,16 @@ instances:
           type: bool
           sample: true
         lock:
-          description:
-            - The lock of a forensic account's copy (with O(copy_to.lock)), or of the snapshot itself (with O(copy_to.lock_originals)).
+          description: With O(copy_to.lock_originals), its own lock (the keys of RV(instances[].snapshots[].copies[].lock)).
           type: dict
           sample:
-            mode: compliance
-            state: compliance-cooloff
+            mode: governance
+            state: governance
             expires_on: '2027-11-29T20:30:00+00:00'
             created_on: '2026-11-29T20:30:00+00:00'
             duration_days: 365
-            cool_off_period_hours: 24
-            cool_off_expires_on: '2026-11-30T20:30:00+00:00'
-          contains:
-            mode:
-              description: C(governance) or C(compliance).
-              type: str
-              sample: compliance
-            state:
-              description: C(LockState) as C(DescribeLockedSnapshots) gives it.
-              type: str
-              sample: compliance-cooloff
-            expires_on:
-              description: When the lock expires, ISO 8601.
-              type: str
-              sample: '2027-11-29T20:30:00+00:00'
-            created_on:
-              description: When it was locked, ISO 8601.
-              type: str
-              sample: '2026-11-29T20:30:00+00:00'
-            duration_days:
-              description: The lock's duration in days, when given as a duration.
-              type: int
-              sample: 365
-            cool_off_period_hours:
-              description: The compliance lock's cooling-off period in hours, when there is one.
-              type: int
-              sample: 24
-            cool_off_expires_on:
-              description: When the cooling-off period ends, ISO 8601.
-              type: str
-              sample: '2026-11-30T20:30:00+00:00'
+            cool_off_period_hours: null
+            cool_off_expires_on: null
         copies:
           description:
             - With O(copy_to), the snapshot's copies; with O(copy_to.role_arn) the forensic account's own copy follows the shared one.

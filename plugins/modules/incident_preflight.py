@@ -203,23 +203,7 @@ instances:
   returned: success
   type: list
   elements: dict
-  sample:
-    - instance_id: i-0123456789abcdef0
-      state: running
-      platform: linux
-      spot: false
-      vpc_ids:
-      - vpc-0a1b2c3d4e5f6a7b8
-      ssm:
-        ping_status: Online
-        platform_type: Linux
-        platform_name: Amazon Linux
-        platform_version: '2023'
-        agent_version: 3.3.1142.0
-        last_ping: '2026-11-29T20:14:31+00:00'
-        reachable: true
-        likely_cause: null
-      volatile_capture: possible
+  sample: [{instance_id: i-0123456789abcdef0, ssm: {ping_status: Online, reachable: true}, state: running, volatile_capture: possible}]
   contains:
     instance_id:
       description: Instance id.

@@ -224,34 +224,10 @@ instances:
       outcome:
         status: captured
         command_id: b1a2c3d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d
-        document_name: AWS-RunShellScript
-        ping_status: Online
-        detail: Success (ResponseCode 0, Status Success, StatusDetails Success)
       artifacts:
       - kind: triage_stdout
-        bucket: ir-evidence-123456789012
-        key: INC-1/volatile/b1a2c3d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d/i-0123abcd/awsrunShellScript/0.awsrunShellScript/stdout
         s3_uri: s3://ir-evidence-123456789012/INC-1/volatile/b1a2c3d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d/i-0123abcd/awsrunShellScript/0.awsrunShellScript/stdout
-        version_id: 3HL4kqtJlcpXroDTDmjVBH40Nrjfkd
-        size_bytes: 11262
         sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
-        s3_checksum:
-          algorithm: SHA256
-          value: LCa0a2j/xo/5m0U8HTBBNBNCLXBkg7+g+YpeiGJm564=
-          type: FULL_OBJECT
-          matches: true
-        command_id: b1a2c3d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d
-        document_name: AWS-RunShellScript
-        truncated_in_api: false
-        steps:
-        - name: sockets
-          tool: ss
-          command: ss -tanp
-          started_at: '2026-11-29T20:15:04Z'
-          rc: 0
-          offset: 1536
-          length: 2048
-          sha256: 2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae
       warnings: []
   contains:
     instance_id:
