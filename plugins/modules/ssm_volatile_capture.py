@@ -242,7 +242,7 @@ instances:
         command_id: b1a2c3d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d
         document_name: AWS-RunShellScript
         ping_status: Online
-        detail: Success (ResponseCode 0, Status Success, StatusDetails Success)
+        detail: the command ended Success (ResponseCode 0, Status Success, StatusDetails Success)
       contains:
         status:
           description:
@@ -273,13 +273,13 @@ instances:
         detail:
           description: The likely cause, C(ResponseCode), C(Status) and C(StatusDetails) of the triage.
           type: str
-          sample: Success (ResponseCode 0, Status Success, StatusDetails Success)
+          sample: the command ended Success (ResponseCode 0, Status Success, StatusDetails Success)
         memory:
           description: With O(memory=true), the memory image's own outcome.
           type: dict
           sample:
             status: captured
-            detail: Success (ResponseCode 0, Status Success)
+            detail: the command ended Success (ResponseCode 0, Status Success, StatusDetails Success)
             command_id: c2b3d4e5-6f7a-4b8c-9d0e-1f2a3b4c5d6e
             document_name: AWS-RunShellScript
             upload_id: VXBsb2FkIElEIGZvciBlbHZpbmcncyBteS1tb3ZpZS5tMnRzIHVwbG9hZA
@@ -291,7 +291,7 @@ instances:
             detail:
               description: The likely cause, C(ResponseCode), C(Status) and C(StatusDetails).
               type: str
-              sample: Success (ResponseCode 0, Status Success)
+              sample: the command ended Success (ResponseCode 0, Status Success, StatusDetails Success)
             command_id:
               description: The memory command's C(CommandId).
               type: str
