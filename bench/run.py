@@ -20,7 +20,7 @@ and checks that the run produced a complete evidence set (the manifest in S3 say
 isolated, captured and snapshotted, two snapshots each). Then it runs bench/baseline.sh (the seed's
 steps as AWS CLI calls, per instance) on an identical fresh lab, with the same T_iso and T_resp,
 and checks that every seed step ran for every instance. Writes <output>.json (every measurement,
-the machine, the load average) and <output>.md (the table the README shows). Nothing here asserts
+the machine, the load average) and <output>.md (the table docs/docsite/rst/benchmark.rst shows). Nothing here asserts
 a time: the targets are reported as met or missed.
 """
 
@@ -241,7 +241,7 @@ def _range(figure):
 
 
 def table(results):
-    """The README table: medians with the range over the repetitions."""
+    """The table of docs/docsite/rst/benchmark.rst: medians with the range over the repetitions."""
     lines = ["| N | T_iso (s) | T_resp (s) | baseline (s) | T_resp / baseline | CPU (s): respond.yml, baseline | requests per instance | "
              "peak memory (MiB) |",
              "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]

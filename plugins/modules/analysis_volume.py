@@ -24,7 +24,7 @@ description:
     not yet attached is attached, and no second volume is made.
   - Check mode makes nothing and lists the volumes and attachments that would be made.
   - The volume is attached read-write at the block level, as EBS has no read-only attachment;
-    mount its file systems read-only (see the collection README) so the analysis changes nothing.
+    mount its file systems read-only (see the collection's disk evidence guide, C(docs/docsite/rst/disk_evidence.rst)) so the analysis changes nothing.
 author:
   - secops.aws_ir developers (@secops)
 options:
@@ -90,31 +90,52 @@ attachments:
   returned: always
   type: list
   elements: dict
+  sample:
+    - snapshot_id: snap-0123456789abcdef0
+      volume_id: vol-0aaaabbbbccccdddd
+      availability_zone: eu-west-1a
+      size_gib: 8
+      encrypted: true
+      kms_key_id: arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab
+      state: in-use
+      instance_id: i-0aaaabbbbccccdddd
+      device_name: /dev/sdf
+      attachment_state: attached
+      attach_time: '2026-11-30T09:12:44+00:00'
+      created: true
   contains:
     snapshot_id:
       description: The snapshot the volume was made from.
       type: str
+      sample: snap-0123456789abcdef0
     volume_id:
       description: The analysis volume (C((planned)) in check mode).
       type: str
+      sample: vol-0aaaabbbbccccdddd
     availability_zone:
       description: The volume's Availability Zone, the analysis instance's.
       type: str
+      sample: eu-west-1a
     size_gib:
       description: Size in GiB.
       type: int
+      sample: 8
     encrypted:
       description: Whether the volume is encrypted.
       type: bool
+      sample: true
     kms_key_id:
       description: The key ARN the volume is encrypted with.
       type: str
+      sample: arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab
     state:
       description: The volume state from C(DescribeVolumes) (C(in-use) once attached; C(planned) in check mode).
       type: str
+      sample: in-use
     instance_id:
       description: The analysis instance.
       type: str
+      sample: i-0aaaabbbbccccdddd
     device_name:
       description: The device name the volume is attached at.
       type: str
@@ -122,27 +143,100 @@ attachments:
     attachment_state:
       description: The attachment state (C(attached)).
       type: str
+      sample: attached
     attach_time:
       description: When it was attached, ISO 8601.
       type: str
+      sample: '2026-11-30T09:12:44+00:00'
     created:
       description: Whether this run made the volume.
       type: bool
+      sample: true
 instances:
   description: Always empty; the evidence manifest records this stage through its actions.
   returned: always
   type: list
   elements: dict
+  sample: []
 actions:
-  description: Every C(CreateVolume) and C(AttachVolume) made or planned, as in M(secops.aws_ir.ec2_quarantine).
+  description:
+    - Every C(CreateVolume) and C(AttachVolume) made or planned.
   returned: always
   type: list
   elements: dict
+  sample:
+    - time: '2026-11-29T20:15:02.481Z'
+      stage: analysis
+      service: ec2
+      action: AttachVolume
+      target: vol-0aaaabbbbccccdddd
+      instance_ids: []
+      parameters:
+        VolumeId: vol-0aaaabbbbccccdddd
+        InstanceId: i-0aaaabbbbccccdddd
+        Device: /dev/sdf
+      before: null
+      after:
+        instance_id: i-0aaaabbbbccccdddd
+        device_name: /dev/sdf
+      outcome: ok
+      error_code: null
+      request_id: 8c7a3e52-4f0b-4d7e-9b3a-1e2f3a4b5c6d
+  contains:
+    time:
+      description: When the call was made (or planned), UTC, ISO 8601 with milliseconds.
+      type: str
+      sample: "2026-11-29T20:15:02.481Z"
+    stage:
+      description: The workflow stage that made the call.
+      type: str
+      sample: analysis
+    service:
+      description: The AWS service, as in IAM action names.
+      type: str
+      sample: ec2
+    action:
+      description: The AWS API name.
+      type: str
+      sample: AttachVolume
+    target:
+      description: The resource the call changes (an id, an ARN or an C(s3://) URI).
+      type: str
+      sample: vol-0aaaabbbbccccdddd
+    instance_ids:
+      description: The target instances the call concerns; empty for a shared resource.
+      type: list
+      elements: str
+      sample: []
+    parameters:
+      description: The parameters sent, each secret replaced by C(<redacted>).
+      type: dict
+      sample: {Device: /dev/sdf, InstanceId: i-0aaaabbbbccccdddd, VolumeId: vol-0aaaabbbbccccdddd}
+    before:
+      description: What the call changes, as it was before; null when there was nothing.
+      type: raw
+      sample: null
+    after:
+      description: What the call changes, as it is after (for a create, what AWS made); null when nothing is left.
+      type: raw
+      sample: {device_name: /dev/sdf, instance_id: i-0aaaabbbbccccdddd}
+    outcome:
+      description: C(ok), C(planned) (check mode) or C(error).
+      type: str
+      sample: ok
+    error_code:
+      description: The AWS error code of a refused call (the botocore exception's name when AWS did not answer), else null.
+      type: str
+      sample: null
+    request_id:
+      description: The AWS request id of the answer; null in check mode.
+      type: str
+      sample: 8c7a3e52-4f0b-4d7e-9b3a-1e2f3a4b5c6d
 stage:
   description: The workflow stage, C(analysis).
   returned: always
   type: str
-"""
+  sample: analysis"""
 
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_specifications
 

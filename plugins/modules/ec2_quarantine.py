@@ -247,97 +247,578 @@ instances:
   returned: always
   type: list
   elements: dict
+  sample:
+    - instance_id: i-0123456789abcdef0
+      state_before:
+        instance_id: i-0123456789abcdef0
+        attributes:
+          DisableApiTermination: false
+          DisableApiStop: false
+          InstanceInitiatedShutdownBehavior: stop
+      state_after:
+        instance_id: i-0123456789abcdef0
+        attributes:
+          DisableApiTermination: true
+          DisableApiStop: true
+          InstanceInitiatedShutdownBehavior: stop
+      outcome:
+        status: isolated
+        containment_complete: false
+      warnings: []
+      calls:
+      - action: ModifyNetworkInterfaceAttribute
+        target: eni-0123456789abcdef0
+        parameters:
+          NetworkInterfaceId: eni-0123456789abcdef0
+          Groups:
+          - sg-0123456789abcdef0
+        outcome: ok
   contains:
     instance_id:
       description: Instance id.
       type: str
       sample: i-0123456789abcdef0
     state_before:
-      description:
-        - With O(state=present), what containment changes, as it was before; what a release restores.
-        - C(instance_id), the instance this state belongs to.
-        - C(attributes) holds C(DisableApiTermination) (bool), C(DisableApiStop) (bool) and
-          C(InstanceInitiatedShutdownBehavior) (str) from C(DescribeInstanceAttribute).
-        - C(delete_on_termination) maps each EBS device name to its C(DeleteOnTermination) flag.
-        - C(network_interfaces) lists C(network_interface_id), C(device_index), C(vpc_id), C(subnet_id)
-          and C(groups) (security group ids) of each interface (C(DescribeInstances)).
-        - C(auto_scaling) is null or C(group_name), C(lifecycle_state), C(min_size), C(max_size), C(desired_capacity).
-        - C(load_balancers) lists classic ELB names; C(target_groups) lists C(target_group_arn),
-          C(target_type), C(id), C(port), C(availability_zone) and C(state) of each registration
-          (C(DescribeTargetHealth); draining and unused targets are not registrations).
-        - C(elastic_ips) lists C(allocation_id), C(public_ip), C(network_interface_id) and
-          C(private_ip_address) (C(DescribeAddresses)).
-        - C(iam_instance_profile) is null or C(arn) (C(DescribeIamInstanceProfileAssociations)).
-        - C(connection_tracking) maps each network interface id to its C(ConnectionTrackingConfiguration)
-          (C(TcpEstablishedTimeout), C(UdpStreamTimeout), C(UdpTimeout), seconds), null when none was ever set.
-          Isolation sets C(60), C(60) and C(30), the shortest AWS allows (C(ModifyNetworkInterfaceAttribute)
-          C(ConnectionTrackingSpecification)); release puts these values back (the documented defaults
-          C(432000), C(180), C(30) where none was set). An instance type that is not Nitro based refuses it
-          (C(UnsupportedOperation)), reported per interface in RV(instances[].warnings).
+      description: With O(state=present), what containment changes, as it was before; what a release restores.
+      type: dict
       returned: when O(state=present)
-      type: dict
+      sample:
+        instance_id: i-0123456789abcdef0
+        attributes:
+          DisableApiTermination: false
+          DisableApiStop: false
+          InstanceInitiatedShutdownBehavior: stop
+        delete_on_termination:
+          /dev/xvda: true
+          /dev/sdf: false
+        network_interfaces:
+        - network_interface_id: eni-0123456789abcdef0
+          device_index: 0
+          vpc_id: vpc-0a1b2c3d4e5f6a7b8
+          subnet_id: subnet-0a1b2c3d4e5f6a7b8
+          groups:
+          - sg-0fedcba9876543210
+        auto_scaling:
+          group_name: web-asg
+          lifecycle_state: InService
+          min_size: 1
+          max_size: 4
+          desired_capacity: 2
+        load_balancers:
+        - web-clb
+        target_groups:
+        - target_group_arn: arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-tg/73e2d6bc24d8a067
+          target_type: instance
+          id: i-0123456789abcdef0
+          port: 80
+          availability_zone: null
+          state: healthy
+        elastic_ips:
+        - allocation_id: eipalloc-0123456789abcdef0
+          public_ip: 198.51.100.7
+          network_interface_id: eni-0123456789abcdef0
+          private_ip_address: 10.20.1.15
+        iam_instance_profile:
+          arn: arn:aws:iam::123456789012:instance-profile/web-server-profile
+        connection_tracking:
+          eni-0123456789abcdef0: null
+      contains:
+        instance_id:
+          description: The instance this state belongs to.
+          type: str
+          sample: i-0123456789abcdef0
+        attributes:
+          description: From C(DescribeInstanceAttribute).
+          type: dict
+          sample: {DisableApiStop: false, DisableApiTermination: false, InstanceInitiatedShutdownBehavior: stop}
+          contains:
+            DisableApiTermination:
+              description: Termination protection.
+              type: bool
+              sample: false
+            DisableApiStop:
+              description: Stop protection.
+              type: bool
+              sample: false
+            InstanceInitiatedShutdownBehavior:
+              description: C(stop) or C(terminate).
+              type: str
+              sample: stop
+        delete_on_termination:
+          description: Each EBS device name's C(DeleteOnTermination) flag.
+          type: dict
+          sample: {/dev/sdf: false, /dev/xvda: true}
+        network_interfaces:
+          description: Each interface (C(DescribeInstances)).
+          type: list
+          elements: dict
+          sample:
+            - network_interface_id: eni-0123456789abcdef0
+              device_index: 0
+              vpc_id: vpc-0a1b2c3d4e5f6a7b8
+              subnet_id: subnet-0a1b2c3d4e5f6a7b8
+              groups:
+              - sg-0fedcba9876543210
+          contains:
+            network_interface_id:
+              description: The interface.
+              type: str
+              sample: eni-0123456789abcdef0
+            device_index:
+              description: Its device index.
+              type: int
+              sample: 0
+            vpc_id:
+              description: Its VPC.
+              type: str
+              sample: vpc-0a1b2c3d4e5f6a7b8
+            subnet_id:
+              description: Its subnet.
+              type: str
+              sample: subnet-0a1b2c3d4e5f6a7b8
+            groups:
+              description: Its security group ids.
+              type: list
+              elements: str
+              sample: [sg-0fedcba9876543210]
+        auto_scaling:
+          description: The instance's Auto Scaling group, or null.
+          type: dict
+          sample: {desired_capacity: 2, group_name: web-asg, lifecycle_state: InService, max_size: 4, min_size: 1}
+          contains:
+            group_name:
+              description: The group.
+              type: str
+              sample: web-asg
+            lifecycle_state:
+              description: The instance's C(LifecycleState) in it.
+              type: str
+              sample: InService
+            min_size:
+              description: The group's C(MinSize).
+              type: int
+              sample: 1
+            max_size:
+              description: The group's C(MaxSize).
+              type: int
+              sample: 4
+            desired_capacity:
+              description: The group's C(DesiredCapacity).
+              type: int
+              sample: 2
+        load_balancers:
+          description: The classic ELB names it is registered with.
+          type: list
+          elements: str
+          sample: [web-clb]
+        target_groups:
+          description: Each target group registration (C(DescribeTargetHealth); draining and unused targets are not registrations).
+          type: list
+          elements: dict
+          sample:
+            - target_group_arn: arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-tg/73e2d6bc24d8a067
+              target_type: instance
+              id: i-0123456789abcdef0
+              port: 80
+              availability_zone: null
+              state: healthy
+          contains:
+            target_group_arn:
+              description: The target group.
+              type: str
+              sample: arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-tg/73e2d6bc24d8a067
+            target_type:
+              description: C(instance) or C(ip).
+              type: str
+              sample: instance
+            id:
+              description: The instance id or private IP registered.
+              type: str
+              sample: i-0123456789abcdef0
+            port:
+              description: The port registered.
+              type: int
+              sample: 80
+            availability_zone:
+              description: The zone registered, or null.
+              type: str
+              sample: null
+            state:
+              description: C(TargetHealth.State).
+              type: str
+              sample: healthy
+        elastic_ips:
+          description: Its Elastic IPs (C(DescribeAddresses)).
+          type: list
+          elements: dict
+          sample:
+            - allocation_id: eipalloc-0123456789abcdef0
+              public_ip: 198.51.100.7
+              network_interface_id: eni-0123456789abcdef0
+              private_ip_address: 10.20.1.15
+          contains:
+            allocation_id:
+              description: The allocation.
+              type: str
+              sample: eipalloc-0123456789abcdef0
+            public_ip:
+              description: The address.
+              type: str
+              sample: 198.51.100.7
+            network_interface_id:
+              description: The interface it is associated with.
+              type: str
+              sample: eni-0123456789abcdef0
+            private_ip_address:
+              description: The private address it maps to.
+              type: str
+              sample: 10.20.1.15
+        iam_instance_profile:
+          description: The associated instance profile, or null (C(DescribeIamInstanceProfileAssociations)).
+          type: dict
+          sample: {arn: 'arn:aws:iam::123456789012:instance-profile/web-server-profile'}
+          contains:
+            arn:
+              description: The profile's ARN.
+              type: str
+              sample: arn:aws:iam::123456789012:instance-profile/web-server-profile
+        connection_tracking:
+          description:
+          - Each network interface id's C(ConnectionTrackingConfiguration) (C(TcpEstablishedTimeout), C(UdpStreamTimeout),
+            C(UdpTimeout), seconds), null when none was ever set.
+          - Isolation sets C(60), C(60) and C(30), the shortest AWS allows (C(ModifyNetworkInterfaceAttribute)
+            C(ConnectionTrackingSpecification)); release puts these values back (the documented defaults C(432000), C(180),
+            C(30) where none was set). An instance type that is not Nitro based refuses it (C(UnsupportedOperation)),
+            reported per interface in RV(instances[].warnings).
+          type: dict
+          sample: {eni-0123456789abcdef0: null}
     state_after:
-      description:
-        - The same shape as RV(instances[].state_before), after the change (planned in check mode).
-        - With O(credentials=deny_policy), C(deny_policy) names C(role_name) and C(policy_name).
+      description: The keys of RV(instances[].state_before), after the change (planned in check mode), and with
+        O(credentials=deny_policy) C(deny_policy).
       type: dict
+      sample:
+        instance_id: i-0123456789abcdef0
+        attributes:
+          DisableApiTermination: true
+          DisableApiStop: true
+          InstanceInitiatedShutdownBehavior: stop
+        delete_on_termination:
+          /dev/xvda: false
+          /dev/sdf: false
+        network_interfaces:
+        - network_interface_id: eni-0123456789abcdef0
+          device_index: 0
+          vpc_id: vpc-0a1b2c3d4e5f6a7b8
+          subnet_id: subnet-0a1b2c3d4e5f6a7b8
+          groups:
+          - sg-0123456789abcdef0
+        auto_scaling: null
+        load_balancers: []
+        target_groups: []
+        elastic_ips: []
+        iam_instance_profile:
+          arn: arn:aws:iam::123456789012:instance-profile/web-server-profile
+        connection_tracking:
+          eni-0123456789abcdef0:
+            TcpEstablishedTimeout: 60
+            UdpStreamTimeout: 60
+            UdpTimeout: 30
+        deny_policy:
+          role_name: web-server-role
+          policy_name: aws-ir-deny-i-0123456789abcdef0
+      contains:
+        deny_policy:
+          description: With O(credentials=deny_policy), the inline policy put on the instance's role.
+          type: dict
+          sample: {policy_name: aws-ir-deny-i-0123456789abcdef0, role_name: web-server-role}
+          contains:
+            role_name:
+              description: The role.
+              type: str
+              sample: web-server-role
+            policy_name:
+              description: The inline policy.
+              type: str
+              sample: aws-ir-deny-i-0123456789abcdef0
     outcome:
-      description:
-        - C(status) is C(isolated) (O(state=present)), C(released) (O(state=absent)), C(unchanged) (O(state=absent)
-          with nothing to put back) or C(planned) (check mode); C(notes) says what each step did, one sentence each.
-        - With O(state=absent) also C(restored_from), V(evidence manifest) or V(original-state tags), and with the
-          latter C(recorded_state), the state restored.
-        - With O(state=present) also C(containment_complete) (always false, since a group swap does not end
-          the flows listed in C(tracked_paths)), C(tracked_paths) (sentences, C(ICMP (always tracked)) last),
-          C(egress) per VPC (C(mode) V(vpc_endpoints), V(https_anywhere) or V(user_groups), C(destinations),
-          C(reason)), C(draining) (C(target_group_arn), C(id), C(port) of registrations still draining) and
-          C(group_names) (the name of every security group the interfaces had before and have after, by id).
-        - With O(state=absent) also C(not_restored) (sentences saying what the release left as it is, for example an
-          instance left out of its Auto Scaling group).
-        - C(state_after) repeats the instance's C(state_after), so that the evidence manifest, which keeps outcomes, has it;
-          with O(state=absent) C(group_names) too.
+      description: What the module did for this instance.
       type: dict
+      sample:
+        status: isolated
+        notes:
+        - termination and stop protection on; shutdown behaviour stop
+        containment_complete: false
+        tracked_paths:
+        - NAT gateway nat-0a1b2c3d4e5f6a7b8 (route 0.0.0.0/0 of subnet-0a1b2c3d4e5f6a7b8)
+        - ICMP (always tracked)
+        egress:
+          vpc-0a1b2c3d4e5f6a7b8:
+            mode: vpc_endpoints
+            destinations: security group sg-0789abcdef0123456, prefix list pl-63a5400a
+            reason: interface endpoints for ssm, ssmmessages and ec2messages (private DNS) and an S3 gateway endpoint
+        draining:
+        - target_group_arn: arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-tg/73e2d6bc24d8a067
+          id: i-0123456789abcdef0
+          port: 80
+        group_names:
+          sg-0fedcba9876543210: web-sg
+          sg-0aaaabbbbccccdddd: aws-ir-untrack
+          sg-0123456789abcdef0: aws-ir-quarantine
+        state_after: (as RV(instances[].state_after))
+      contains:
+        status:
+          description: C(isolated) (O(state=present)), C(released) or C(unchanged) (O(state=absent); nothing to put back),
+            or C(planned) (check mode).
+          type: str
+          sample: isolated
+        notes:
+          description: What each step did, one sentence each.
+          type: list
+          elements: str
+          sample: [termination and stop protection on; shutdown behaviour stop]
+        containment_complete:
+          description: O(state=present) only. Always false, since a group swap does not end the flows of RV(instances[].outcome.tracked_paths).
+          type: bool
+          sample: false
+        tracked_paths:
+          description: O(state=present) only. The paths whose flows stay tracked, as sentences, C(ICMP (always tracked)) last.
+          type: list
+          elements: str
+          sample: [NAT gateway nat-0a1b2c3d4e5f6a7b8 (route 0.0.0.0/0 of subnet-0a1b2c3d4e5f6a7b8), ICMP (always tracked)]
+        egress:
+          description: O(state=present) only. Per VPC id, the quarantine group's egress.
+          type: dict
+          sample:
+            vpc-0a1b2c3d4e5f6a7b8:
+              mode: vpc_endpoints
+              destinations: security group sg-0789abcdef0123456, prefix list pl-63a5400a
+              reason: interface endpoints for ssm, ssmmessages and ec2messages (private DNS) and an S3 gateway endpoint
+          contains:
+            mode:
+              description: C(vpc_endpoints), C(https_anywhere) or C(user_groups).
+              type: str
+              sample: vpc_endpoints
+            destinations:
+              description: The tcp/443 destinations, as text.
+              type: str
+              sample: security group sg-0789abcdef0123456, prefix list pl-63a5400a
+            reason:
+              description: Why this mode.
+              type: str
+              sample: interface endpoints for ssm, ssmmessages and ec2messages (private DNS) and an S3 gateway endpoint
+        draining:
+          description: O(state=present) only. The target group registrations still draining.
+          type: list
+          elements: dict
+          sample:
+            - target_group_arn: arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-tg/73e2d6bc24d8a067
+              id: i-0123456789abcdef0
+              port: 80
+          contains:
+            target_group_arn:
+              description: The target group.
+              type: str
+              sample: arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-tg/73e2d6bc24d8a067
+            id:
+              description: The target id.
+              type: str
+              sample: i-0123456789abcdef0
+            port:
+              description: The port.
+              type: int
+              sample: 80
+        group_names:
+          description: The name of every security group the interfaces had before and have after, by id.
+          type: dict
+          sample: {sg-0123456789abcdef0: aws-ir-quarantine, sg-0aaaabbbbccccdddd: aws-ir-untrack, sg-0fedcba9876543210: web-sg}
+        restored_from:
+          description: O(state=absent) only. V(evidence manifest) or V(original-state tags).
+          type: str
+          sample: evidence manifest
+        recorded_state:
+          description: O(state=absent) from V(original-state tags) only. The state restored (the shape of RV(instances[].state_before)).
+          type: dict
+          sample:
+            instance_id: i-0123456789abcdef0
+            attributes:
+              DisableApiTermination: false
+              DisableApiStop: false
+              InstanceInitiatedShutdownBehavior: stop
+        not_restored:
+          description: O(state=absent) only. What the release left as it is, one sentence each.
+          type: list
+          elements: str
+          sample: [not back in its Auto Scaling group web-asg (restore_auto_scaling_group is false)]
+        state_after:
+          description: The instance's RV(instances[].state_after), so that the evidence manifest, which keeps outcomes, has it.
+          type: dict
+          sample:
+            instance_id: i-0123456789abcdef0
+            attributes:
+              DisableApiTermination: true
+              DisableApiStop: true
+              InstanceInitiatedShutdownBehavior: stop
     warnings:
       description: What a responder must know about this instance (a replacement launched, HTTPS left open, flows still tracked).
       type: list
       elements: str
+      sample: ['ICMP is always tracked: the security-group swap does not end ICMP flows of the contained instances']
     calls:
-      description:
-        - The mutating calls made (or planned in check mode) for this instance, in order, each with
-          C(action), C(target) (the instance, network interface, load balancer, target group, role or
-          allocation id), C(parameters) and C(outcome). Calls on shared resources (the quarantine
-          groups) are only in RV(actions).
+      description: The mutating calls made (or planned in check mode) for this instance, in order; calls on shared
+        resources (the quarantine groups) are only in RV(actions).
       type: list
       elements: dict
+      sample:
+        - action: ModifyNetworkInterfaceAttribute
+          target: eni-0123456789abcdef0
+          parameters:
+            NetworkInterfaceId: eni-0123456789abcdef0
+            Groups:
+            - sg-0123456789abcdef0
+          outcome: ok
+      contains:
+        action:
+          description: The AWS API name.
+          type: str
+          sample: ModifyNetworkInterfaceAttribute
+        target:
+          description: The instance, network interface, load balancer, target group, role or allocation id.
+          type: str
+          sample: eni-0123456789abcdef0
+        parameters:
+          description: The parameters sent, secrets redacted.
+          type: dict
+          sample: {Groups: [sg-0123456789abcdef0], NetworkInterfaceId: eni-0123456789abcdef0}
+        outcome:
+          description: C(ok), C(planned) or C(error).
+          type: str
+          sample: ok
 security_groups:
   description: With O(state=present), the groups used in each VPC, keyed by VPC id.
   returned: when O(state=present)
   type: dict
   sample:
-    vpc-0abc:
-      quarantine_group_ids: [sg-0123]
-      quarantine_group_id: sg-0123
-      untrack_group_id: sg-0456
-      created: [aws-ir-untrack, aws-ir-quarantine]
+    vpc-0a1b2c3d4e5f6a7b8:
+      quarantine_group_ids:
+      - sg-0123456789abcdef0
+      quarantine_group_id: sg-0123456789abcdef0
+      untrack_group_id: sg-0aaaabbbbccccdddd
+      created:
+      - aws-ir-untrack
+      - aws-ir-quarantine
       egress:
         mode: vpc_endpoints
-        destinations: security group sg-0789, prefix list pl-63a5400a
+        destinations: security group sg-0789abcdef0123456, prefix list pl-63a5400a
         reason: interface endpoints for ssm, ssmmessages and ec2messages (private DNS) and an S3 gateway endpoint
+  contains:
+    quarantine_group_ids:
+      description: The quarantine groups of the VPC (C(aws-ir-quarantine), or those of O(quarantine_group_ids)).
+      type: list
+      elements: str
+      sample: [sg-0123456789abcdef0]
+    quarantine_group_id:
+      description: The first of them.
+      type: str
+      sample: sg-0123456789abcdef0
+    untrack_group_id:
+      description: C(aws-ir-untrack) of the VPC.
+      type: str
+      sample: sg-0aaaabbbbccccdddd
+    created:
+      description: The names of the groups this run created.
+      type: list
+      elements: str
+      sample: [aws-ir-untrack, aws-ir-quarantine]
+    egress:
+      description: The quarantine group's egress (the keys of RV(instances[].outcome.egress), per VPC there).
+      type: dict
+      sample:
+        mode: https_anywhere
+        destinations: 0.0.0.0/0
+        reason: no available interface endpoint for ssm, ssmmessages, ec2messages; no available S3 gateway endpoint
 actions:
   description:
-    - Every mutating AWS call made (or planned in check mode), in order, with C(time) (UTC,
-      milliseconds), C(stage), C(service), C(action) (AWS API name), C(target), C(instance_ids),
-      C(parameters), C(before), C(after), C(outcome) (C(ok), C(planned) or C(error)),
-      C(error_code) and C(request_id).
+    - Every mutating AWS call made (or planned in check mode), in order.
     - Also returned when the module fails.
   returned: always
   type: list
   elements: dict
+  sample:
+    - time: '2026-11-29T20:15:02.481Z'
+      stage: containment
+      service: ec2
+      action: ModifyNetworkInterfaceAttribute
+      target: eni-0123456789abcdef0
+      instance_ids:
+      - i-0123456789abcdef0
+      parameters:
+        NetworkInterfaceId: eni-0123456789abcdef0
+        Groups:
+        - sg-0123456789abcdef0
+      before:
+        groups:
+        - sg-0aaaabbbbccccdddd
+      after:
+        groups:
+        - sg-0123456789abcdef0
+      outcome: ok
+      error_code: null
+      request_id: 8c7a3e52-4f0b-4d7e-9b3a-1e2f3a4b5c6d
+  contains:
+    time:
+      description: When the call was made (or planned), UTC, ISO 8601 with milliseconds.
+      type: str
+      sample: "2026-11-29T20:15:02.481Z"
+    stage:
+      description: The workflow stage that made the call.
+      type: str
+      sample: containment
+    service:
+      description: The AWS service, as in IAM action names.
+      type: str
+      sample: ec2
+    action:
+      description: The AWS API name.
+      type: str
+      sample: ModifyNetworkInterfaceAttribute
+    target:
+      description: The resource the call changes (an id, an ARN or an C(s3://) URI).
+      type: str
+      sample: eni-0123456789abcdef0
+    instance_ids:
+      description: The target instances the call concerns; empty for a shared resource.
+      type: list
+      elements: str
+      sample: [i-0123456789abcdef0]
+    parameters:
+      description: The parameters sent, each secret replaced by C(<redacted>).
+      type: dict
+      sample: {Groups: [sg-0123456789abcdef0], NetworkInterfaceId: eni-0123456789abcdef0}
+    before:
+      description: What the call changes, as it was before; null when there was nothing.
+      type: raw
+      sample: {groups: [sg-0aaaabbbbccccdddd]}
+    after:
+      description: What the call changes, as it is after (for a create, what AWS made); null when nothing is left.
+      type: raw
+      sample: {groups: [sg-0123456789abcdef0]}
+    outcome:
+      description: C(ok), C(planned) (check mode) or C(error).
+      type: str
+      sample: ok
+    error_code:
+      description: The AWS error code of a refused call (the botocore exception's name when AWS did not answer), else null.
+      type: str
+      sample: null
+    request_id:
+      description: The AWS request id of the answer; null in check mode.
+      type: str
+      sample: 8c7a3e52-4f0b-4d7e-9b3a-1e2f3a4b5c6d
 stage:
   description: The workflow stage, C(containment) (O(state=present)) or C(release) (O(state=absent)).
   returned: always
   type: str
-"""
+  sample: containment"""
 
 
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_CONTAINMENT

@@ -86,6 +86,9 @@ lease:
   description: The lease as written or planned (O(state=present)); null when released, or in check mode when another run holds it.
   returned: always
   type: dict
+  sample: {run_id: 7d3c1f0e-2f7a-4a9e-9d57-0c3f5a1e2b44, playbook: respond.yml, state: held,
+           actor: "arn:aws:sts::123456789012:assumed-role/IncidentResponder/alice", host: responder-laptop,
+           started_at: "2026-11-29T20:15:01.123Z", expires_at: "2026-11-29T22:15:01.123Z"}
   contains:
     run_id:
       description: A random id of the run holding the lease.
@@ -94,6 +97,7 @@ lease:
     playbook:
       description: O(playbook) of the run holding it.
       type: str
+      sample: respond.yml
     actor:
       description: The ARN of the caller that took it.
       type: str
@@ -101,41 +105,120 @@ lease:
     host:
       description: The host name of the controller that took it.
       type: str
+      sample: responder-laptop
     started_at:
       description: When it was taken, ISO 8601 UTC.
       type: str
+      sample: "2026-11-29T20:15:01.123Z"
     expires_at:
       description: When it expires, ISO 8601 UTC.
       type: str
+      sample: "2026-11-29T22:15:01.123Z"
     state:
       description: C(held) or C(released).
       type: str
+      sample: held
 s3_uri:
   description: Where the lease is.
   returned: always
   type: str
   sample: s3://aws-ir-evidence-123456789012-us-east-1/INC-123456/lease.json
 taken_over:
-  description: The unexpired-then-expired lease of another run this one took over, or null.
+  description: The expired lease of another run this one took over (the keys of RV(lease)), or null.
   returned: always
   type: dict
+  sample: {run_id: 0c9e8d7f-6a5b-4c3d-8e2f-1a0b9c8d7e6f, playbook: respond.yml, state: held,
+           actor: "arn:aws:sts::123456789012:assumed-role/IncidentResponder/bob", host: responder-desktop,
+           started_at: "2026-11-29T17:02:44.918Z", expires_at: "2026-11-29T19:02:44.918Z"}
 waited_seconds:
   description: How long the module waited for another run's lease, in seconds.
   returned: always
   type: float
+  sample: 0.0
 released:
   description: With O(state=absent), whether the lease was released (false when another run took it over after it expired).
   returned: always
   type: bool
+  sample: false
 actions:
-  description: The C(PutObject) calls made (or planned), as in M(secops.aws_ir.ec2_quarantine). They are not in the manifest.
+  description:
+    - The C(PutObject) calls made (or planned). They are not in the manifest.
   returned: always
   type: list
   elements: dict
+  sample:
+    - time: '2026-11-29T20:15:02.481Z'
+      stage: lease
+      service: s3
+      action: PutObject
+      target: s3://aws-ir-evidence-123456789012-us-east-1/INC-123456/lease.json
+      instance_ids: []
+      parameters:
+        Bucket: aws-ir-evidence-123456789012-us-east-1
+        Key: INC-123456/lease.json
+        IfNoneMatch: '*'
+      before: null
+      after:
+        version_id: Ui8X1CWnUqiVZ1xjbGxJkKqGy8m2FbYx
+        sha256: 5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8
+      outcome: ok
+      error_code: null
+      request_id: 8c7a3e52-4f0b-4d7e-9b3a-1e2f3a4b5c6d
+  contains:
+    time:
+      description: When the call was made (or planned), UTC, ISO 8601 with milliseconds.
+      type: str
+      sample: "2026-11-29T20:15:02.481Z"
+    stage:
+      description: The workflow stage that made the call.
+      type: str
+      sample: lease
+    service:
+      description: The AWS service, as in IAM action names.
+      type: str
+      sample: s3
+    action:
+      description: The AWS API name.
+      type: str
+      sample: PutObject
+    target:
+      description: The resource the call changes (an id, an ARN or an C(s3://) URI).
+      type: str
+      sample: s3://aws-ir-evidence-123456789012-us-east-1/INC-123456/lease.json
+    instance_ids:
+      description: The target instances the call concerns; empty for a shared resource.
+      type: list
+      elements: str
+      sample: []
+    parameters:
+      description: The parameters sent, each secret replaced by C(<redacted>).
+      type: dict
+      sample: {Bucket: aws-ir-evidence-123456789012-us-east-1, IfNoneMatch: '*', Key: INC-123456/lease.json}
+    before:
+      description: What the call changes, as it was before; null when there was nothing.
+      type: raw
+      sample: null
+    after:
+      description: What the call changes, as it is after (for a create, what AWS made); null when nothing is left.
+      type: raw
+      sample: {sha256: 5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8, version_id: Ui8X1CWnUqiVZ1xjbGxJkKqGy8m2FbYx}
+    outcome:
+      description: C(ok), C(planned) (check mode) or C(error).
+      type: str
+      sample: ok
+    error_code:
+      description: The AWS error code of a refused call (the botocore exception's name when AWS did not answer), else null.
+      type: str
+      sample: null
+    request_id:
+      description: The AWS request id of the answer; null in check mode.
+      type: str
+      sample: 8c7a3e52-4f0b-4d7e-9b3a-1e2f3a4b5c6d
 stage:
   description: The workflow stage, C(lease).
   returned: always
   type: str
+  sample: lease
 """
 
 import socket

@@ -171,8 +171,92 @@ manifest:
   description:
     - The manifest as written (or as it would be written in check mode).
     - With O(journal_only), the current version, or null when the journal held nothing.
+    - C(schemas/evidence-manifest-v1.json) has every field.
   returned: always
   type: dict
+  sample:
+    schema_version: 1
+    ticket:
+      raw: INC-123456
+      normalized: INC-123456
+    collection:
+      name: secops.aws_ir
+      version: 1.0.0
+    region: us-east-1
+    bucket: aws-ir-evidence-123456789012-us-east-1
+    key: INC-123456/manifest.json
+    created_at: '2026-11-29T20:15:09.310Z'
+    updated_at: '2026-11-29T20:15:09.310Z'
+    previous_version: null
+    runs:
+    - '...'
+    actions:
+    - '...'
+    instances:
+      i-0123456789abcdef0: '...'
+  contains:
+    schema_version:
+      description: The manifest schema version (C(schemas/evidence-manifest-v1.json)).
+      type: int
+      sample: 1
+    ticket:
+      description: The ticket, C(raw) as given and C(normalized), the case key.
+      type: dict
+      sample: {raw: INC-123456, normalized: INC-123456}
+    collection:
+      description: C(name) and C(version) of the collection that wrote it.
+      type: dict
+      sample: {name: secops.aws_ir, version: 1.0.0}
+    region:
+      description: The Region of the response.
+      type: str
+      sample: us-east-1
+    bucket:
+      description: The evidence bucket.
+      type: str
+      sample: aws-ir-evidence-123456789012-us-east-1
+    key:
+      description: The manifest's own key.
+      type: str
+      sample: INC-123456/manifest.json
+    created_at:
+      description: When the first version was written, UTC, ISO 8601.
+      type: str
+      sample: "2026-11-29T20:15:09.310Z"
+    updated_at:
+      description: When this version was written, UTC, ISO 8601.
+      type: str
+      sample: "2026-11-29T20:15:09.310Z"
+    previous_version:
+      description: C(version_id) and C(sha256) of the version before this one, or null for the first.
+      type: dict
+      sample: null
+    runs:
+      description: Every run (actor, controller host, start and end, status, failed stage, check mode, evidence bucket as found).
+      type: list
+      elements: dict
+      sample: [{actor: {arn: "arn:aws:sts::123456789012:assumed-role/IncidentResponder/alice", account: "123456789012"},
+                controller: {host: responder-laptop}, started_at: "2026-11-29T20:15:01.123Z", ended_at: "2026-11-29T20:15:09.310Z",
+                status: completed, failed_stage: null, check_mode: false}]
+    actions:
+      description: Every mutating AWS call of every run, in order (the shape of RV(actions)).
+      type: list
+      elements: dict
+      sample: [{time: "2026-11-29T20:15:02.481Z", stage: containment, service: ec2, action: ModifyInstanceAttribute,
+                target: i-0123456789abcdef0, instance_ids: [i-0123456789abcdef0], parameters: {InstanceId: i-0123456789abcdef0,
+                DisableApiTermination: {Value: true}}, before: false, after: true, outcome: ok, error_code: null,
+                request_id: 8c7a3e52-4f0b-4d7e-9b3a-1e2f3a4b5c6d}]
+    instances:
+      description:
+        - Per instance id, C(action_indexes) (its actions' positions in C(actions)), C(preflight), C(state_before),
+          C(artifacts), C(snapshots), C(outcomes) per stage and C(warnings).
+      type: dict
+      sample: {i-0123456789abcdef0: {action_indexes: [0, 1], artifacts: [], snapshots: [], warnings: []}}
+    findings:
+      description: The findings the response started from (M(secops.aws_ir.finding_evidence)), when there were any.
+      type: list
+      elements: dict
+      sample: []
 s3_uri:
   description: Where the manifest is.
   returned: always
@@ -182,24 +266,47 @@ version_id:
   description: S3 C(VersionId) of the manifest version written, or of the current one when nothing was written.
   returned: always
   type: str
+  sample: 3HL4kqtJlcpXroDTDmjVBH40Nrjfkd
 sha256:
   description: SHA-256 (hex) of the manifest bytes in S3.
   returned: always
   type: str
+  sample: 0b5ad5d28d3f0c6f3b3a3f9d7b6c1e2a4d5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b
 written:
   description:
     - Whether this call wrote (in check mode, would write) a new manifest version.
     - False when the runs added nothing; C(version_id) is then the current one.
   returned: always
   type: bool
+  sample: true
 previous_version:
   description: C(version_id) and C(sha256) of the version this one follows, or null for the first.
   returned: always
   type: dict
+  sample: null
+  contains:
+    version_id:
+      description: S3 C(VersionId) of the version before.
+      type: str
+      sample: Ui8X1CWnUqiVZ1xjbGxJkKqGy8m2FbYx
+    sha256:
+      description: SHA-256 (hex) of its bytes.
+      type: str
+      sample: 5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8
 object_lock:
   description: C(mode) and C(retain_until_date) of the version written, or null when the bucket has no Object Lock or nothing was written.
   returned: always
   type: dict
+  sample: {mode: GOVERNANCE, retain_until_date: "2027-11-29T20:15:09.000Z"}
+  contains:
+    mode:
+      description: C(GOVERNANCE) or C(COMPLIANCE).
+      type: str
+      sample: GOVERNANCE
+    retain_until_date:
+      description: When the retention ends, UTC, ISO 8601.
+      type: str
+      sample: "2027-11-29T20:15:09.000Z"
 local_files:
   description: The local files written or already up to date (O(local_dir)); empty without it.
   returned: always
@@ -208,21 +315,90 @@ local_files:
   sample: [/tmp/cases/INC-123456/manifest.json, /tmp/cases/INC-123456/report.html, /tmp/cases/INC-123456/report.md]
 actions:
   description:
-    - Every C(PutObject) made or planned (the manifest, then C(report.html) and C(report.md)), as in
-      M(secops.aws_ir.ec2_quarantine). The manifest does not list its own uploads; each version names
-      the one before it instead.
+    - Every C(PutObject) made or planned (the manifest, then C(report.html) and C(report.md)).
+    - The manifest does not list its own uploads; each version names the one before it instead.
   returned: always
   type: list
   elements: dict
+  sample:
+    - time: '2026-11-29T20:15:02.481Z'
+      stage: manifest
+      service: s3
+      action: PutObject
+      target: s3://aws-ir-evidence-123456789012-us-east-1/INC-123456/manifest.json
+      instance_ids: []
+      parameters:
+        Bucket: aws-ir-evidence-123456789012-us-east-1
+        Key: INC-123456/manifest.json
+        IfNoneMatch: '*'
+      before: null
+      after:
+        version_id: 3HL4kqtJlcpXroDTDmjVBH40Nrjfkd
+        sha256: 0b5ad5d28d3f0c6f3b3a3f9d7b6c1e2a4d5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b
+      outcome: ok
+      error_code: null
+      request_id: 8c7a3e52-4f0b-4d7e-9b3a-1e2f3a4b5c6d
+  contains:
+    time:
+      description: When the call was made (or planned), UTC, ISO 8601 with milliseconds.
+      type: str
+      sample: "2026-11-29T20:15:02.481Z"
+    stage:
+      description: The workflow stage that made the call.
+      type: str
+      sample: manifest
+    service:
+      description: The AWS service, as in IAM action names.
+      type: str
+      sample: s3
+    action:
+      description: The AWS API name.
+      type: str
+      sample: PutObject
+    target:
+      description: The resource the call changes (an id, an ARN or an C(s3://) URI).
+      type: str
+      sample: s3://aws-ir-evidence-123456789012-us-east-1/INC-123456/manifest.json
+    instance_ids:
+      description: The target instances the call concerns; empty for a shared resource.
+      type: list
+      elements: str
+      sample: []
+    parameters:
+      description: The parameters sent, each secret replaced by C(<redacted>).
+      type: dict
+      sample: {Bucket: aws-ir-evidence-123456789012-us-east-1, IfNoneMatch: '*', Key: INC-123456/manifest.json}
+    before:
+      description: What the call changes, as it was before; null when there was nothing.
+      type: raw
+      sample: null
+    after:
+      description: What the call changes, as it is after (for a create, what AWS made); null when nothing is left.
+      type: raw
+      sample: {sha256: 0b5ad5d28d3f0c6f3b3a3f9d7b6c1e2a4d5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b, version_id: 3HL4kqtJlcpXroDTDmjVBH40Nrjfkd}
+    outcome:
+      description: C(ok), C(planned) (check mode) or C(error).
+      type: str
+      sample: ok
+    error_code:
+      description: The AWS error code of a refused call (the botocore exception's name when AWS did not answer), else null.
+      type: str
+      sample: null
+    request_id:
+      description: The AWS request id of the answer; null in check mode.
+      type: str
+      sample: 8c7a3e52-4f0b-4d7e-9b3a-1e2f3a4b5c6d
 journal_uploaded:
   description: The journal files (left by earlier runs whose upload failed) uploaded as versions by this call, oldest first.
   returned: always
   type: list
   elements: str
+  sample: [/home/alice/.local/share/secops.aws_ir/journal/INC-123456/20261129T201509310Z.json]
 stage:
   description: The workflow stage, C(manifest).
   returned: always
   type: str
+  sample: manifest
 """
 
 import functools

@@ -60,10 +60,33 @@ exists:
   description: Whether the manifest exists.
   returned: always
   type: bool
+  sample: true
 manifest:
-  description: The current version of the manifest (see M(secops.aws_ir.evidence_manifest)), or null when it does not exist.
+  description:
+    - The current version of the manifest, or null when it does not exist.
+    - Its keys are those of RV(secops.aws_ir.evidence_manifest#module:manifest); C(schemas/evidence-manifest-v1.json) has every field.
   returned: always
   type: dict
+  sample:
+    schema_version: 1
+    ticket:
+      raw: INC-123456
+      normalized: INC-123456
+    collection:
+      name: secops.aws_ir
+      version: 1.0.0
+    region: us-east-1
+    bucket: aws-ir-evidence-123456789012-us-east-1
+    key: INC-123456/manifest.json
+    created_at: '2026-11-29T20:15:09.310Z'
+    updated_at: '2026-11-29T20:15:09.310Z'
+    previous_version: null
+    runs:
+    - '...'
+    actions:
+    - '...'
+    instances:
+      i-0123456789abcdef0: '...'
 s3_uri:
   description: Where the manifest is.
   returned: always
@@ -73,14 +96,17 @@ version_id:
   description: S3 C(VersionId) of the version read, or null.
   returned: always
   type: str
+  sample: 3HL4kqtJlcpXroDTDmjVBH40Nrjfkd
 sha256:
   description: SHA-256 (hex) of the bytes read, or null.
   returned: always
   type: str
+  sample: 0b5ad5d28d3f0c6f3b3a3f9d7b6c1e2a4d5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b
 stage:
   description: The workflow stage, C(manifest).
   returned: always
   type: str
+  sample: manifest
 """
 
 import json

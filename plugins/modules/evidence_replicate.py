@@ -110,23 +110,157 @@ instances:
   type: list
   elements: dict
   sample: [{"instance_id": "i-0123456789abcdef0", "artifacts": [{"kind": "forensic_copy", "bucket": "aws-ir-evidence-111122223333-us-east-1",
-           "key": "INC-123456/volatile/x/stdout", "s3_uri": "s3://aws-ir-evidence-111122223333-us-east-1/INC-123456/volatile/x/stdout",
-           "version_id": "3HL4kqtJlcpXroDTDmjVBH40Nrjfkd", "size_bytes": 1024, "sha256": "9f86d0...", "source_s3_uri": "s3://...",
-           "source_version_id": "..."}]}]
+           "key": "INC-123456/volatile/triage/i-0123456789abcdef0/stdout",
+           "s3_uri": "s3://aws-ir-evidence-111122223333-us-east-1/INC-123456/volatile/triage/i-0123456789abcdef0/stdout",
+           "version_id": "3HL4kqtJlcpXroDTDmjVBH40Nrjfkd", "size_bytes": 11262,
+           "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+           "source_s3_uri": "s3://aws-ir-evidence-123456789012-us-east-1/INC-123456/volatile/triage/i-0123456789abcdef0/stdout",
+           "source_version_id": "Ui8X1CWnUqiVZ1xjbGxJkKqGy8m2FbYx"}]}]
+  contains:
+    instance_id:
+      description: Instance id.
+      type: str
+      sample: i-0123456789abcdef0
+    artifacts:
+      description: The copies of its artifacts, read back from the forensic account's bucket.
+      type: list
+      elements: dict
+      sample: []
+      contains:
+        kind:
+          description: What the object holds.
+          type: str
+          sample: forensic_copy
+        bucket:
+          description: The bucket.
+          type: str
+          sample: aws-ir-evidence-111122223333-us-east-1
+        key:
+          description: The object key.
+          type: str
+          sample: INC-123456/volatile/triage/i-0123456789abcdef0/stdout
+        s3_uri:
+          description: C(s3://bucket/key).
+          type: str
+          sample: s3://aws-ir-evidence-111122223333-us-east-1/INC-123456/volatile/triage/i-0123456789abcdef0/stdout
+        version_id:
+          description: S3 C(VersionId) of the object.
+          type: str
+          sample: 3HL4kqtJlcpXroDTDmjVBH40Nrjfkd
+        size_bytes:
+          description: Size in bytes, as read back from S3.
+          type: int
+          sample: 11262
+        sha256:
+          description: SHA-256 (hex) of the bytes read back from S3 (C(GetObject)).
+          type: str
+          sample: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+        source_s3_uri:
+          description: The object it is a copy of, in the evidence bucket.
+          type: str
+          sample: s3://aws-ir-evidence-123456789012-us-east-1/INC-123456/volatile/triage/i-0123456789abcdef0/stdout
+        source_version_id:
+          description: S3 C(VersionId) of the source object copied.
+          type: str
+          sample: Ui8X1CWnUqiVZ1xjbGxJkKqGy8m2FbYx
 manifest_copies:
-  description: The copies of the manifest's and reports' versions (same shape), with O(manifest).
+  description: With O(manifest), the copies of the manifest's and reports' versions (the keys of RV(instances[].artifacts)).
   returned: always
   type: list
   elements: dict
+  sample: [{kind: forensic_copy, bucket: aws-ir-evidence-111122223333-us-east-1, key: INC-123456/manifest.json,
+            s3_uri: "s3://aws-ir-evidence-111122223333-us-east-1/INC-123456/manifest.json", version_id: 7sXp2Qw9LmN4bV6cZ8rT1yU3iO5aS0dF,
+            size_bytes: 48213, sha256: 0b5ad5d28d3f0c6f3b3a3f9d7b6c1e2a4d5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b,
+            source_s3_uri: "s3://aws-ir-evidence-123456789012-us-east-1/INC-123456/manifest.json",
+            source_version_id: 3HL4kqtJlcpXroDTDmjVBH40Nrjfkd}]
 actions:
-  description: Every copy made (C(CopyObject), target the copy's C(s3://) URI), as M(secops.aws_ir.evidence_manifest) records actions.
+  description:
+    - Every copy made (C(CopyObject), target the copy's C(s3://) URI).
   returned: always
   type: list
   elements: dict
+  sample:
+    - time: '2026-11-29T20:15:02.481Z'
+      stage: replication
+      service: s3
+      action: CopyObject
+      target: s3://aws-ir-evidence-111122223333-us-east-1/INC-123456/volatile/triage/i-0123456789abcdef0/stdout
+      instance_ids:
+      - i-0123456789abcdef0
+      parameters:
+        Bucket: aws-ir-evidence-111122223333-us-east-1
+        Key: INC-123456/volatile/triage/i-0123456789abcdef0/stdout
+        CopySource:
+          Bucket: aws-ir-evidence-123456789012-us-east-1
+          Key: INC-123456/volatile/triage/i-0123456789abcdef0/stdout
+          VersionId: Ui8X1CWnUqiVZ1xjbGxJkKqGy8m2FbYx
+      before: null
+      after:
+        version_id: 3HL4kqtJlcpXroDTDmjVBH40Nrjfkd
+      outcome: ok
+      error_code: null
+      request_id: 8c7a3e52-4f0b-4d7e-9b3a-1e2f3a4b5c6d
+  contains:
+    time:
+      description: When the call was made (or planned), UTC, ISO 8601 with milliseconds.
+      type: str
+      sample: "2026-11-29T20:15:02.481Z"
+    stage:
+      description: The workflow stage that made the call.
+      type: str
+      sample: replication
+    service:
+      description: The AWS service, as in IAM action names.
+      type: str
+      sample: s3
+    action:
+      description: The AWS API name.
+      type: str
+      sample: CopyObject
+    target:
+      description: The resource the call changes (an id, an ARN or an C(s3://) URI).
+      type: str
+      sample: s3://aws-ir-evidence-111122223333-us-east-1/INC-123456/volatile/triage/i-0123456789abcdef0/stdout
+    instance_ids:
+      description: The target instances the call concerns; empty for a shared resource.
+      type: list
+      elements: str
+      sample: [i-0123456789abcdef0]
+    parameters:
+      description: The parameters sent, each secret replaced by C(<redacted>).
+      type: dict
+      sample:
+        Bucket: aws-ir-evidence-111122223333-us-east-1
+        Key: INC-123456/volatile/triage/i-0123456789abcdef0/stdout
+        CopySource:
+          Bucket: aws-ir-evidence-123456789012-us-east-1
+          Key: INC-123456/volatile/triage/i-0123456789abcdef0/stdout
+          VersionId: Ui8X1CWnUqiVZ1xjbGxJkKqGy8m2FbYx
+    before:
+      description: What the call changes, as it was before; null when there was nothing.
+      type: raw
+      sample: null
+    after:
+      description: What the call changes, as it is after (for a create, what AWS made); null when nothing is left.
+      type: raw
+      sample: {version_id: 3HL4kqtJlcpXroDTDmjVBH40Nrjfkd}
+    outcome:
+      description: C(ok), C(planned) (check mode) or C(error).
+      type: str
+      sample: ok
+    error_code:
+      description: The AWS error code of a refused call (the botocore exception's name when AWS did not answer), else null.
+      type: str
+      sample: null
+    request_id:
+      description: The AWS request id of the answer; null in check mode.
+      type: str
+      sample: 8c7a3e52-4f0b-4d7e-9b3a-1e2f3a4b5c6d
 stage:
   description: The workflow stage, C(replication).
   returned: always
   type: str
+  sample: replication
 """
 
 try:

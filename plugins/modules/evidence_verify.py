@@ -97,6 +97,7 @@ intact:
   description: Whether nothing was found changed or missing.
   returned: always
   type: bool
+  sample: true
 verdict:
   description: One sentence; on failure it is also the message, followed by the discrepancies.
   returned: always
@@ -109,6 +110,7 @@ discrepancies:
   returned: always
   type: list
   elements: dict
+  sample: []
   contains:
     object:
       description: What is at fault, an C(s3://) URI (with C(version <VersionId>) when one version is meant) or a snapshot id.
@@ -122,49 +124,76 @@ s3_uri:
   description: The manifest verified.
   returned: always
   type: str
+  sample: s3://aws-ir-evidence-123456789012-us-east-1/INC-123456/manifest.json
 manifest_versions:
   description: Every version of the manifest, newest first as S3 lists them.
   returned: always
   type: list
   elements: dict
+  sample:
+    - version_id: 3HL4kqtJlcpXroDTDmjVBH40Nrjfkd
+      sha256: 0b5ad5d28d3f0c6f3b3a3f9d7b6c1e2a4d5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b
+      last_modified: '2026-11-29T20:15:09+00:00'
+      in_chain: true
+      object_lock:
+        mode: GOVERNANCE
+        retain_until_date: '2027-11-29T20:15:09+00:00'
   contains:
     version_id:
       description: S3 C(VersionId).
       type: str
+      sample: 3HL4kqtJlcpXroDTDmjVBH40Nrjfkd
     sha256:
       description: SHA-256 (hex) of its bytes.
       type: str
+      sample: 0b5ad5d28d3f0c6f3b3a3f9d7b6c1e2a4d5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b
     last_modified:
       description: When S3 stored it (ISO 8601).
       type: str
+      sample: '2026-11-29T20:15:09+00:00'
     in_chain:
       description: Whether it is in the hash chain that ends at the newest version.
       type: bool
+      sample: true
     object_lock:
       description: C(mode) and C(retain_until_date) of its retention, or null (reported, not trusted).
       type: dict
+      sample: {"mode": "GOVERNANCE", "retain_until_date": "2027-11-29T20:15:09+00:00"}
+      contains:
+        mode:
+          description: C(GOVERNANCE) or C(COMPLIANCE).
+          type: str
+          sample: GOVERNANCE
+        retain_until_date:
+          description: When the retention ends (ISO 8601).
+          type: str
+          sample: "2027-11-29T20:15:09+00:00"
 signed_by:
   description: The ARN of the signing key every version was checked against, or null without O(signing_key_id).
   returned: always
   type: str
+  sample: arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab
 artifacts_checked:
   description: How many artifacts were read again.
   returned: always
   type: int
+  sample: 1
 snapshots_checked:
   description: How many snapshots were looked up.
   returned: always
   type: int
+  sample: 2
 actions:
   description: Always empty; verification changes nothing.
   returned: always
   type: list
   elements: dict
+  sample: []
 stage:
-  description: C(verify).
+  description: The workflow stage, C(verify).
   returned: always
   type: str
-"""
+  sample: verify"""
 
 import re
 

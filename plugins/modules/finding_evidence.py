@@ -64,35 +64,175 @@ findings:
   returned: success
   type: list
   elements: dict
+  sample:
+    - source: guardduty
+      id: 9ac6b1fd2b3e8e1c5a7d4f0e9b2c3a77
+      instance_ids:
+      - i-0123456789abcdef0
+      artifact:
+        kind: finding
+        bucket: aws-ir-evidence-123456789012-us-east-1
+        key: INC-123456/findings/guardduty-9ac6b1fd2b3e8e1c5a7d4f0e9b2c3a77.json
+        s3_uri: s3://aws-ir-evidence-123456789012-us-east-1/INC-123456/findings/guardduty-9ac6b1fd2b3e8e1c5a7d4f0e9b2c3a77.json
+        version_id: 3HL4kqtJlcpXroDTDmjVBH40Nrjfkd
+        size_bytes: 2741
+        sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
   contains:
     source:
       description: C(guardduty) or C(securityhub).
       type: str
+      sample: guardduty
     id:
       description: The finding's id.
       type: str
+      sample: 9ac6b1fd2b3e8e1c5a7d4f0e9b2c3a77
     instance_ids:
       description: The instances it names.
       type: list
       elements: str
+      sample: [i-0123456789abcdef0]
     artifact:
-      description: C(kind) (C(finding)), C(bucket), C(key), C(s3_uri), C(version_id), C(size_bytes), C(sha256) (hex, of the bytes in S3).
+      description: The finding's JSON as stored in the evidence bucket.
       type: dict
+      sample:
+        kind: finding
+        bucket: aws-ir-evidence-123456789012-us-east-1
+        key: INC-123456/findings/guardduty-9ac6b1fd2b3e8e1c5a7d4f0e9b2c3a77.json
+        s3_uri: s3://aws-ir-evidence-123456789012-us-east-1/INC-123456/findings/guardduty-9ac6b1fd2b3e8e1c5a7d4f0e9b2c3a77.json
+        version_id: 3HL4kqtJlcpXroDTDmjVBH40Nrjfkd
+        size_bytes: 2741
+        sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+      contains:
+        kind:
+          description: C(finding).
+          type: str
+          sample: finding
+        bucket:
+          description: The evidence bucket.
+          type: str
+          sample: aws-ir-evidence-123456789012-us-east-1
+        key:
+          description: The object key.
+          type: str
+          sample: INC-123456/findings/guardduty-9ac6b1fd2b3e8e1c5a7d4f0e9b2c3a77.json
+        s3_uri:
+          description: C(s3://bucket/key).
+          type: str
+          sample: s3://aws-ir-evidence-123456789012-us-east-1/INC-123456/findings/guardduty-9ac6b1fd2b3e8e1c5a7d4f0e9b2c3a77.json
+        version_id:
+          description: S3 C(VersionId) of the object.
+          type: str
+          sample: 3HL4kqtJlcpXroDTDmjVBH40Nrjfkd
+        size_bytes:
+          description: Size in bytes.
+          type: int
+          sample: 2741
+        sha256:
+          description: SHA-256 (hex) of the bytes in S3.
+          type: str
+          sample: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
 instances:
-  description: Per instance named, C(instance_id) and C(artifacts) (its findings' artifacts), for the manifest.
+  description: Per instance named, its findings' artifacts, for the manifest.
   returned: success
   type: list
   elements: dict
+  sample: [{instance_id: i-0123456789abcdef0, artifacts: [{kind: finding, s3_uri: "...", sha256: "..."}]}]
+  contains:
+    instance_id:
+      description: Instance id.
+      type: str
+      sample: i-0123456789abcdef0
+    artifacts:
+      description: The artifacts of the findings that name it (the shape of RV(findings[].artifact)).
+      type: list
+      elements: dict
+      sample:
+        - kind: finding
+          bucket: aws-ir-evidence-123456789012-us-east-1
+          key: INC-123456/findings/guardduty-9ac6b1fd2b3e8e1c5a7d4f0e9b2c3a77.json
+          s3_uri: s3://aws-ir-evidence-123456789012-us-east-1/INC-123456/findings/guardduty-9ac6b1fd2b3e8e1c5a7d4f0e9b2c3a77.json
+          version_id: 3HL4kqtJlcpXroDTDmjVBH40Nrjfkd
+          size_bytes: 2741
+          sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
 actions:
-  description: The C(PutObject) calls made (or planned in check mode), as action records.
+  description:
+    - The C(PutObject) calls made (or planned in check mode).
   returned: always
   type: list
   elements: dict
+  sample:
+    - time: '2026-11-29T20:15:02.481Z'
+      stage: detection
+      service: s3
+      action: PutObject
+      target: s3://aws-ir-evidence-123456789012-us-east-1/INC-123456/findings/guardduty-9ac6b1fd2b3e8e1c5a7d4f0e9b2c3a77.json
+      instance_ids:
+      - i-0123456789abcdef0
+      parameters:
+        Bucket: aws-ir-evidence-123456789012-us-east-1
+        Key: INC-123456/findings/guardduty-9ac6b1fd2b3e8e1c5a7d4f0e9b2c3a77.json
+      before: null
+      after:
+        version_id: 3HL4kqtJlcpXroDTDmjVBH40Nrjfkd
+        sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+      outcome: ok
+      error_code: null
+      request_id: 8c7a3e52-4f0b-4d7e-9b3a-1e2f3a4b5c6d
+  contains:
+    time:
+      description: When the call was made (or planned), UTC, ISO 8601 with milliseconds.
+      type: str
+      sample: "2026-11-29T20:15:02.481Z"
+    stage:
+      description: The workflow stage that made the call.
+      type: str
+      sample: detection
+    service:
+      description: The AWS service, as in IAM action names.
+      type: str
+      sample: s3
+    action:
+      description: The AWS API name.
+      type: str
+      sample: PutObject
+    target:
+      description: The resource the call changes (an id, an ARN or an C(s3://) URI).
+      type: str
+      sample: s3://aws-ir-evidence-123456789012-us-east-1/INC-123456/findings/guardduty-9ac6b1fd2b3e8e1c5a7d4f0e9b2c3a77.json
+    instance_ids:
+      description: The target instances the call concerns; empty for a shared resource.
+      type: list
+      elements: str
+      sample: [i-0123456789abcdef0]
+    parameters:
+      description: The parameters sent, each secret replaced by C(<redacted>).
+      type: dict
+      sample: {Bucket: aws-ir-evidence-123456789012-us-east-1, Key: INC-123456/findings/guardduty-9ac6b1fd2b3e8e1c5a7d4f0e9b2c3a77.json}
+    before:
+      description: What the call changes, as it was before; null when there was nothing.
+      type: raw
+      sample: null
+    after:
+      description: What the call changes, as it is after (for a create, what AWS made); null when nothing is left.
+      type: raw
+      sample: {sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08, version_id: 3HL4kqtJlcpXroDTDmjVBH40Nrjfkd}
+    outcome:
+      description: C(ok), C(planned) (check mode) or C(error).
+      type: str
+      sample: ok
+    error_code:
+      description: The AWS error code of a refused call (the botocore exception's name when AWS did not answer), else null.
+      type: str
+      sample: null
+    request_id:
+      description: The AWS request id of the answer; null in check mode.
+      type: str
+      sample: 8c7a3e52-4f0b-4d7e-9b3a-1e2f3a4b5c6d
 stage:
   description: The workflow stage, C(detection).
   returned: always
   type: str
-"""
+  sample: detection"""
 
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_DETECTION
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket import validate_bucket_name

@@ -110,6 +110,7 @@ ticket_derived:
   description: Whether RV(ticket) was derived from the findings.
   returned: success
   type: bool
+  sample: true
 instance_ids:
   description: Every instance named by the findings acted on, each once, in the order first named.
   returned: success
@@ -131,66 +132,171 @@ findings:
   returned: success
   type: list
   elements: dict
+  sample:
+    - source: guardduty
+      id: 9ac6b1fd2b3e8e1c5a7d4f0e9b2c3a77
+      arn: arn:aws:guardduty:us-east-1:123456789012:detector/12abc34d567e8fa901bc2d34e56789f0/finding/9ac6b1fd2b3e8e1c5a7d4f0e9b2c3a77
+      product_arn: null
+      account_id: '123456789012'
+      region: us-east-1
+      severity:
+        label: HIGH
+        score: 8.0
+      types:
+      - Backdoor:EC2/C&CActivity.B
+      title: EC2 instance i-0123456789abcdef0 is querying a known command and control server.
+      resource_types:
+      - Instance
+      instances:
+      - instance_id: i-0123456789abcdef0
+        account_id: '123456789012'
+        region: us-east-1
+      created_at: '2026-11-29T20:05:11.000Z'
+      updated_at: '2026-11-29T20:09:42.000Z'
+      event:
+        id: 7bf73129-1428-4cd3-a780-95db273d1602
+        detail_type: GuardDuty Finding
+        account: '123456789012'
+        region: us-east-1
+        time: '2026-11-29T20:10:00Z'
+      finding:
+        '...': '...'
   contains:
     source:
       description: C(guardduty) or C(securityhub).
       type: str
+      sample: guardduty
     id:
       description: GuardDuty's C(id) or ASFF's C(Id).
       type: str
+      sample: 9ac6b1fd2b3e8e1c5a7d4f0e9b2c3a77
     arn:
       description: GuardDuty's C(arn), or null.
       type: str
+      sample: arn:aws:guardduty:us-east-1:123456789012:detector/12abc34d567e8fa901bc2d34e56789f0/finding/9ac6b1fd2b3e8e1c5a7d4f0e9b2c3a77
     product_arn:
       description: ASFF's C(ProductArn) (with C(id), what Security Hub's C(BatchUpdateFindings) needs), or null.
       type: str
+      sample: null
     account_id:
       description: The account of the finding (GuardDuty C(accountId), ASFF C(AwsAccountId)).
       type: str
+      sample: '123456789012'
     region:
       description: The Region of the finding.
       type: str
+      sample: us-east-1
     severity:
-      description: C(label) (an ASFF label) and C(score) (GuardDuty's number, or ASFF's C(Severity.Product)).
+      description: The finding's severity.
       type: dict
+      sample: {label: HIGH, score: 8.0}
+      contains:
+        label:
+          description: An ASFF label, C(INFORMATIONAL), C(LOW), C(MEDIUM), C(HIGH) or C(CRITICAL) (GuardDuty's score mapped as GuardDuty documents).
+          type: str
+          sample: HIGH
+        score:
+          description: GuardDuty's number, or ASFF's C(Severity.Product) (C(Severity.Normalized) without it).
+          type: float
+          sample: 8.0
     types:
       description: GuardDuty's C(type), or ASFF's C(Types).
       type: list
       elements: str
+      sample: ['Backdoor:EC2/C&CActivity.B']
     title:
       description: The finding's title.
       type: str
+      sample: EC2 instance i-0123456789abcdef0 is querying a known command and control server.
     resource_types:
       description: The types of the resources the finding names.
       type: list
       elements: str
+      sample: [Instance]
     instances:
-      description: The EC2 instances it names, each with C(instance_id), C(account_id) and C(region).
+      description: The EC2 instances it names.
       type: list
       elements: dict
+      sample: [{account_id: '123456789012', instance_id: i-0123456789abcdef0, region: us-east-1}]
+      contains:
+        instance_id:
+          description: Instance id.
+          type: str
+          sample: i-0123456789abcdef0
+        account_id:
+          description: The instance's account.
+          type: str
+          sample: "123456789012"
+        region:
+          description: The instance's Region.
+          type: str
+          sample: us-east-1
     created_at:
       description: When the finding was created (ISO 8601), as the finding says.
       type: str
+      sample: '2026-11-29T20:05:11.000Z'
     updated_at:
       description: When the finding was last updated (ISO 8601), as the finding says.
       type: str
+      sample: '2026-11-29T20:09:42.000Z'
     event:
-      description: The EventBridge envelope it came in (C(id), C(detail_type), C(account), C(region), C(time)), or null.
+      description: The EventBridge envelope it came in, or null.
       type: dict
+      sample:
+        id: 7bf73129-1428-4cd3-a780-95db273d1602
+        detail_type: GuardDuty Finding
+        account: '123456789012'
+        region: us-east-1
+        time: '2026-11-29T20:10:00Z'
+      contains:
+        id:
+          description: The event's C(id).
+          type: str
+          sample: 7bf73129-1428-4cd3-a780-95db273d1602
+        detail_type:
+          description: The event's C(detail-type).
+          type: str
+          sample: GuardDuty Finding
+        account:
+          description: The event's C(account).
+          type: str
+          sample: "123456789012"
+        region:
+          description: The event's C(region).
+          type: str
+          sample: us-east-1
+        time:
+          description: The event's C(time).
+          type: str
+          sample: "2026-11-29T20:10:00Z"
     finding:
       description: The finding itself, as received (without its envelope).
       type: dict
+      sample: {id: 9ac6b1fd2b3e8e1c5a7d4f0e9b2c3a77, schemaVersion: '2.0', severity: 8, type: 'Backdoor:EC2/C&CActivity.B'}
 refused:
-  description: The findings not acted on, each with C(source), C(id) and C(reason).
+  description: The findings not acted on.
   returned: always
   type: list
   elements: dict
   sample: [{source: guardduty, id: 9ac6b1fd2b3e8e1c5a7d4f0e9b2c3a77, reason: "severity LOW (score 2.0) is below min_severity MEDIUM"}]
+  contains:
+    source:
+      description: C(guardduty) or C(securityhub).
+      type: str
+      sample: guardduty
+    id:
+      description: The finding's id.
+      type: str
+      sample: 9ac6b1fd2b3e8e1c5a7d4f0e9b2c3a77
+    reason:
+      description: Why it was not acted on.
+      type: str
+      sample: "severity LOW (score 2.0) is below min_severity MEDIUM"
 stage:
   description: The workflow stage, C(detection).
   returned: always
   type: str
-"""
+  sample: detection"""
 
 import json
 

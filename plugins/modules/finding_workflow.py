@@ -77,21 +77,55 @@ updated:
   returned: success
   type: list
   elements: str
+  sample: ['arn:aws:securityhub:us-east-1:123456789012:security-control/EC2.8/finding/0f1e2d3c']
 unchanged:
   description: Ids of the Security Hub findings already in the status with the same note.
   returned: success
   type: list
   elements: str
+  sample: []
 unprocessed:
-  description: Findings Security Hub did not update, with C(id), C(error_code) and C(error_message).
+  description: Findings Security Hub did not update (C(BatchUpdateFindings) C(UnprocessedFindings)).
   returned: success
   type: list
   elements: dict
+  sample:
+    - id: arn:aws:securityhub:us-east-1:123456789012:security-control/EC2.8/finding/0f1e2d3c
+      error_code: FindingNotFound
+      error_message: Finding not found
+  contains:
+    id:
+      description: The finding's C(Id).
+      type: str
+      sample: arn:aws:securityhub:us-east-1:123456789012:security-control/EC2.8/finding/0f1e2d3c
+    error_code:
+      description: Security Hub's C(ErrorCode).
+      type: str
+      sample: FindingNotFound
+    error_message:
+      description: Security Hub's C(ErrorMessage).
+      type: str
+      sample: Finding not found
 left:
-  description: Findings of other sources (GuardDuty), left as they are, with C(source), C(id) and C(reason).
+  description: Findings of other sources (GuardDuty), left as they are.
   returned: success
   type: list
   elements: dict
+  sample: [{source: guardduty, id: 9ac6b1fd2b3e8e1c5a7d4f0e9b2c3a77, reason: "GuardDuty's API has no workflow status (feedback and archiving
+            are the analyst's judgement): the finding is left as it is"}]
+  contains:
+    source:
+      description: C(guardduty).
+      type: str
+      sample: guardduty
+    id:
+      description: The finding's id.
+      type: str
+      sample: 9ac6b1fd2b3e8e1c5a7d4f0e9b2c3a77
+    reason:
+      description: Why it was left.
+      type: str
+      sample: "GuardDuty's API has no workflow status (feedback and archiving are the analyst's judgement): the finding is left as it is"
 error:
   description: The error code of the Security Hub call that was refused, when one was.
   returned: when Security Hub refused a call
@@ -103,15 +137,97 @@ note:
   type: str
   sample: "secops.aws_ir GD-2739105317: response started."
 actions:
-  description: The C(BatchUpdateFindings) calls made (or planned), as action records.
+  description:
+    - The C(BatchUpdateFindings) calls made (or planned).
   returned: always
   type: list
   elements: dict
+  sample:
+    - time: '2026-11-29T20:15:02.481Z'
+      stage: detection
+      service: securityhub
+      action: BatchUpdateFindings
+      target: arn:aws:securityhub:us-east-1:123456789012:security-control/EC2.8/finding/0f1e2d3c
+      instance_ids:
+      - i-0123456789abcdef0
+      parameters:
+        FindingIdentifiers:
+        - Id: arn:aws:securityhub:us-east-1:123456789012:security-control/EC2.8/finding/0f1e2d3c
+          ProductArn: arn:aws:securityhub:us-east-1::product/aws/securityhub
+        Workflow:
+          Status: NOTIFIED
+        Note:
+          Text: 'secops.aws_ir GD-2739105317: response started.'
+          UpdatedBy: secops.aws_ir
+      before:
+        arn:aws:securityhub:us-east-1:123456789012:security-control/EC2.8/finding/0f1e2d3c: NEW
+      after: NOTIFIED
+      outcome: ok
+      error_code: null
+      request_id: 8c7a3e52-4f0b-4d7e-9b3a-1e2f3a4b5c6d
+  contains:
+    time:
+      description: When the call was made (or planned), UTC, ISO 8601 with milliseconds.
+      type: str
+      sample: "2026-11-29T20:15:02.481Z"
+    stage:
+      description: The workflow stage that made the call.
+      type: str
+      sample: detection
+    service:
+      description: The AWS service, as in IAM action names.
+      type: str
+      sample: securityhub
+    action:
+      description: The AWS API name.
+      type: str
+      sample: BatchUpdateFindings
+    target:
+      description: The resource the call changes (an id, an ARN or an C(s3://) URI).
+      type: str
+      sample: arn:aws:securityhub:us-east-1:123456789012:security-control/EC2.8/finding/0f1e2d3c
+    instance_ids:
+      description: The target instances the call concerns; empty for a shared resource.
+      type: list
+      elements: str
+      sample: [i-0123456789abcdef0]
+    parameters:
+      description: The parameters sent, each secret replaced by C(<redacted>).
+      type: dict
+      sample:
+        FindingIdentifiers:
+        - Id: arn:aws:securityhub:us-east-1:123456789012:security-control/EC2.8/finding/0f1e2d3c
+          ProductArn: arn:aws:securityhub:us-east-1::product/aws/securityhub
+        Workflow:
+          Status: NOTIFIED
+        Note:
+          Text: 'secops.aws_ir GD-2739105317: response started.'
+          UpdatedBy: secops.aws_ir
+    before:
+      description: What the call changes, as it was before; null when there was nothing.
+      type: raw
+      sample: {'arn:aws:securityhub:us-east-1:123456789012:security-control/EC2.8/finding/0f1e2d3c': NEW}
+    after:
+      description: What the call changes, as it is after (for a create, what AWS made); null when nothing is left.
+      type: raw
+      sample: NOTIFIED
+    outcome:
+      description: C(ok), C(planned) (check mode) or C(error).
+      type: str
+      sample: ok
+    error_code:
+      description: The AWS error code of a refused call (the botocore exception's name when AWS did not answer), else null.
+      type: str
+      sample: null
+    request_id:
+      description: The AWS request id of the answer; null in check mode.
+      type: str
+      sample: 8c7a3e52-4f0b-4d7e-9b3a-1e2f3a4b5c6d
 stage:
   description: The workflow stage, C(detection).
   returned: always
   type: str
-"""
+  sample: detection"""
 
 try:
     from botocore.exceptions import BotoCoreError

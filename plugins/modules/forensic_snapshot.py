@@ -195,60 +195,444 @@ instances:
   returned: always
   type: list
   elements: dict
+  sample:
+    - instance_id: i-0123456789abcdef0
+      snapshots:
+      - snapshot_id: snap-0123456789abcdef0
+        volume_id: vol-0123456789abcdef0
+        state: completed
+      not_captured:
+      - kind: instance_store
+        name: ephemeral0
+      outcome:
+        status: snapshotted
+      warnings: []
   contains:
     instance_id:
       description: Instance id.
       type: str
       sample: i-0123456789abcdef0
     snapshots:
-      description:
-        - One per EBS volume snapshotted (from C(CreateSnapshots) and C(DescribeSnapshots)).
-        - C(snapshot_id) (C((planned)) in check mode), C(volume_id), C(device_name), C(boot) (bool),
-          C(state) (C(pending), C(completed) or C(planned)), C(progress) (for example C(40%)),
-          C(start_time) (ISO 8601), C(volume_size_gib) (GiB), C(encrypted) (bool), C(kms_key_id),
-          C(tags) (dict) and C(created) (true when this run created it).
-        - With O(copy_to), C(copies) lists the snapshot's copies, each with C(snapshot_id),
-          C(source_snapshot_id), C(region), C(state), C(progress), C(start_time), C(encrypted),
-          C(kms_key_id) (key ARN), C(tags), C(shared_with) (account ids with C(createVolumePermission))
-          and C(created). The shared copy's C(state) is C(deleted) once O(copy_to.remove_intermediate) removed it.
-        - With O(copy_to.role_arn) the forensic account's own copy follows, with C(owner_id) (that account),
-          C(copied_from) (the shared copy it was made from), C(end_time) (ISO 8601, when it was seen completed)
-          and, with O(copy_to.lock), C(lock) (C(mode), C(state) as C(DescribeLockedSnapshots) gives it, C(expires_on),
-          C(created_on), C(duration_days), C(cool_off_period_hours), C(cool_off_expires_on)). With
-          O(copy_to.lock_originals) the snapshot itself has a C(lock) too.
+      description: One per EBS volume snapshotted (from C(CreateSnapshots) and C(DescribeSnapshots)).
       type: list
       elements: dict
+      sample:
+        - snapshot_id: snap-0123456789abcdef0
+          volume_id: vol-0123456789abcdef0
+          device_name: /dev/xvda
+          boot: true
+          state: completed
+          progress: 100%
+          start_time: '2026-11-29T20:15:07+00:00'
+          volume_size_gib: 8
+          encrypted: true
+          kms_key_id: arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab
+          tags:
+            IncidentTicket: INC-123456
+            Evidence: 'Yes'
+            SourceInstanceId: i-0123456789abcdef0
+            SourceVolumeId: vol-0123456789abcdef0
+            SourceDeviceName: /dev/xvda
+            Name: web-1
+          created: true
+      contains:
+        snapshot_id:
+          description: The snapshot (C((planned)) in check mode).
+          type: str
+          sample: snap-0123456789abcdef0
+        volume_id:
+          description: The EBS volume.
+          type: str
+          sample: vol-0123456789abcdef0
+        device_name:
+          description: The volume's device name on the instance.
+          type: str
+          sample: /dev/xvda
+        boot:
+          description: Whether it is the root volume.
+          type: bool
+          sample: true
+        state:
+          description: C(pending), C(completed), C(error) or C(planned).
+          type: str
+          sample: completed
+        progress:
+          description: C(DescribeSnapshots) C(Progress).
+          type: str
+          sample: 100%
+        start_time:
+          description: When the snapshot began, ISO 8601.
+          type: str
+          sample: '2026-11-29T20:15:07+00:00'
+        volume_size_gib:
+          description: The volume's size in GiB.
+          type: int
+          sample: 8
+        encrypted:
+          description: Whether the snapshot is encrypted.
+          type: bool
+          sample: true
+        kms_key_id:
+          description: The key ARN it is encrypted with, or null.
+          type: str
+          sample: arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab
+        tags:
+          description: Its tags, as a dict.
+          type: dict
+          sample:
+            IncidentTicket: INC-123456
+            Evidence: 'Yes'
+            SourceInstanceId: i-0123456789abcdef0
+            SourceVolumeId: vol-0123456789abcdef0
+            SourceDeviceName: /dev/xvda
+            Name: web-1
+        created:
+          description: Whether this run created it.
+          type: bool
+          sample: true
+        lock:
+          description: With O(copy_to.lock_originals), its own lock (the keys of RV(instances[].snapshots[].copies[].lock)).
+          type: dict
+          sample:
+            mode: governance
+            state: governance
+            expires_on: '2027-11-29T20:30:00+00:00'
+            created_on: '2026-11-29T20:30:00+00:00'
+            duration_days: 365
+            cool_off_period_hours: null
+            cool_off_expires_on: null
+        copies:
+          description:
+            - With O(copy_to), the snapshot's copies; with O(copy_to.role_arn) the forensic account's own copy follows the shared one.
+          type: list
+          elements: dict
+          sample:
+            - snapshot_id: snap-0aaaabbbbccccdddd
+              source_snapshot_id: snap-0123456789abcdef0
+              region: us-east-1
+              state: completed
+              progress: 100%
+              start_time: '2026-11-29T20:16:40+00:00'
+              encrypted: true
+              kms_key_id: arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab
+              tags:
+                IncidentTicket: INC-123456
+                Evidence: 'Yes'
+                SourceInstanceId: i-0123456789abcdef0
+                SourceVolumeId: vol-0123456789abcdef0
+                SourceDeviceName: /dev/xvda
+                Name: web-1
+                SourceSnapshotId: snap-0123456789abcdef0
+              shared_with:
+              - '111122223333'
+              created: true
+              owner_id: '111122223333'
+              copied_from: snap-0aaaabbbbccccdddd
+              end_time: '2026-11-29T20:29:51+00:00'
+              lock:
+                mode: compliance
+                state: compliance-cooloff
+                expires_on: '2027-11-29T20:30:00+00:00'
+                created_on: '2026-11-29T20:30:00+00:00'
+                duration_days: 365
+                cool_off_period_hours: 24
+                cool_off_expires_on: '2026-11-30T20:30:00+00:00'
+          contains:
+            snapshot_id:
+              description: The copy (C((planned)) in check mode).
+              type: str
+              sample: snap-0aaaabbbbccccdddd
+            source_snapshot_id:
+              description: The snapshot it was copied from (its C(SourceSnapshotId) tag).
+              type: str
+              sample: snap-0123456789abcdef0
+            region:
+              description: The copy's Region.
+              type: str
+              sample: us-east-1
+            state:
+              description: C(pending), C(completed), C(error), C(planned), or C(deleted) once O(copy_to.remove_intermediate) removed it.
+              type: str
+              sample: completed
+            progress:
+              description: C(DescribeSnapshots) C(Progress).
+              type: str
+              sample: 100%
+            start_time:
+              description: When the copy began, ISO 8601.
+              type: str
+              sample: '2026-11-29T20:16:40+00:00'
+            encrypted:
+              description: Always true.
+              type: bool
+              sample: true
+            kms_key_id:
+              description: The key ARN it is encrypted with.
+              type: str
+              sample: arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab
+            tags:
+              description: Its tags, as a dict.
+              type: dict
+              sample:
+                IncidentTicket: INC-123456
+                Evidence: 'Yes'
+                SourceInstanceId: i-0123456789abcdef0
+                SourceVolumeId: vol-0123456789abcdef0
+                SourceDeviceName: /dev/xvda
+                Name: web-1
+                SourceSnapshotId: snap-0123456789abcdef0
+            shared_with:
+              description: Account ids with C(createVolumePermission).
+              type: list
+              elements: str
+              sample: ['111122223333']
+            created:
+              description: Whether this run created it.
+              type: bool
+              sample: true
+            owner_id:
+              description: The forensic account (the forensic account's own copy only).
+              type: str
+              sample: '111122223333'
+            copied_from:
+              description: The shared copy it was made from (the forensic account's own copy only).
+              type: str
+              sample: snap-0aaaabbbbccccdddd
+            end_time:
+              description: When it was seen completed, ISO 8601 (the forensic account's own copy only).
+              type: str
+              sample: '2026-11-29T20:29:51+00:00'
+            lock:
+              description:
+                - The lock of a forensic account's copy (with O(copy_to.lock)), or of the snapshot itself (with O(copy_to.lock_originals)).
+              type: dict
+              sample:
+                mode: compliance
+                state: compliance-cooloff
+                expires_on: '2027-11-29T20:30:00+00:00'
+                created_on: '2026-11-29T20:30:00+00:00'
+                duration_days: 365
+                cool_off_period_hours: 24
+                cool_off_expires_on: '2026-11-30T20:30:00+00:00'
+              contains:
+                mode:
+                  description: C(governance) or C(compliance).
+                  type: str
+                  sample: compliance
+                state:
+                  description: C(LockState) as C(DescribeLockedSnapshots) gives it.
+                  type: str
+                  sample: compliance-cooloff
+                expires_on:
+                  description: When the lock expires, ISO 8601.
+                  type: str
+                  sample: '2027-11-29T20:30:00+00:00'
+                created_on:
+                  description: When it was locked, ISO 8601.
+                  type: str
+                  sample: '2026-11-29T20:30:00+00:00'
+                duration_days:
+                  description: The lock's duration in days, when given as a duration.
+                  type: int
+                  sample: 365
+                cool_off_period_hours:
+                  description: The compliance lock's cooling-off period in hours, when there is one.
+                  type: int
+                  sample: 24
+                cool_off_expires_on:
+                  description: When the cooling-off period ends, ISO 8601.
+                  type: str
+                  sample: '2026-11-30T20:30:00+00:00'
     not_captured:
-      description:
-        - What the snapshots do not hold, each with C(kind) (C(instance_store) or C(ebs)), C(name)
-          (C(ephemeralN) or the device name), C(volume_id), C(device_name), C(status)
-          (C(not_captured)) and C(reason); instance-store disks also have C(size_gb) (GB),
-          C(disk_type) (C(ssd) or C(hdd)) and C(nvme_support), from C(DescribeInstanceTypes).
+      description: What the snapshots do not hold.
       type: list
       elements: dict
+      sample:
+        - kind: instance_store
+          name: ephemeral0
+          volume_id: null
+          device_name: null
+          size_gb: 75
+          disk_type: ssd
+          nvme_support: required
+          status: not_captured
+          reason: instance store cannot be snapshotted; its data is lost when the instance stops, hibernates or terminates
+      contains:
+        kind:
+          description: C(instance_store) or C(ebs).
+          type: str
+          sample: instance_store
+        name:
+          description: C(ephemeralN) or the device name.
+          type: str
+          sample: ephemeral0
+        volume_id:
+          description: The EBS volume, or null for instance store.
+          type: str
+          sample: null
+        device_name:
+          description: The device name, or null for instance store.
+          type: str
+          sample: null
+        status:
+          description: C(not_captured).
+          type: str
+          sample: not_captured
+        reason:
+          description: Why it is not in the snapshots.
+          type: str
+          sample: instance store cannot be snapshotted; its data is lost when the instance stops, hibernates or terminates
+        size_gb:
+          description: Instance store only, its size in GB (C(DescribeInstanceTypes)).
+          type: int
+          sample: 75
+        disk_type:
+          description: Instance store only, C(ssd) or C(hdd).
+          type: str
+          sample: ssd
+        nvme_support:
+          description: Instance store only, C(unsupported), C(supported) or C(required).
+          type: str
+          sample: required
     outcome:
-      description: C(status) (C(snapshotted), C(pending) or C(planned)) and C(detail), one sentence.
+      description: The stage's outcome for this instance.
       type: dict
+      sample: {detail: '2 EBS snapshot(s), 2 by this run; 1 volume(s) not captured', status: snapshotted}
+      contains:
+        status:
+          description: C(snapshotted), C(pending) or C(planned).
+          type: str
+          sample: snapshotted
+        detail:
+          description: One sentence.
+          type: str
+          sample: 2 EBS snapshot(s), 2 by this run; 1 volume(s) not captured
     warnings:
       description: Unencrypted volumes, tags not copied, volumes not tagged, copies or shares left for a later run.
       type: list
       elements: str
+      sample: ["volume vol-0123456789abcdef0 (/dev/xvda) is not encrypted: its snapshot is unencrypted"]
 actions:
-  description: >-
-    Every C(CreateSnapshots), C(CreateTags), C(CopySnapshot) and C(ModifySnapshotAttribute) made or
-    planned, as in M(secops.aws_ir.ec2_quarantine).
+  description:
+    - Every C(CreateSnapshots), C(CreateTags), C(CopySnapshot), C(ModifySnapshotAttribute), C(LockSnapshot) and C(DeleteSnapshot) made or planned.
   returned: always
   type: list
   elements: dict
+  sample:
+    - time: '2026-11-29T20:15:02.481Z'
+      stage: snapshot
+      service: ec2
+      action: CreateSnapshots
+      target: i-0123456789abcdef0
+      instance_ids:
+      - i-0123456789abcdef0
+      parameters:
+        InstanceSpecification:
+          InstanceId: i-0123456789abcdef0
+          ExcludeBootVolume: false
+        Description: aws-ir INC-123456 evidence of i-0123456789abcdef0
+        TagSpecifications:
+        - ResourceType: snapshot
+          Tags:
+          - Key: IncidentTicket
+            Value: INC-123456
+      before: null
+      after:
+        snapshots:
+          vol-0123456789abcdef0: snap-0123456789abcdef0
+          vol-0fedcba9876543210: snap-0fedcba9876543210
+      outcome: ok
+      error_code: null
+      request_id: 8c7a3e52-4f0b-4d7e-9b3a-1e2f3a4b5c6d
+  contains:
+    time:
+      description: When the call was made (or planned), UTC, ISO 8601 with milliseconds.
+      type: str
+      sample: "2026-11-29T20:15:02.481Z"
+    stage:
+      description: The workflow stage that made the call.
+      type: str
+      sample: snapshot
+    service:
+      description: The AWS service, as in IAM action names.
+      type: str
+      sample: ec2
+    action:
+      description: The AWS API name.
+      type: str
+      sample: CreateSnapshots
+    target:
+      description: The resource the call changes (an id, an ARN or an C(s3://) URI).
+      type: str
+      sample: i-0123456789abcdef0
+    instance_ids:
+      description: The target instances the call concerns; empty for a shared resource.
+      type: list
+      elements: str
+      sample: [i-0123456789abcdef0]
+    parameters:
+      description: The parameters sent, each secret replaced by C(<redacted>).
+      type: dict
+      sample:
+        InstanceSpecification:
+          InstanceId: i-0123456789abcdef0
+          ExcludeBootVolume: false
+        Description: aws-ir INC-123456 evidence of i-0123456789abcdef0
+        TagSpecifications:
+        - ResourceType: snapshot
+          Tags:
+          - Key: IncidentTicket
+            Value: INC-123456
+    before:
+      description: What the call changes, as it was before; null when there was nothing.
+      type: raw
+      sample: null
+    after:
+      description: What the call changes, as it is after (for a create, what AWS made); null when nothing is left.
+      type: raw
+      sample: {snapshots: {vol-0123456789abcdef0: snap-0123456789abcdef0, vol-0fedcba9876543210: snap-0fedcba9876543210}}
+    outcome:
+      description: C(ok), C(planned) (check mode) or C(error).
+      type: str
+      sample: ok
+    error_code:
+      description: The AWS error code of a refused call (the botocore exception's name when AWS did not answer), else null.
+      type: str
+      sample: null
+    request_id:
+      description: The AWS request id of the answer; null in check mode.
+      type: str
+      sample: 8c7a3e52-4f0b-4d7e-9b3a-1e2f3a4b5c6d
 stage:
   description: The workflow stage, C(snapshot).
   returned: always
   type: str
+  sample: snapshot
 diff:
   description: Per instance and volume, the snapshot id and copy ids before and after (diff mode).
   returned: when diff mode is on
   type: dict
-"""
+  sample:
+    before:
+      i-0123456789abcdef0:
+        vol-0123456789abcdef0:
+          snapshot_id: null
+          copies: []
+    after:
+      i-0123456789abcdef0:
+        vol-0123456789abcdef0:
+          snapshot_id: snap-0123456789abcdef0
+          copies:
+          - snap-0aaaabbbbccccdddd
+  contains:
+    before:
+      description: Per instance id and volume id, C(snapshot_id) (null when there was none) and C(copies) (ids) before this run.
+      type: dict
+      sample: {i-0123456789abcdef0: {vol-0123456789abcdef0: {copies: [], snapshot_id: null}}}
+    after:
+      description: The same, after this run (planned ids in check mode).
+      type: dict
+      sample: {i-0123456789abcdef0: {vol-0123456789abcdef0: {copies: [snap-0aaaabbbbccccdddd], snapshot_id: snap-0123456789abcdef0}}}"""
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry

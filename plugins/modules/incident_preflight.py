@@ -73,6 +73,7 @@ ticket:
   description: The ticket as given and in its normalised form (used in tags and S3 keys).
   returned: always
   type: dict
+  sample: {normalized: INC-123456, raw: INC-123456}
   contains:
     raw:
       description: The ticket as given.
@@ -98,6 +99,7 @@ caller:
   description: Who is responding, from STS C(GetCallerIdentity).
   returned: success
   type: dict
+  sample: {account: '123456789012', arn: 'arn:aws:sts::123456789012:assumed-role/IncidentResponder/alice', user_id: 'AROAEXAMPLE:alice'}
   contains:
     arn:
       description: ARN of the caller.
@@ -110,15 +112,41 @@ caller:
     user_id:
       description: The unique id of the caller.
       type: str
+      sample: AROAEXAMPLE:alice
 signing:
-  description: The manifest signing key as checked (C(key_arn), C(key_spec), C(algorithm)), or null without O(signing_key_id).
+  description: The manifest signing key as checked, or null without O(signing_key_id).
   returned: success
   type: dict
-  sample: {key_arn: "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab", key_spec: ECC_NIST_P256, algorithm: ECDSA_SHA_256}
+  sample: {key_arn: "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab", key_spec: ECC_NIST_P256,
+           algorithm: ECDSA_SHA_256}
+  contains:
+    key_arn:
+      description: The key's ARN (C(DescribeKey)).
+      type: str
+      sample: arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab
+    key_spec:
+      description: The key's C(KeySpec).
+      type: str
+      sample: ECC_NIST_P256
+    algorithm:
+      description: The signing algorithm the manifest versions are signed with.
+      type: str
+      sample: ECDSA_SHA_256
 bucket:
   description: The evidence bucket and how well it keeps evidence.
   returned: success
   type: dict
+  sample:
+    name: aws-ir-evidence-123456789012-us-east-1
+    region: us-east-1
+    versioning: Enabled
+    object_lock: true
+    default_retention:
+      mode: GOVERNANCE
+      days: 365
+      years: null
+    encryption: aws:kms
+    warnings: []
   contains:
     name:
       description: Bucket name.
@@ -127,24 +155,43 @@ bucket:
     region:
       description: Region of the bucket (C(GetBucketLocation)).
       type: str
+      sample: us-east-1
     versioning:
       description: Versioning status (C(GetBucketVersioning)); always C(Enabled) on success.
       type: str
+      sample: Enabled
     object_lock:
       description: Whether Object Lock is enabled on the bucket (C(GetObjectLockConfiguration)).
       type: bool
+      sample: true
     default_retention:
-      description: The bucket's default Object Lock retention (mode, days, years), or null.
+      description: The bucket's default Object Lock retention, or null.
       type: dict
+      sample: {mode: GOVERNANCE, days: 365, years: null}
+      contains:
+        mode:
+          description: C(GOVERNANCE) or C(COMPLIANCE).
+          type: str
+          sample: GOVERNANCE
+        days:
+          description: The retention in days, or null when given in years.
+          type: int
+          sample: 365
+        years:
+          description: The retention in years, or null when given in days.
+          type: int
+          sample: null
     encryption:
       description: Default encryption algorithm (C(GetBucketEncryption)), for example C(aws:kms) or C(AES256), or null.
       type: str
+      sample: aws:kms
     warnings:
       description:
         - What makes the bucket a weaker evidence store (no Object Lock; Object Lock without a default
           retention, so the SSM Agent's uploads are not locked; no default encryption). Also issued as warnings.
       type: list
       elements: str
+      sample: []
 instance_ids:
   description: The ids of the target instances, in the order given or sorted when found by tag.
   returned: success
@@ -156,39 +203,74 @@ instances:
   returned: success
   type: list
   elements: dict
+  sample: [{instance_id: i-0123456789abcdef0, ssm: {ping_status: Online, reachable: true}, state: running, volatile_capture: possible}]
   contains:
     instance_id:
       description: Instance id.
       type: str
+      sample: i-0123456789abcdef0
     state:
       description: EC2 instance state name (C(running), C(stopped), ...).
       type: str
+      sample: running
     platform:
       description: C(windows) or C(linux), from the instance's C(Platform).
       type: str
+      sample: linux
     spot:
       description: Whether the instance is a Spot instance (C(InstanceLifecycle)); Spot instances cannot get termination protection.
       type: bool
+      sample: false
     vpc_ids:
       description: The VPCs of the instance's network interfaces.
       type: list
       elements: str
+      sample: [vpc-0a1b2c3d4e5f6a7b8]
     ssm:
       description: SSM reachability from C(DescribeInstanceInformation).
       type: dict
+      sample:
+        ping_status: Online
+        platform_type: Linux
+        platform_name: Amazon Linux
+        platform_version: '2023'
+        agent_version: 3.3.1142.0
+        last_ping: '2026-11-29T20:14:31+00:00'
+        reachable: true
+        likely_cause: null
       contains:
         ping_status:
           description: C(Online), C(ConnectionLost), C(Inactive), or C(unmanaged) when SSM does not know the instance.
           type: str
+          sample: Online
         platform_type:
           description: C(Linux), C(Windows) or C(MacOS) as SSM reports it, or null.
           type: str
+          sample: Linux
         reachable:
           description: Whether SSM Run Command can reach the instance now (C(PingStatus=Online)).
           type: bool
+          sample: true
         likely_cause:
           description: For an unreachable instance, what usually causes this status.
           type: str
+          sample: 'the SSM Agent stopped answering: instance stopped or hung, agent stopped, or no route to the SSM endpoints'
+        platform_name:
+          description: C(PlatformName) as SSM reports it, or null.
+          type: str
+          sample: Amazon Linux
+        platform_version:
+          description: C(PlatformVersion) as SSM reports it, or null.
+          type: str
+          sample: "2023"
+        agent_version:
+          description: The SSM Agent's version, or null.
+          type: str
+          sample: 3.3.1142.0
+        last_ping:
+          description: C(LastPingDateTime), ISO 8601, or null.
+          type: str
+          sample: "2026-11-29T20:14:31+00:00"
     volatile_capture:
       description: Whether volatile data can be collected (C(possible)) or why not.
       type: str

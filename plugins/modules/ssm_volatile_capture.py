@@ -219,63 +219,416 @@ instances:
   returned: always
   type: list
   elements: dict
+  sample:
+    - instance_id: i-0123456789abcdef0
+      outcome:
+        status: captured
+        command_id: b1a2c3d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d
+      artifacts:
+      - kind: triage_stdout
+        s3_uri: s3://ir-evidence-123456789012/INC-1/volatile/b1a2c3d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d/i-0123abcd/awsrunShellScript/0.awsrunShellScript/stdout
+        sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+      warnings: []
   contains:
     instance_id:
       description: Instance id.
       type: str
+      sample: i-0123456789abcdef0
     outcome:
-      description:
-        - C(status) is the stage's overall status; without memory it is the triage's, one of
-          C(captured), C(evidence_upload_failed), C(failed), C(delivery_timed_out),
-          C(execution_timed_out), C(undeliverable), C(terminated), C(cancelled),
-          C(still_running), C(planned), C(sent), C(skipped), C(connection_lost), C(inactive),
-          C(unmanaged), or C(not_running) (stopped, stopping or pending, so volatile data cannot be collected;
-          C(state) gives the EC2 state). With memory, a captured triage whose memory image was not captured gives
-          C(memory_<memory status>) (for example C(memory_hash_mismatch)).
-        - C(command_id), C(document_name), C(ping_status) (C(DescribeInstanceInformation)) and
-          C(detail) (the likely cause, C(ResponseCode), C(Status) and C(StatusDetails)) describe
-          the triage.
-        - C(memory) (with O(memory=true)) has its own C(status) (C(captured), C(hash_mismatch),
-          C(failed), C(skipped), C(still_running), C(planned), C(sent) or a command outcome as
-          above), C(detail), C(command_id), C(document_name) and C(upload_id).
+      description: What the stage did for this instance.
       type: dict
+      sample:
+        status: captured
+        command_id: b1a2c3d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d
+        document_name: AWS-RunShellScript
+        ping_status: Online
+        detail: the command ended Success (ResponseCode 0, Status Success, StatusDetails Success)
+      contains:
+        status:
+          description:
+          - The stage's overall status; without memory it is the triage's, one of C(captured), C(evidence_upload_failed),
+            C(failed), C(delivery_timed_out), C(execution_timed_out), C(undeliverable), C(terminated), C(cancelled),
+            C(still_running), C(planned), C(sent), C(skipped), C(connection_lost), C(inactive), C(unmanaged), or
+            C(not_running) (stopped, stopping or pending, so volatile data cannot be collected).
+          - With memory, a captured triage whose memory image was not captured gives C(memory_<memory status>)
+            (for example C(memory_hash_mismatch)).
+          type: str
+          sample: captured
+        state:
+          description: The EC2 state, with C(not_running) only.
+          type: str
+          sample: stopped
+        command_id:
+          description: The triage's C(CommandId).
+          type: str
+          sample: b1a2c3d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d
+        document_name:
+          description: C(AWS-RunShellScript) or C(AWS-RunPowerShellScript).
+          type: str
+          sample: AWS-RunShellScript
+        ping_status:
+          description: C(PingStatus) from C(DescribeInstanceInformation).
+          type: str
+          sample: Online
+        detail:
+          description: The likely cause, C(ResponseCode), C(Status) and C(StatusDetails) of the triage.
+          type: str
+          sample: the command ended Success (ResponseCode 0, Status Success, StatusDetails Success)
+        memory:
+          description: With O(memory=true), the memory image's own outcome.
+          type: dict
+          sample:
+            status: captured
+            detail: the command ended Success (ResponseCode 0, Status Success, StatusDetails Success)
+            command_id: c2b3d4e5-6f7a-4b8c-9d0e-1f2a3b4c5d6e
+            document_name: AWS-RunShellScript
+            upload_id: VXBsb2FkIElEIGZvciBlbHZpbmcncyBteS1tb3ZpZS5tMnRzIHVwbG9hZA
+          contains:
+            status:
+              description: C(captured), C(hash_mismatch), C(failed), C(skipped), C(still_running), C(planned), C(sent) or a command outcome as above.
+              type: str
+              sample: captured
+            detail:
+              description: The likely cause, C(ResponseCode), C(Status) and C(StatusDetails).
+              type: str
+              sample: the command ended Success (ResponseCode 0, Status Success, StatusDetails Success)
+            command_id:
+              description: The memory command's C(CommandId).
+              type: str
+              sample: c2b3d4e5-6f7a-4b8c-9d0e-1f2a3b4c5d6e
+            document_name:
+              description: C(AWS-RunShellScript) or C(AWS-RunPowerShellScript).
+              type: str
+              sample: AWS-RunShellScript
+            upload_id:
+              description: The S3 multipart upload of the image.
+              type: str
+              sample: VXBsb2FkIElEIGZvciBlbHZpbmcncyBteS1tb3ZpZS5tMnRzIHVwbG9hZA
     artifacts:
-      description:
-        - The S3 objects read back, each with C(kind), C(bucket), C(key), C(s3_uri),
-          C(version_id), C(size_bytes), C(sha256) (hex, of the bytes in S3, GetObject),
-          C(s3_checksum) (the checksum S3 stored, C(algorithm), C(value), C(type), and for a
-          full-object SHA-256 whether it C(matches); null when S3 stored none) and C(command_id).
-        - C(triage_stdout), C(triage_stderr), C(memory_log_stdout), C(memory_log_stderr) (the
-          command output) also have C(document_name) and C(truncated_in_api) (the object holds
-          more than the 24,000 (stdout) or 8,000 (stderr) characters C(GetCommandInvocation)
-          returns); C(triage_stdout) has C(steps) (C(name), C(tool), C(command), C(started_at),
-          C(rc), C(offset) and C(length) in bytes, C(sha256) of the step's output).
-        - C(memory_image) also has C(format) (C(lime) or C(raw)), C(tool) (C(avml) or
-          C(winpmem)), C(tool_s3_uri), C(sha256_matches_host) (size and SHA-256 in S3 equal what
-          the host streamed; null when there was no host summary) and C(host) (C(bytes),
-          C(sha256), C(parts), C(part_size), C(tool_sha256) as the host computed it,
-          C(tool_location) (C(memfd), C(tmpfs:/dev/shm) or the Windows path), C(tool_rc),
-          C(written_on_host) (each file the host had to write, C(path), C(bytes), C(why)),
-          C(started_at), C(ended_at)).
+      description: The S3 objects read back.
       type: list
       elements: dict
+      sample:
+        - kind: triage_stdout
+          bucket: ir-evidence-123456789012
+          key: INC-1/volatile/b1a2c3d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d/i-0123abcd/awsrunShellScript/0.awsrunShellScript/stdout
+          s3_uri: s3://ir-evidence-123456789012/INC-1/volatile/b1a2c3d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d/i-0123abcd/awsrunShellScript/0.awsrunShellScript/stdout
+          version_id: 3HL4kqtJlcpXroDTDmjVBH40Nrjfkd
+          size_bytes: 11262
+          sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+          s3_checksum:
+            algorithm: SHA256
+            value: LCa0a2j/xo/5m0U8HTBBNBNCLXBkg7+g+YpeiGJm564=
+            type: FULL_OBJECT
+            matches: true
+          command_id: b1a2c3d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d
+          document_name: AWS-RunShellScript
+          truncated_in_api: false
+          steps:
+          - name: sockets
+            tool: ss
+            command: ss -tanp
+            started_at: '2026-11-29T20:15:04Z'
+            rc: 0
+            offset: 1536
+            length: 2048
+            sha256: 2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae
+      contains:
+        kind:
+          description: C(triage_stdout), C(triage_stderr), C(memory_log_stdout), C(memory_log_stderr) or C(memory_image).
+          type: str
+          sample: triage_stdout
+        bucket:
+          description: The evidence bucket.
+          type: str
+          sample: ir-evidence-123456789012
+        key:
+          description: The object key.
+          type: str
+          sample: INC-1/volatile/b1a2c3d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d/i-0123abcd/awsrunShellScript/0.awsrunShellScript/stdout
+        s3_uri:
+          description: C(s3://bucket/key).
+          type: str
+          sample: s3://ir-evidence-123456789012/INC-1/volatile/b1a2c3d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d/i-0123abcd/awsrunShellScript/0.awsrunShellScript/stdout
+        version_id:
+          description: S3 C(VersionId).
+          type: str
+          sample: 3HL4kqtJlcpXroDTDmjVBH40Nrjfkd
+        size_bytes:
+          description: Size in bytes, read back from S3.
+          type: int
+          sample: 11262
+        sha256:
+          description: SHA-256 (hex) of the bytes in S3 (C(GetObject)).
+          type: str
+          sample: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+        s3_checksum:
+          description: The checksum S3 stored, or null when S3 stored none.
+          type: dict
+          sample: {algorithm: SHA256, matches: true, type: FULL_OBJECT, value: LCa0a2j/xo/5m0U8HTBBNBNCLXBkg7+g+YpeiGJm564=}
+          contains:
+            algorithm:
+              description: C(SHA256), C(SHA1), C(CRC64NVME), C(CRC32C) or C(CRC32).
+              type: str
+              sample: SHA256
+            value:
+              description: The checksum, base64, as S3 gives it.
+              type: str
+              sample: LCa0a2j/xo/5m0U8HTBBNBNCLXBkg7+g+YpeiGJm564=
+            type:
+              description: C(FULL_OBJECT) or C(COMPOSITE) (multipart).
+              type: str
+              sample: FULL_OBJECT
+            matches:
+              description: For a full-object SHA-256 only, whether it equals the SHA-256 of the bytes read.
+              type: bool
+              sample: true
+        command_id:
+          description: The command that wrote it.
+          type: str
+          sample: b1a2c3d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d
+        document_name:
+          description: Command output only, the SSM document.
+          type: str
+          sample: AWS-RunShellScript
+        truncated_in_api:
+          description: Command output only, whether the object holds more than the 24,000 (stdout) or 8,000
+            (stderr) characters C(GetCommandInvocation) returns.
+          type: bool
+          sample: false
+        steps:
+          description: C(triage_stdout) only, each step of the triage.
+          type: list
+          elements: dict
+          sample:
+            - name: sockets
+              tool: ss
+              command: ss -tanp
+              started_at: '2026-11-29T20:15:04Z'
+              rc: 0
+              offset: 1536
+              length: 2048
+              sha256: 2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae
+          contains:
+            name:
+              description: The step.
+              type: str
+              sample: sockets
+            tool:
+              description: The tool it ran.
+              type: str
+              sample: ss
+            command:
+              description: The command line.
+              type: str
+              sample: ss -tanp
+            started_at:
+              description: When it started on the instance.
+              type: str
+              sample: '2026-11-29T20:15:04Z'
+            rc:
+              description: Its exit code (127, the tool is missing), or null when it never ended.
+              type: int
+              sample: 0
+            offset:
+              description: Where its output starts in the stdout object, in bytes.
+              type: int
+              sample: 1536
+            length:
+              description: Its output's length in bytes.
+              type: int
+              sample: 2048
+            sha256:
+              description: SHA-256 (hex) of its output.
+              type: str
+              sample: 2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae
+        format:
+          description: C(memory_image) only, C(lime) or C(raw).
+          type: str
+          sample: lime
+        tool:
+          description: C(memory_image) only, C(avml) or C(winpmem).
+          type: str
+          sample: avml
+        tool_s3_uri:
+          description: C(memory_image) only, where the tool was read from.
+          type: str
+          sample: s3://ir-tools-123456789012/avml
+        sha256_matches_host:
+          description: C(memory_image) only, whether size and SHA-256 in S3 equal what the host streamed; null without a host summary.
+          type: bool
+          sample: true
+        host:
+          description: C(memory_image) only, the host's own summary.
+          type: dict
+          sample:
+            bytes: 4294967296
+            sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
+            parts: 128
+            part_size: 33554432
+            tool_sha256: 4f2c9a7d1e6b3a8c5d0e9f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e
+            tool_location: memfd
+            tool_rc: 0
+            written_on_host: []
+            started_at: '2026-11-29T20:15:12Z'
+            ended_at: '2026-11-29T20:19:40Z'
+          contains:
+            bytes:
+              description: Bytes the tool wrote, as the host counted them.
+              type: int
+              sample: 4294967296
+            sha256:
+              description: SHA-256 (hex) the host computed while streaming.
+              type: str
+              sample: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
+            parts:
+              description: Parts uploaded.
+              type: int
+              sample: 128
+            part_size:
+              description: Part size in bytes.
+              type: int
+              sample: 33554432
+            tool_sha256:
+              description: SHA-256 (hex) of the tool as the host read it.
+              type: str
+              sample: 4f2c9a7d1e6b3a8c5d0e9f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e
+            tool_location:
+              description: C(memfd), C(tmpfs:/dev/shm) or the Windows path.
+              type: str
+              sample: memfd
+            tool_rc:
+              description: The tool's exit code.
+              type: int
+              sample: 0
+            written_on_host:
+              description: Each file the host had to write.
+              type: list
+              elements: dict
+              sample: []
+              contains:
+                path:
+                  description: The file.
+                  type: str
+                  sample: C:\\Windows\\Temp\\winpmem_mini_x64_rc2.exe
+                bytes:
+                  description: Its size.
+                  type: int
+                  sample: 2845696
+                why:
+                  description: Why the host had to write it.
+                  type: str
+                  sample: Windows runs programs only from files
+            started_at:
+              description: When the host started, UTC, ISO 8601.
+              type: str
+              sample: '2026-11-29T20:15:12Z'
+            ended_at:
+              description: When it ended.
+              type: str
+              sample: '2026-11-29T20:19:40Z'
     warnings:
       description: What a responder must know about this instance.
       type: list
       elements: str
+      sample: ["i-0123456789abcdef0: the triage output in S3 is longer than GetCommandInvocation returns"]
 actions:
   description:
-    - Every mutating call made or planned, as in M(secops.aws_ir.ec2_quarantine) (C(SendCommand),
-      and for memory C(CreateMultipartUpload), C(PutParameter) (its value recorded as
-      C(<redacted>)), C(DeleteParameters), C(CompleteMultipartUpload) or C(AbortMultipartUpload)).
+    - Every mutating call made or planned (C(SendCommand), and for memory C(CreateMultipartUpload), C(PutParameter)
+    - (its value recorded as C(<redacted>)), C(DeleteParameters), C(CompleteMultipartUpload) or C(AbortMultipartUpload)).
   returned: always
   type: list
   elements: dict
+  sample:
+    - time: '2026-11-29T20:15:02.481Z'
+      stage: volatile_capture
+      service: ssm
+      action: SendCommand
+      target: i-0123456789abcdef0
+      instance_ids:
+      - i-0123456789abcdef0
+      parameters:
+        InstanceIds:
+        - i-0123456789abcdef0
+        DocumentName: AWS-RunShellScript
+        OutputS3BucketName: ir-evidence-123456789012
+        OutputS3KeyPrefix: INC-123456/volatile/
+        Parameters:
+          commands:
+          - '...'
+          executionTimeout:
+          - '600'
+      before: null
+      after:
+        command_id: b1a2c3d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d
+      outcome: ok
+      error_code: null
+      request_id: 8c7a3e52-4f0b-4d7e-9b3a-1e2f3a4b5c6d
+  contains:
+    time:
+      description: When the call was made (or planned), UTC, ISO 8601 with milliseconds.
+      type: str
+      sample: "2026-11-29T20:15:02.481Z"
+    stage:
+      description: The workflow stage that made the call.
+      type: str
+      sample: volatile_capture
+    service:
+      description: The AWS service, as in IAM action names.
+      type: str
+      sample: ssm
+    action:
+      description: The AWS API name.
+      type: str
+      sample: SendCommand
+    target:
+      description: The resource the call changes (an id, an ARN or an C(s3://) URI).
+      type: str
+      sample: i-0123456789abcdef0
+    instance_ids:
+      description: The target instances the call concerns; empty for a shared resource.
+      type: list
+      elements: str
+      sample: [i-0123456789abcdef0]
+    parameters:
+      description: The parameters sent, each secret replaced by C(<redacted>).
+      type: dict
+      sample:
+        InstanceIds:
+        - i-0123456789abcdef0
+        DocumentName: AWS-RunShellScript
+        OutputS3BucketName: ir-evidence-123456789012
+        OutputS3KeyPrefix: INC-123456/volatile/
+        Parameters:
+          commands:
+          - '...'
+          executionTimeout:
+          - '600'
+    before:
+      description: What the call changes, as it was before; null when there was nothing.
+      type: raw
+      sample: null
+    after:
+      description: What the call changes, as it is after (for a create, what AWS made); null when nothing is left.
+      type: raw
+      sample: {command_id: b1a2c3d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d}
+    outcome:
+      description: C(ok), C(planned) (check mode) or C(error).
+      type: str
+      sample: ok
+    error_code:
+      description: The AWS error code of a refused call (the botocore exception's name when AWS did not answer), else null.
+      type: str
+      sample: null
+    request_id:
+      description: The AWS request id of the answer; null in check mode.
+      type: str
+      sample: 8c7a3e52-4f0b-4d7e-9b3a-1e2f3a4b5c6d
 stage:
   description: The workflow stage, C(volatile_capture).
   returned: always
   type: str
-"""
+  sample: volatile_capture"""
 
 import hashlib
 import json

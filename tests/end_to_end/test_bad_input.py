@@ -121,7 +121,7 @@ def test_bad_input_is_refused_before_any_change_naming_the_field_and_the_value(l
         assert fill(message, estate) not in final["msg"]
         assert f'(task "{task.split(" : ")[-1]}"; its error is printed above). Nothing was changed.' in final["msg"]
     assert mutating(lab.requests()) == []
-    # Nothing but the ticket's lease, which containment's own refusals find taken and released (README, "Failing safe").
+    # Nothing but the ticket's lease, which containment's own refusals find taken and released (docs/docsite/rst/guide_respond.rst, "Failing safe").
     versions = aws(lab, "s3").list_object_versions(Bucket=estate["bucket"]).get("Versions", [])
     assert [v["Key"] for v in versions if v["Key"] != f"{TICKET}/lease.json"] == []
 

@@ -127,7 +127,7 @@ def test_a_member_account_role_needs_the_security_account_id_before_any_change(a
 
 
 def test_a_new_user_prepares_the_account_and_responds_through_ansible_runner_with_survey_answers(admin_lab, empty_account, tmp_path):
-    """The README's first run, as an AWX job runs it: prepare.yml (with the member-account role), then respond.yml on
+    """The first run of docs/docsite/rst/first_run.rst, as an AWX job runs it: prepare.yml (with the member-account role), then respond.yml on
     the survey's answers, on an account nobody prepared."""
     prepared = run_like_awx(admin_lab, tmp_path, "prepare.yml", MEMBER_ROLE)[0]
     assert prepared.status == "successful", prepared.stdout.read()[-3000:]

@@ -1,6 +1,6 @@
 """A call still throttled after every retry is reported as throttled (issue 13, case 8), never as refused credentials.
 
-Each throttling code the README lists, on a call of the preflight, until the collection's retry policy (12 attempts,
+Each throttling code docs/docsite/rst/guide_respond.rst lists ("Failing safe"), on a call of the preflight, until the collection's retry policy (12 attempts,
 plugins/module_utils/retry.py) is spent: the run stops before any change, and its message names the API, the code, the
 account and Region, and the number of attempts the lab's request log counts.
 """
@@ -44,7 +44,7 @@ def test_at_80_percent_throttling_get_caller_identity_is_reported_as_throttled_n
     assert "refused by STS" not in message
 
 
-# (service, API of the preflight, the code that service answers when it throttles, HTTP status): README, "Failing safe".
+# (service, API of the preflight, the code that service answers when it throttles, HTTP status): docs/docsite/rst/guide_respond.rst, "Failing safe".
 # Each run spends the retry policy's jittered waits (about a minute), so the end-to-end runs cover the two wire shapes
 # not covered above (EC2's query protocol, S3's REST XML); every code of the kind is unit-tested in test_retry.py.
 KIND = [

@@ -1,6 +1,6 @@
 """One ticket, one identity (issue 13, case 6), against the lab: the outcome read back with boto3 and the request log.
 
-The instance the README says to tag (IncidentTicket=IR/2026/017) is found and keeps its tag; an instance under another
+The instance docs/tickets.md says to tag (IncidentTicket=IR/2026/017) is found and keeps its tag; an instance under another
 ticket is refused before any change, by respond.yml and by ec2_quarantine alone; a second spelling of a ticket whose case
 key already holds a manifest (INC 123456, INC/123456, inc-123456 after INC-123456) is refused, naming both.
 """

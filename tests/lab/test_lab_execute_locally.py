@@ -48,12 +48,23 @@ def test_real_output_and_exit_code(clients):
     assert answer["StandardErrorContent"] == "oops\nfailed to run commands: exit status 3"
 
 
-def test_execution_timeout(clients):
-    started = time.monotonic()
-    answer = _run(clients, ["echo started", "sleep 30"], timeout="1")
-    assert time.monotonic() - started < 10
+def _running(pid):
+    """True while the process exists and is not a zombie (killed, not yet reaped by init)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_execution_timeout_kills_the_script_and_its_children(clients, tmp_path):
+    # The agent kills the whole script at executionTimeout (SSM "aws:runShellScript", executionTimeout):
+    # its child is gone and the line after it never runs.
+    pid_file = tmp_path / "sleep.pid"
+    answer = _run(clients, ["echo started", f"sleep 300 & echo $! > {pid_file}", "wait", "echo after"], timeout="1")
     assert (answer["Status"], answer["StatusDetails"], answer["ResponseCode"]) == ("TimedOut", "ExecutionTimedOut", 137)
     assert answer["StandardOutputContent"] == "started\n"
+    assert not _running(int(pid_file.read_text(encoding="ascii")))
 
 
 def test_script_can_put_through_a_presigned_url(clients):

@@ -43,11 +43,13 @@ def test_states_in_order(lab, aws, launch):
     assert (command["Status"], command["CompletedCount"], command["ErrorCount"]) == ("Success", 1, 0)
 
 
-def test_waiter_works(aws, launch):
+def test_waiter_works(lab, aws, launch):
+    # The built-in waiter fails on InvocationDoesNotExist; with no absent window the invocation exists once SendCommand answers.
+    lab.configure(ssm={"invocation_absent_seconds": 0.0})
     instance_id = launch()[0]
     command_id = _send(aws, [instance_id])
-    time.sleep(0.1)  # the built-in waiter does not retry InvocationDoesNotExist
     aws("ssm").get_waiter("command_executed").wait(CommandId=command_id, InstanceId=instance_id, WaiterConfig={"Delay": 1})
+    assert aws("ssm").get_command_invocation(CommandId=command_id, InstanceId=instance_id)["Status"] == "Success"
 
 
 @pytest.mark.parametrize("forced, status, details, code", [

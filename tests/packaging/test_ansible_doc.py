@@ -54,6 +54,24 @@ def test_every_example_calls_the_module_and_every_return_value_is_described(docu
     assert doc["doc"]["version_added"] and doc["doc"]["short_description"]
 
 
+def _undocumented(spec, path):
+    """Every key below spec (RETURN) without a description, a type or a sample, or a list without its elements' type."""
+    found = []
+    for key, value in spec.items():
+        where = f"{path}{key}"
+        found += [f"{where}: no {field}" for field in ("description", "type", "sample") if field not in value]
+        if value.get("type") == "list" and not value.get("elements"):
+            found.append(f"{where}: a list without elements")
+        found += _undocumented(value.get("contains") or {}, f"{where}.")
+    return found
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_every_return_value_at_every_depth_has_a_type_and_a_sample(documented, module):
+    # As amazon.aws documents its modules (ec2_snapshot): nested contains, each key with its type and a sample.
+    assert _undocumented(documented[module]["return"], "") == []
+
+
 def test_every_role_has_an_argument_specification_ansible_doc_renders():
     listed = json.loads(checked([BIN / "ansible-doc", "-t", "role", "--list", "--json", COLLECTION]).stdout)
     assert sorted(name.split(".")[-1] for name in listed) == roles()

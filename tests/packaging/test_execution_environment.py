@@ -23,7 +23,7 @@ def requirement_names(lines):
 
 
 def build_context(tarball, tmp_path):
-    """`ansible-builder create` as README says to run it: execution-environment.yml beside the built tarball."""
+    """`ansible-builder create` as docs/docsite/rst/awx.rst says to run it: execution-environment.yml beside the built tarball."""
     project = tmp_path / "project"
     project.mkdir()
     shutil.copy2(REPO / "execution-environment.yml", project)
