@@ -73,12 +73,7 @@ RETURN = r"""
 security_groups:
   description:
     - The groups of each VPC, keyed by VPC id; the same shape as the C(security_groups) that M(secops.aws_ir.ec2_quarantine) returns.
-    - C(quarantine_group_ids) (list of one id) and C(quarantine_group_id), C(aws-ir-quarantine)'s id; C(untrack_group_id),
-      C(aws-ir-untrack)'s id. In check mode a group not yet created has the stand-in id
-      C(sg-(new <name> in <vpc id>)).
-    - C(created), the names of the groups this run created (or would create, in check mode).
-    - C(egress), the quarantine group's egress, C(mode) (V(vpc_endpoints) or V(https_anywhere)), C(destinations)
-      (text, for example C(security group sg-0789, prefix list pl-63a5400a)) and C(reason) (why that mode).
+    - In check mode a group not yet created has the stand-in id C(sg-(new <name> in <vpc id>)).
   returned: always
   type: dict
   sample:
@@ -91,23 +86,106 @@ security_groups:
         mode: vpc_endpoints
         destinations: security group sg-0789abcdef0123456, prefix list pl-63a5400a
         reason: interface endpoints for ssm, ssmmessages and ec2messages (private DNS) and an S3 gateway endpoint
+  contains:
+    quarantine_group_ids:
+      description: The quarantine groups of the VPC (C(aws-ir-quarantine)).
+      type: list
+      elements: str
+      sample: [sg-0123456789abcdef0]
+    quarantine_group_id:
+      description: The first of them.
+      type: str
+      sample: sg-0123456789abcdef0
+    untrack_group_id:
+      description: C(aws-ir-untrack) of the VPC.
+      type: str
+      sample: sg-0aaaabbbbccccdddd
+    created:
+      description: The names of the groups this run created (or would create, in check mode).
+      type: list
+      elements: str
+      sample: [aws-ir-untrack, aws-ir-quarantine]
+    egress:
+      description: The quarantine group's egress (C(mode) V(vpc_endpoints) or V(https_anywhere), C(destinations) as text, C(reason)).
+      type: dict
+      sample:
+        mode: https_anywhere
+        destinations: 0.0.0.0/0
+        reason: no available interface endpoint for ssm, ssmmessages, ec2messages; no available S3 gateway endpoint
 actions:
   description:
-    - Every mutating AWS call made (or planned in check mode), in order, with C(time) (UTC, milliseconds),
-      C(stage) (V(preparation)), C(service), C(action) (AWS API name), C(target) (a VPC id for C(CreateSecurityGroup),
-      else the group id), C(instance_ids) (always empty), C(parameters), C(before), C(after), C(outcome)
-      (C(ok), C(planned) or C(error)), C(error_code) and C(request_id).
+    - Every mutating AWS call made (or planned in check mode), in order.
     - Also returned when the module fails, so that what was changed before the error is known.
   returned: always
   type: list
   elements: dict
   sample:
-    - action: CreateSecurityGroup
-      service: ec2
+    - time: '2026-11-29T20:15:02.481Z'
       stage: preparation
+      service: ec2
+      action: CreateSecurityGroup
       target: vpc-0123456789abcdef0
-      after: {group_name: aws-ir-untrack, group_id: sg-0456789abcdef0123}
+      instance_ids: []
+      parameters:
+        GroupName: aws-ir-untrack
+        VpcId: vpc-0123456789abcdef0
+      before: null
+      after:
+        group_name: aws-ir-untrack
+        group_id: sg-0456789abcdef0123
       outcome: ok
+      error_code: null
+      request_id: 8c7a3e52-4f0b-4d7e-9b3a-1e2f3a4b5c6d
+  contains:
+    time:
+      description: When the call was made (or planned), UTC, ISO 8601 with milliseconds.
+      type: str
+      sample: "2026-11-29T20:15:02.481Z"
+    stage:
+      description: The workflow stage that made the call, V(preparation).
+      type: str
+      sample: preparation
+    service:
+      description: The AWS service, as in IAM action names.
+      type: str
+      sample: ec2
+    action:
+      description: The AWS API name.
+      type: str
+      sample: CreateSecurityGroup
+    target:
+      description: The resource the call changes, a VPC id for C(CreateSecurityGroup), else the group id.
+      type: str
+      sample: vpc-0123456789abcdef0
+    instance_ids:
+      description: Always empty, the groups are shared by every instance of the VPC.
+      type: list
+      elements: str
+      sample: []
+    parameters:
+      description: The parameters sent, each secret replaced by C(<redacted>).
+      type: dict
+      sample: {GroupName: aws-ir-untrack, VpcId: vpc-0123456789abcdef0}
+    before:
+      description: What the call changes, as it was before; null when there was nothing.
+      type: raw
+      sample: null
+    after:
+      description: What the call changes, as it is after (for a create, what AWS made); null when nothing is left.
+      type: raw
+      sample: {group_name: aws-ir-untrack, group_id: sg-0456789abcdef0123}
+    outcome:
+      description: C(ok), C(planned) (check mode) or C(error).
+      type: str
+      sample: ok
+    error_code:
+      description: The AWS error code of a refused call (the botocore exception's name when AWS did not answer), else null.
+      type: str
+      sample: null
+    request_id:
+      description: The AWS request id of the answer; null in check mode.
+      type: str
+      sample: 8c7a3e52-4f0b-4d7e-9b3a-1e2f3a4b5c6d
 stage:
   description: The stage this module reports, V(preparation).
   returned: always
