@@ -14,7 +14,9 @@ description:
     credentials copies each artifact (triage output, memory image, and with O(manifest) every version
     of the ticket's manifest and case reports) into O(copy_to.evidence_bucket), a versioned bucket
     the forensic account owns, under that bucket's Object Lock (a retention of
-    O(copy_to.object_lock_mode) for O(copy_to.object_lock_retention_days) when the bucket has Object Lock).
+    O(copy_to.object_lock_mode) for O(copy_to.object_lock_retention_days) when the bucket has Object Lock,
+    asked for by the copy request itself, C(CopyObject) or C(CreateMultipartUpload), so that the copy is locked from the
+    moment it exists).
   - Each copy is made with boto3's managed copy, in parts side by side above
     O(multipart_threshold_mib) (C(CreateMultipartUpload), C(UploadPartCopy), C(CompleteMultipartUpload))
     and recorded as one C(CopyObject) action; it is then read back (streamed) and its SHA-256 must

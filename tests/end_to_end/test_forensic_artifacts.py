@@ -1,5 +1,6 @@
 """Artifacts copied into the forensic account's evidence bucket by its role, read back there with boto3."""
 
+import datetime
 import hashlib
 import json
 
@@ -18,6 +19,7 @@ from tests.end_to_end.test_forensic_account import forensic
 from tests.end_to_end.test_forensic_account import manifest_of
 
 BUCKET = "aws-ir-evidence-111122223333-us-east-1"
+LOCK_HEADERS = {"x-amz-object-lock-mode", "x-amz-object-lock-retain-until-date"}
 
 
 @pytest.fixture
@@ -36,6 +38,10 @@ def copy_to(bucket=BUCKET):
 def test_every_artifact_and_manifest_version_is_in_the_forensic_bucket_with_its_sha256_and_a_rerun_copies_none_twice(lab, demo, forensic_bucket):
     code, output = run_playbook(lab, "respond.yml", extra_vars={"ticket": TICKET, "copy_to": copy_to(), "capture_volatile": True})
     assert code == 0, task_result(output, "Fail the run when a stage failed")["msg"]
+    # Each copy asks for its retention in the CopyObject request itself: locked from the moment it exists.
+    copy_requests = [r for r in lab.requests() if r["action"] == "CopyObject" and r["account"] == FORENSIC_ACCOUNT]
+    assert copy_requests and all(LOCK_HEADERS <= set(r["amz_headers"]) for r in copy_requests)
+    assert [r for r in lab.requests() if r["action"] == "PutObjectRetention"] == []
     instance_id = demo["compromised_instance_id"]
     artifacts = manifest_of(lab, demo)["instances"][instance_id]["artifacts"]
     sources = [a for a in artifacts if a["kind"] != "forensic_copy"]
@@ -92,4 +98,13 @@ def test_a_large_object_is_copied_in_parts_side_by_side_and_checked(lab, demo, f
     assert copy["sha256"] == source["sha256"] and copy["size_bytes"] == len(body)
     fetched = forensic(lab, "s3").get_object(Bucket=forensic_bucket, Key=key, VersionId=copy["version_id"])["Body"].read()
     assert hashlib.sha256(fetched).hexdigest() == source["sha256"]
-    assert [a["action"] for a in result["actions"]] == ["CopyObject", "PutObjectRetention"]
+    # The retention is asked for by CreateMultipartUpload itself (S3 API Reference: x-amz-object-lock-* headers), so the
+    # completed copy is locked from the moment it exists; no PutObjectRetention afterwards.
+    [action] = result["actions"]
+    assert action["action"] == "CopyObject" and action["parameters"]["ObjectLockMode"] == "GOVERNANCE"
+    [create] = [r for r in lab.requests() if r["action"] == "CreateMultipartUpload"]
+    assert LOCK_HEADERS <= set(create["amz_headers"])
+    assert [r for r in lab.requests() if r["action"] == "PutObjectRetention"] == []
+    retention = forensic(lab, "s3").get_object_retention(Bucket=forensic_bucket, Key=key, VersionId=copy["version_id"])["Retention"]
+    assert retention["Mode"] == "GOVERNANCE"
+    assert retention["RetainUntilDate"] == datetime.datetime.fromisoformat(action["parameters"]["ObjectLockRetainUntilDate"].replace("Z", "+00:00"))
