@@ -108,3 +108,50 @@ def test_a_large_object_is_copied_in_parts_side_by_side_and_checked(lab, demo, f
     retention = forensic(lab, "s3").get_object_retention(Bucket=forensic_bucket, Key=key, VersionId=copy["version_id"])["Retention"]
     assert retention["Mode"] == "GOVERNANCE"
     assert retention["RetainUntilDate"] == datetime.datetime.fromisoformat(action["parameters"]["ObjectLockRetainUntilDate"].replace("Z", "+00:00"))
+
+
+VERIFY_TASK = "secops.aws_ir.verify : Verify the manifest's hash chain, every artifact and every snapshot"
+
+
+def verify_result(lab, **extra_vars):
+    code, output = run_playbook(lab, "verify.yml", extra_vars={"ticket": TICKET, "forensic_role_arn": ROLE_ARN, **extra_vars})
+    return code, task_result(output, VERIFY_TASK)
+
+
+def test_the_next_manifest_version_records_the_forensic_copies_of_the_earlier_ones_and_verify_checks_each(lab, demo, forensic_bucket):
+    # A first run stopped at the snapshot stage writes manifest version 1, whose copy is made after it, unrecorded.
+    lab.configure(faults=[{"service": "ec2", "action": "CreateSnapshots", "code": "UnauthorizedOperation", "status": 403, "count": 1}])
+    code, _output = run_playbook(lab, "respond.yml", extra_vars={"ticket": TICKET, "copy_to": copy_to(), "capture_volatile": True})
+    assert code != 0
+    # No version records a forensic copy yet: verify is told where the forensic bucket is.
+    code, verified = verify_result(lab, forensic_evidence_bucket=forensic_bucket)
+    assert code == 0, verified["msg"]
+    [first] = verified["manifest_versions"]
+    assert first["forensic_copy"]["status"] == "found, not yet recorded"
+    assert f"- manifest version {first['version_id']}: forensic copy s3://{forensic_bucket}/{TICKET}/manifest.json version " in verified["verdict"]
+    # The re-run completes the response; its version (2) records the copy of version 1: where, which version, its SHA-256.
+    code, _output = run_playbook(lab, "respond.yml", extra_vars={"ticket": TICKET, "copy_to": copy_to(), "capture_volatile": True})
+    assert code == 0
+    source = aws(lab, "s3").get_object(Bucket=demo["bucket"], Key=f"{TICKET}/manifest.json", VersionId=first["version_id"])["Body"].read()
+    [recorded] = [c for c in manifest_of(lab, demo)["manifest_copies"] if c["source_s3_uri"].endswith("/manifest.json")]
+    assert (recorded["source_s3_uri"], recorded["source_version_id"]) == (f"s3://{demo['bucket']}/{TICKET}/manifest.json", first["version_id"])
+    assert recorded["sha256"] == hashlib.sha256(source).hexdigest() == first["sha256"]
+    copied = forensic(lab, "s3").get_object(Bucket=forensic_bucket, Key=recorded["key"], VersionId=recorded["version_id"])
+    assert hashlib.sha256(copied["Body"].read()).hexdigest() == recorded["sha256"] and copied["ObjectLockMode"] == "GOVERNANCE"
+    assert recorded["bucket"] == forensic_bucket
+    code, verified = verify_result(lab)
+    assert code == 0, verified["msg"]
+    statuses = {v["version_id"]: v["forensic_copy"] for v in verified["manifest_versions"]}
+    assert statuses[first["version_id"]] == {"status": "recorded", "s3_uri": recorded["s3_uri"], "version_id": recorded["version_id"]}
+    [second] = [v for v in statuses if v != first["version_id"]]
+    assert statuses[second]["status"] == "found, not yet recorded"
+    # Someone in the forensic account able to bypass the governance retention deletes both copies: the recorded one is a
+    # discrepancy; the newest version's, which no version records, is reported as not copied yet.
+    s3 = forensic(lab, "s3")
+    for version_id in (recorded["version_id"], statuses[second]["version_id"]):
+        s3.delete_object(Bucket=forensic_bucket, Key=recorded["key"], VersionId=version_id, BypassGovernanceRetention=True)
+    code, verified = verify_result(lab)
+    assert code != 0
+    assert f"- {recorded['s3_uri']} version {recorded['version_id']}: is missing: that version no longer exists" in verified["msg"]
+    assert f"- manifest version {second}: no forensic copy yet" in verified["msg"]
+    assert "1 discrepancy" in verified["msg"]
