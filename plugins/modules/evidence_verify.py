@@ -159,7 +159,8 @@ manifest_versions:
       description:
         - Where its copy in the forensic account is, when the manifest records a forensic evidence bucket (else null).
         - C(status) C(recorded) (a later version records it, C(manifest_copies)), C(found, not yet recorded) (looked up
-          with O(forensic_role_arn) by its source metadata; its SHA-256 is this version's) or C(no copy yet); C(s3_uri) and
+          with O(forensic_role_arn) by its source metadata; its SHA-256 is this version's), C(no copy yet), or without
+          O(forensic_role_arn) C(not recorded, not looked for without forensic_role_arn); C(s3_uri) and
           C(version_id) of the copy, or null.
       type: dict
       sample: {"status": "recorded", "s3_uri": "s3://aws-ir-evidence-111122223333-us-east-1/INC-123456/manifest.json",

@@ -22,6 +22,7 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.replication
 RECORDED = "recorded"
 NOT_RECORDED = "found, not yet recorded"
 NONE_YET = "no copy yet"
+NOT_LOOKED_FOR = "not recorded, not looked for without forensic_role_arn"
 
 
 def recorded(versions):
@@ -68,15 +69,17 @@ def locate(versions, copies, manifest_uri, find=None):
     """({version_id: {"status", "s3_uri", "version_id"}}, findings): where each manifest version's forensic copy is.
 
     find(version): its copy not recorded yet, looked up in the forensic account (read back: bucket, key,
-    s3_uri, version_id, sha256), or None; find is None when the forensic account cannot be read.
+    s3_uri, version_id, sha256), or None; find is None when the forensic account cannot be read (without its role).
     A copy found there whose SHA-256 is not its version's is a finding.
     """
     by_source = {c["source_version_id"]: c for c in copies if c["source_s3_uri"] == manifest_uri}
     where, findings = {}, []
     for version in versions:
         copy, status = by_source.get(version["version_id"]), RECORDED
-        if copy is None:
-            copy = find(version) if find else None
+        if copy is None and find is None:
+            status = NOT_LOOKED_FOR
+        elif copy is None:
+            copy = find(version)
             status = NONE_YET if copy is None else NOT_RECORDED
             if copy is not None and copy["sha256"] != version["sha256"]:
                 findings.append(custody.finding(custody.versioned(copy["s3_uri"], copy["version_id"]),
@@ -93,6 +96,6 @@ def summary(where):
         if copy["status"] == NOT_RECORDED:
             lines.append(f"- manifest version {version_id}: forensic copy {custody.versioned(copy['s3_uri'], copy['version_id'])} "
                          "(SHA-256 matches), not yet recorded by a later version")
-        elif copy["status"] == NONE_YET:
-            lines.append(f"- manifest version {version_id}: no forensic copy yet")
+        elif copy["status"] in (NONE_YET, NOT_LOOKED_FOR):
+            lines.append(f"- manifest version {version_id}: {'no forensic copy yet' if copy['status'] == NONE_YET else copy['status']}")
     return lines

@@ -39,6 +39,9 @@ def test_each_version_says_where_its_copy_is_and_a_found_copy_with_other_bytes_i
     where, findings = manifest_copies.locate([V2, V1], [], URI, find=lambda version: found)
     assert where["v2"]["status"] == "found, not yet recorded"
     assert [f["object"] for f in findings] == ["s3://forensic/INC-1/manifest.json version c2"]  # v1's lookup found v2's bytes
-    where, findings = manifest_copies.locate([V2], [], URI)
+    where, findings = manifest_copies.locate([V2], [], URI, find=lambda version: None)
     assert (where["v2"]["status"], findings) == ("no copy yet", [])
     assert manifest_copies.summary(where) == ["- manifest version v2: no forensic copy yet"]
+    # Without the forensic role nothing is looked for, and the verdict does not claim there is no copy.
+    where, findings = manifest_copies.locate([V2, V1], [copy_of(V1)], URI)
+    assert (where["v1"]["status"], where["v2"]["status"]) == ("recorded", "not recorded, not looked for without forensic_role_arn")
