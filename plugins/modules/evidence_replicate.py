@@ -88,7 +88,7 @@ extends_documentation_fragment:
   - amazon.aws.boto3
 notes:
   - The forensic role needs C(s3:GetObject) and C(s3:GetObjectVersion) on the source bucket (its
-    bucket policy), and C(s3:PutObject), C(s3:PutObjectRetention), C(s3:GetObject),
+    bucket policy), and C(s3:PutObject), C(s3:PutObjectRetention) (a copy request that sets a retention needs it), C(s3:GetObject),
     C(s3:ListBucketVersions), C(s3:GetBucketVersioning), C(s3:ListBucket) and
     C(s3:GetBucketObjectLockConfiguration) on its own bucket.
 """
@@ -116,7 +116,10 @@ instances:
            "version_id": "3HL4kqtJlcpXroDTDmjVBH40Nrjfkd", "size_bytes": 1024, "sha256": "9f86d0...", "source_s3_uri": "s3://...",
            "source_version_id": "..."}]}]
 manifest_copies:
-  description: The copies of the manifest's and reports' versions (same shape), with O(manifest).
+  description:
+    - The copies of the manifest's and reports' versions (same shape, with C(source_s3_uri) and C(source_version_id)), with O(manifest).
+    - M(secops.aws_ir.evidence_manifest) records them in the manifest's C(manifest_copies) when this result is among its stage
+      results (a version cannot record its own copy: the next version records it).
   returned: always
   type: list
   elements: dict
