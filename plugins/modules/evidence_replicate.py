@@ -119,7 +119,7 @@ manifest_copies:
   description:
     - The copies of the manifest's and reports' versions (same shape, with C(source_s3_uri) and C(source_version_id)), with O(manifest).
     - M(secops.aws_ir.evidence_manifest) records them in the manifest's C(manifest_copies) when this result is among its stage
-      results (a version cannot record its own copy: the next version records it).
+      results (a version cannot record its own copy; the next version records it).
   returned: always
   type: list
   elements: dict
