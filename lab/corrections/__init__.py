@@ -4,7 +4,7 @@ A correction sees a request before moto and either returns None (moto answers) o
 (status, headers, body) answer; an "after" hook runs once moto has answered successfully. Every
 correction is listed, with the AWS documentation it follows, in lab/README.md.
 """
-from lab.corrections import autoscaling, connection_tracking, ebs, ec2, elb, elbv2, kms, s3, snapshot_lock
+from lab.corrections import autoscaling, connection_tracking, ebs, ec2, elb, elbv2, kms, object_lock_copy, s3, snapshot_lock
 from lab.moto_state import account_for
 
 BEFORE = {
@@ -68,3 +68,4 @@ def install():
     ec2.install()
     connection_tracking.install()
     s3.install()
+    object_lock_copy.install()

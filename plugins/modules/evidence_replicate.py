@@ -14,7 +14,9 @@ description:
     credentials copies each artifact (triage output, memory image, and with O(manifest) every version
     of the ticket's manifest and case reports) into O(copy_to.evidence_bucket), a versioned bucket
     the forensic account owns, under that bucket's Object Lock (a retention of
-    O(copy_to.object_lock_mode) for O(copy_to.object_lock_retention_days) when the bucket has Object Lock).
+    O(copy_to.object_lock_mode) for O(copy_to.object_lock_retention_days) when the bucket has Object Lock,
+    asked for by the copy request itself, C(CopyObject) or C(CreateMultipartUpload), so that the copy is locked from the
+    moment it exists).
   - Each copy is made with boto3's managed copy, in parts side by side above
     O(multipart_threshold_mib) (C(CreateMultipartUpload), C(UploadPartCopy), C(CompleteMultipartUpload))
     and recorded as one C(CopyObject) action; it is then read back (streamed) and its SHA-256 must
@@ -86,7 +88,7 @@ extends_documentation_fragment:
   - amazon.aws.boto3
 notes:
   - The forensic role needs C(s3:GetObject) and C(s3:GetObjectVersion) on the source bucket (its
-    bucket policy), and C(s3:PutObject), C(s3:PutObjectRetention), C(s3:GetObject),
+    bucket policy), and C(s3:PutObject), C(s3:PutObjectRetention) (a copy request that sets a retention needs it), C(s3:GetObject),
     C(s3:ListBucketVersions), C(s3:GetBucketVersioning), C(s3:ListBucket) and
     C(s3:GetBucketObjectLockConfiguration) on its own bucket.
 """
@@ -164,7 +166,10 @@ instances:
           type: str
           sample: Ui8X1CWnUqiVZ1xjbGxJkKqGy8m2FbYx
 manifest_copies:
-  description: With O(manifest), the copies of the manifest's and reports' versions (the keys of RV(instances[].artifacts)).
+  description:
+    - With O(manifest), the copies of the manifest's and reports' versions (the keys of RV(instances[].artifacts)).
+    - M(secops.aws_ir.evidence_manifest) records them in the manifest's C(manifest_copies) when this result is among its stage
+      results (a version cannot record its own copy; the next version records it).
   returned: always
   type: list
   elements: dict

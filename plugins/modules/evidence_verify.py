@@ -58,7 +58,19 @@ options:
         (C(docs/forensic-copies.md)). Each forensic snapshot copy must exist, be completed, owned by that
         account, encrypted with the recorded key, tagged and locked as recorded (C(DescribeSnapshots),
         C(DescribeLockedSnapshots)); each artifact copy must hold the recorded SHA-256 at its version.
+      - The copies of the manifest's and reports' versions that later versions record (C(manifest_copies)) are checked the
+        same way, and a copy of a manifest version must hold that version's SHA-256. A version whose copy no version records
+        yet (the newest, always) is looked up in the forensic bucket by the source its copy names; the verdict says which
+        versions have no copy yet.
+      - Every S3 request on a forensic bucket names the role's account as C(ExpectedBucketOwner).
       - Without it, recorded forensic copies are a discrepancy (they cannot be checked).
+    type: str
+  forensic_evidence_bucket:
+    description:
+      - The forensic account's evidence bucket (C(copy_to.evidence_bucket) of the response), where the copies of manifest
+        versions that no version records yet are looked for, with O(forensic_role_arn).
+      - Omitted, the buckets the manifest records forensic copies in; give it when no version records one yet (a first run
+        that stopped before its artifacts were copied).
     type: str
   signing_key_id:
     description:
@@ -168,6 +180,29 @@ manifest_versions:
           description: When the retention ends (ISO 8601).
           type: str
           sample: "2027-11-29T20:15:09+00:00"
+    forensic_copy:
+      description:
+        - Where its copy in the forensic account is, when the manifest records a forensic evidence bucket (else null).
+        - C(status) C(recorded) (a later version records it, C(manifest_copies)), C(found, not yet recorded) (looked up
+          with O(forensic_role_arn) by its source metadata; its SHA-256 is this version's), C(no copy yet), or without
+          O(forensic_role_arn) C(not recorded, not looked for without forensic_role_arn); C(s3_uri) and
+          C(version_id) of the copy, or null.
+      type: dict
+      sample: {"status": "recorded", "s3_uri": "s3://aws-ir-evidence-111122223333-us-east-1/INC-123456/manifest.json",
+               "version_id": "Xb4kqtJlcpXroDTDmjVBH40Nrjfkd"}
+      contains:
+        status:
+          description: C(recorded), C(found, not yet recorded), C(no copy yet) or C(not recorded, not looked for without forensic_role_arn).
+          type: str
+          sample: recorded
+        s3_uri:
+          description: The copy's C(s3://) URI in the forensic account's evidence bucket, or null.
+          type: str
+          sample: s3://aws-ir-evidence-111122223333-us-east-1/INC-123456/manifest.json
+        version_id:
+          description: S3 C(VersionId) of the copy, or null.
+          type: str
+          sample: Xb4kqtJlcpXroDTDmjVBH40Nrjfkd
 signed_by:
   description: The ARN of the signing key every version was checked against, or null without O(signing_key_id).
   returned: always
@@ -195,6 +230,7 @@ stage:
   type: str
   sample: verify"""
 
+import functools
 import re
 
 
@@ -202,6 +238,7 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.disk import forensic
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import custody
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import forensic_custody
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import manifest as model
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import manifest_copies
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import signing
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import unrecorded
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.artifacts import s3_uri
@@ -210,6 +247,7 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket import default_bucket_name
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket import validate_bucket_name
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.owner import evidence_client
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.owner import expect_owner
 from ansible_collections.secops.aws_ir.plugins.module_utils.modules import AwsIrModule
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import DEFAULT_TICKET_PATTERN
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import normalize_ticket
@@ -263,13 +301,29 @@ def check_manifest(module, s3, bucket, key, signing_key=None):
     return versions, chain, findings
 
 
-def forensic_clients(module):
-    """EC2 (per Region) and S3 clients of the forensic account's role (forensic_role_arn), or None without one."""
+def forensic_clients(module, buckets):
+    """EC2 (per Region) and S3 clients of the forensic account's role (forensic_role_arn), or None without one.
+
+    Every S3 request on buckets (the forensic evidence buckets the manifest names) names the role's account as their owner.
+    """
     role_arn = module.params["forensic_role_arn"]
     if not role_arn:
         return None
     credentials = forensic_account.assume_role(module.client("sts"), role_arn, module.params["ticket"])
-    return {"ec2": lambda region: module.client("ec2", region=region, **credentials), "s3": module.client("s3", **credentials)}
+    s3 = module.client("s3", **credentials)
+    for bucket in buckets:
+        expect_owner(s3, bucket, role_arn.split(":")[4])
+    return {"ec2": lambda region: module.client("ec2", region=region, **credentials), "s3": s3}
+
+
+def check_record_copies(clients, versions, copies, manifest_uri, buckets):
+    """({version_id: where its forensic copy is}, findings) of the manifest versions' copies (manifest_copies.locate)."""
+    findings = manifest_copies.check_sources(copies, versions, manifest_uri)
+    find = None
+    if clients is not None and buckets:
+        find = functools.partial(manifest_copies.unrecorded_copy, clients["s3"], buckets, manifest_uri, manifest_uri.split("/", 3)[3])
+    where, found = manifest_copies.locate(versions, copies, manifest_uri, find)
+    return where, findings + found
 
 
 def do(module):
@@ -286,7 +340,12 @@ def do(module):
 
     versions, chain, findings = check_manifest(module, s3, bucket, key, signing_key)
     artifacts, snapshots, copies, copied_artifacts = forensic_custody.split(versions, *custody.recorded_evidence(versions))
-    findings += forensic_custody.check_forensic(forensic_clients(module), copies, copied_artifacts)
+    record_copies = manifest_copies.recorded(versions)
+    forensic_buckets = {c["bucket"] for c in copied_artifacts + record_copies} | {params["forensic_evidence_bucket"]} - {None, ""}
+    clients = forensic_clients(module, forensic_buckets)
+    findings += forensic_custody.check_forensic(clients, copies, copied_artifacts, record_copies)
+    where, copy_findings = check_record_copies(clients, versions, record_copies, s3_uri(bucket, key), forensic_buckets)
+    findings += copy_findings
     for artifact in artifacts:
         findings += custody.check_artifact(s3, artifact)
     # Snapshots are in the Region the manifest names (the instances'), copies in their own.
@@ -299,12 +358,14 @@ def do(module):
         "intact": not findings,
         "verdict": verdict(params["ticket"], findings, chain, artifacts, snapshots,
                            [name for name in ("manifest_version_id", "manifest_sha256") if params[name]],
-                           custody.after_pin(chain, params["manifest_version_id"], params["manifest_sha256"]), signing_key),
+                           custody.after_pin(chain, params["manifest_version_id"], params["manifest_sha256"]), signing_key)
+        + "".join("\n" + line for line in (manifest_copies.summary(where) if forensic_buckets else [])),
         "signed_by": signing_key and signing_key["key_arn"],
         "discrepancies": findings,
         "s3_uri": s3_uri(bucket, key),
         "manifest_versions": [{"version_id": v["version_id"], "sha256": v["sha256"], "last_modified": v["last_modified"],
-                               "in_chain": v["version_id"] in reached, "object_lock": v["object_lock"]} for v in versions],
+                               "in_chain": v["version_id"] in reached, "object_lock": v["object_lock"],
+                               "forensic_copy": where[v["version_id"]] if forensic_buckets else None} for v in versions],
         "artifacts_checked": len(artifacts),
         "snapshots_checked": len(snapshots),
     }
@@ -321,6 +382,7 @@ def main():
         manifest_version_id=dict(type="str"),
         manifest_sha256=dict(type="str"),
         forensic_role_arn=dict(type="str"),
+        forensic_evidence_bucket=dict(type="str"),
         signing_key_id=dict(type="str"),
     )
     module = AwsIrModule(stage=STAGE_VERIFY, argument_spec=argument_spec, supports_check_mode=True)

@@ -1,5 +1,6 @@
 """What the chain of custody relies on in S3 and KMS, as AWS documents it: conditional writes decided atomically."""
 import concurrent.futures
+import datetime
 import hashlib
 
 import boto3
@@ -80,3 +81,56 @@ def test_kms_signs_a_digest_as_given_and_refuses_a_signature_that_does_not_verif
     assert verify(digest)["SignatureValid"] is True and verify(digest)["KeyId"] == key["Arn"]
     assert _outcome(lambda: verify(hashlib.sha256(b"another version").digest())) == "KMSInvalidSignatureException"
     assert [r["action"] for r in lab.requests() if r["service"] == "kms"] == ["CreateKey", "Sign", "GetPublicKey", "Verify", "Verify", "Verify"]
+
+
+# S3 API Reference, CopyObject and CreateMultipartUpload: both take x-amz-object-lock-mode, x-amz-object-lock-retain-until-date
+# and x-amz-object-lock-legal-hold for the new object; neither carries a body, so neither takes a checksum of one (botocore's
+# service model gives them no httpChecksum, unlike PutObject and UploadPart). A lock header on a bucket without Object Lock is
+# refused with InvalidRequest. moto refuses such a copy without Content-MD5 and ignores the headers on CreateMultipartUpload.
+_UNTIL = datetime.datetime(2030, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
+
+
+def _locked_bucket(s3):
+    s3.create_bucket(Bucket="locked-bucket", ObjectLockEnabledForBucket=True)
+    return s3.put_object(Bucket="locked-bucket", Key="source", Body=b"evidence" * 1000)["VersionId"]
+
+
+def test_a_copy_carrying_object_lock_headers_is_locked_from_the_moment_it_exists(lab, aws):
+    s3 = aws("s3")
+    source = _locked_bucket(s3)
+    lab.clear_requests()
+    copy = s3.copy_object(Bucket="locked-bucket", Key="copy", CopySource={"Bucket": "locked-bucket", "Key": "source", "VersionId": source},
+                          ObjectLockMode="COMPLIANCE", ObjectLockRetainUntilDate=_UNTIL, ObjectLockLegalHoldStatus="ON")["VersionId"]
+    [request] = lab.requests()
+    assert request["action"] == "CopyObject" and "content-md5" not in request["amz_headers"]
+    assert {"x-amz-object-lock-mode", "x-amz-object-lock-retain-until-date", "x-amz-object-lock-legal-hold"} <= set(request["amz_headers"])
+    retention = s3.get_object_retention(Bucket="locked-bucket", Key="copy", VersionId=copy)["Retention"]
+    assert retention["Mode"] == "COMPLIANCE" and retention["RetainUntilDate"] == _UNTIL
+    assert s3.get_object_legal_hold(Bucket="locked-bucket", Key="copy", VersionId=copy)["LegalHold"]["Status"] == "ON"
+    assert _outcome(lambda: s3.delete_object(Bucket="locked-bucket", Key="copy", VersionId=copy)) == "AccessDenied"
+
+
+def test_a_copy_with_object_lock_headers_into_a_bucket_without_object_lock_is_refused(lab, aws):
+    s3 = aws("s3")
+    source = _locked_bucket(s3)
+    s3.create_bucket(Bucket="plain-bucket")
+    s3.put_bucket_versioning(Bucket="plain-bucket", VersioningConfiguration={"Status": "Enabled"})
+    copy = {"Bucket": "plain-bucket", "Key": "copy", "CopySource": {"Bucket": "locked-bucket", "Key": "source", "VersionId": source},
+            "ObjectLockMode": "GOVERNANCE", "ObjectLockRetainUntilDate": _UNTIL}
+    assert _outcome(lambda: s3.copy_object(**copy)) == "InvalidRequest"
+    upload = {k: v for k, v in copy.items() if k != "CopySource"}
+    assert _outcome(lambda: s3.create_multipart_upload(**upload)) == "InvalidRequest"
+    assert "Versions" not in s3.list_object_versions(Bucket="plain-bucket")
+
+
+def test_a_multipart_copy_keeps_the_object_lock_of_its_create_multipart_upload(lab, aws):
+    s3 = aws("s3")
+    source = _locked_bucket(s3)
+    upload = s3.create_multipart_upload(Bucket="locked-bucket", Key="parts", ObjectLockMode="GOVERNANCE", ObjectLockRetainUntilDate=_UNTIL)
+    part = s3.upload_part_copy(Bucket="locked-bucket", Key="parts", UploadId=upload["UploadId"], PartNumber=1,
+                               CopySource={"Bucket": "locked-bucket", "Key": "source", "VersionId": source})
+    done = s3.complete_multipart_upload(Bucket="locked-bucket", Key="parts", UploadId=upload["UploadId"],
+                                        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["CopyPartResult"]["ETag"]}]})
+    retention = s3.get_object_retention(Bucket="locked-bucket", Key="parts", VersionId=done["VersionId"])["Retention"]
+    assert retention["Mode"] == "GOVERNANCE" and retention["RetainUntilDate"] == _UNTIL
+    assert _outcome(lambda: s3.delete_object(Bucket="locked-bucket", Key="parts", VersionId=done["VersionId"])) == "AccessDenied"

@@ -94,14 +94,19 @@ def check_copies(client_in, copies):
     return findings
 
 
-def check_forensic(clients, copies, copied_artifacts):
-    """Findings of the forensic side; clients ({"ec2": function of a Region, "s3": client}) is None without a forensic role."""
-    if not copies and not copied_artifacts:
+def check_forensic(clients, copies, copied_artifacts, record_copies=()):
+    """Findings of the forensic side; clients ({"ec2": function of a Region, "s3": client}) is None without a forensic role.
+
+    record_copies: the copies of the record's versions (manifest_copies); their keys take each newer version's copy.
+    """
+    if not copies and not copied_artifacts and not record_copies:
         return []
     if clients is None:
-        return [custody.finding("forensic account", f"{len(copies)} snapshot copy(ies) and {len(copied_artifacts)} artifact copy(ies) are "
-                                                    "recorded there: give forensic_role_arn to check them")]
+        return [custody.finding("forensic account", f"{len(copies)} snapshot copy(ies) and {len(copied_artifacts) + len(record_copies)} "
+                                                    "artifact copy(ies) are recorded there: give forensic_role_arn to check them")]
     findings = check_copies(clients["ec2"], copies)
     for artifact in copied_artifacts:
         findings += custody.check_artifact(clients["s3"], artifact)
+    for copy in record_copies:
+        findings += custody.check_artifact(clients["s3"], copy, superseded=True)
     return findings

@@ -42,6 +42,9 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.manifest_sc
 MANIFEST_NAME = "manifest.json"
 # Fields that change on every write without saying anything new about the evidence.
 _BOOKKEEPING = ("runs", "updated_at", "previous_version")
+# The forensic copies of the record's own earlier versions (evidence_replicate's manifest_copies). They alone do not call
+# for a new version: that version's copy would be recorded by the next one, and so on without end.
+MANIFEST_COPIES = "manifest_copies"
 # What identifies a manifest wherever it is read; no later version may change them.
 _IDENTITY = ("schema_version", "ticket", "region", "bucket", "key", "created_at")
 # Fields of a recorded snapshot (or copy) a later version may change: its progress (a forensic copy's end time
@@ -170,13 +173,28 @@ def _merge_findings(recorded, seen):
     recorded.extend(f for f in seen if _finding_identity(f) not in known)
 
 
+def _copy_identity(copy):
+    return copy["s3_uri"], copy.get("version_id")
+
+
+def _merge_copies(recorded, seen):
+    """Add the copies of record versions not yet recorded, in the order seen."""
+    known = {_copy_identity(c) for c in recorded}
+    for copy in seen:
+        if _copy_identity(copy) not in known:
+            recorded.append(copy)
+            known.add(_copy_identity(copy))
+
+
 def merge(manifest, stage_results):
     """A copy of manifest with the stage results merged in.
 
     stage_results: module results, each with "stage", "actions" (action records)
     and "instances" (per-instance entries with any of preflight facts,
     state_before, artifacts, snapshots, outcome, warnings); the detection stage's
-    also with "findings", recorded in the manifest's findings list.
+    also with "findings", recorded in the manifest's findings list; the replication
+    stage's also with "manifest_copies", the forensic copies of earlier versions of
+    the record (manifest and reports).
     """
     merged = copy.deepcopy(manifest)
     for result in stage_results:
@@ -186,6 +204,8 @@ def merge(manifest, stage_results):
             _merge_findings(merged.setdefault("findings", []), redact(result["findings"]))
         for entry in redact(result.get("instances", [])):
             _merge_instance(_instance(merged, entry["instance_id"]), stage, entry)
+        if result.get(MANIFEST_COPIES):
+            _merge_copies(merged.setdefault(MANIFEST_COPIES, []), redact(result[MANIFEST_COPIES]))
     for action in merged["actions"]:
         for instance_id in action["instance_ids"]:
             _instance(merged, instance_id)
@@ -195,7 +215,7 @@ def merge(manifest, stage_results):
 
 
 def _evidence(manifest):
-    return {k: v for k, v in manifest.items() if k not in _BOOKKEEPING}
+    return {k: v for k, v in manifest.items() if k not in _BOOKKEEPING + (MANIFEST_COPIES,)}
 
 
 def says_something_new(before, after):
@@ -207,7 +227,7 @@ def follows(older, newer):
     """What newer changed or dropped of what older recorded, against the merge rules (list of str, empty when none).
 
     Allowed: appended runs (at least one: every written version adds its run),
-    actions, findings, instances, artifacts, snapshots and warnings; a first state before
+    actions, findings, instances, artifacts, snapshots, warnings and copies of record versions; a first state before
     the response or first preflight facts; a snapshot's state and progress; a
     stage outcome replaced by another. Everything else older recorded must be
     in newer unchanged.
@@ -221,6 +241,8 @@ def follows(older, newer):
                              describe=lambda a: f"{a.get('action')} on {a.get('target')} at {a.get('time')}")
     problems += _kept_prefix("findings", older.get("findings", []), newer.get("findings", []),
                              describe=lambda f: f"{f.get('source')} finding {f.get('id')}")
+    problems += [f"{MANIFEST_COPIES}: drops or rewrites the copy {c['s3_uri']} (version {c.get('version_id')})"
+                 for c in older.get(MANIFEST_COPIES, []) if c not in newer.get(MANIFEST_COPIES, [])]
     for instance_id, before in older["instances"].items():
         after = newer["instances"].get(instance_id)
         if after is None:

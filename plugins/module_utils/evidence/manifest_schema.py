@@ -56,6 +56,19 @@ _ARTIFACT = {
 
 _TAGS = {"type": "object", "additionalProperties": {"type": "string"}}
 
+_RECORD_COPY = {
+    "description": ("A copy, in the forensic account's evidence bucket, of an earlier version of this ticket's manifest.json, report.html "
+                    "or report.md (evidence_replicate), read back there: its SHA-256 is the source version's."),
+    "type": "object",
+    "allOf": [_ARTIFACT],
+    "required": ["kind", "source_s3_uri", "source_version_id"],
+    "properties": {
+        "kind": {"const": "forensic_copy"},
+        "source_s3_uri": {"type": "string", "pattern": "^s3://"},
+        "source_version_id": _NULLABLE_STR,
+    },
+}
+
 _FINDING = {
     "description": "A finding the response started from (finding_evidence), in the order received; its JSON is the artifact.",
     "type": "object",
@@ -230,6 +243,12 @@ SCHEMA = {
         "runs": {"type": "array", "minItems": 1, "items": _RUN},
         "actions": {"type": "array", "items": _ACTION},
         "findings": {"type": "array", "items": _FINDING},
+        # Optional, so version 1 manifests written before it stay valid.
+        "manifest_copies": {
+            "description": ("The forensic copies of earlier versions of the record, in the order recorded. A version cannot record its own copy: "
+                            "the next version written records it."),
+            "type": "array", "items": _RECORD_COPY,
+        },
         "instances": {"type": "object", "patternProperties": {"^i-[0-9a-f]+$": _INSTANCE}, "additionalProperties": False},
     },
 }

@@ -90,20 +90,18 @@ def copy_artifact(log, copier, s3, source, bucket, lock, instance_ids):
         "Bucket": bucket, "Key": source["key"], "ChecksumAlgorithm": "SHA256", "MetadataDirective": "REPLACE",
         "Metadata": {SOURCE_URI: source["s3_uri"], SOURCE_VERSION: source.get("version_id") or ""},
     }
+    recorded = dict(parameters)
+    if lock is not None:
+        # The retention travels with the copy request (CopyObject, or CreateMultipartUpload for a copy in parts), so that
+        # the copy is locked from the moment it exists: no window in which its version could be deleted.
+        parameters.update(ObjectLockMode=lock["mode"], ObjectLockRetainUntilDate=lock["until"])
+        recorded.update(ObjectLockMode=lock["mode"], ObjectLockRetainUntilDate=lock["retain_until_date"])
     target = s3_uri(bucket, source["key"])
-    answer = log.call(copier, "s3", "CopyObject", target, parameters, instance_ids=instance_ids,
+    answer = log.call(copier, "s3", "CopyObject", target, parameters, instance_ids=instance_ids, recorded=recorded,
                       after_from=lambda r: {"version_id": r.get("VersionId")})
     if answer is None:
         return describe_copy(source, {"bucket": bucket, "key": source["key"], "s3_uri": target,
                                       "version_id": None, "size_bytes": source.get("size_bytes", 0), "sha256": source["sha256"]})
-    if lock is not None:
-        # The retention is put on the new version by its own request: a copy carrying Object Lock headers is refused by
-        # the lab's moto without a Content-MD5 or SDK checksum header, which a request without a body cannot send.
-        retention = {"Mode": lock["mode"], "RetainUntilDate": lock["until"]}
-        log.call(s3, "s3", "PutObjectRetention", target, {"Bucket": bucket, "Key": source["key"], "VersionId": answer["VersionId"],
-                                                          "Retention": retention},
-                 instance_ids=instance_ids, recorded={"Bucket": bucket, "Key": source["key"], "VersionId": answer["VersionId"],
-                                                      "Retention": {"Mode": lock["mode"], "RetainUntilDate": lock["retain_until_date"]}})
     return verified(s3, source, bucket, answer["VersionId"])
 
 

@@ -277,3 +277,31 @@ def test_copies_and_shares_of_a_snapshot_may_progress_and_grow_but_not_be_droppe
         "instances.i-0123456789abcdef0.snapshots: copies of snap-1: drops snap-c1",
         "instances.i-0123456789abcdef0.not_captured: drops {'kind': 'instance_store', 'name': 'ephemeral0'}",
     ]
+
+
+def record_copy(version_id, copy_version="c1", name="manifest.json"):
+    """A forensic copy of a version of the ticket's record, as evidence_replicate returns it among its manifest_copies."""
+    return {"kind": "forensic_copy", "bucket": "forensic", "key": f"INC-1/{name}", "s3_uri": f"s3://forensic/INC-1/{name}",
+            "version_id": copy_version, "size_bytes": 10, "sha256": "a" * 64, "source_s3_uri": f"s3://bucket/INC-1/{name}",
+            "source_version_id": version_id}
+
+
+def test_the_forensic_copies_of_earlier_versions_are_recorded_once_and_kept_by_every_later_version():
+    replication = {"stage": "replication", "actions": [], "instances": [], "manifest_copies": [record_copy("v1")]}
+    first = written(model.merge(fresh(), [containment(["sg-web"])]))
+    second = written(model.merge(first, [replication, containment(["sg-web"], status="failed")]), run_id="r2")
+    assert second["manifest_copies"] == [record_copy("v1")]
+    model.validate(second)
+    replication["manifest_copies"].append(record_copy("v2", "c2"))
+    third = written(model.merge(second, [replication]), run_id="r3")
+    assert third["manifest_copies"] == [record_copy("v1"), record_copy("v2", "c2")]
+    assert model.follows(second, third) == []
+    third["manifest_copies"].pop(0)
+    assert model.follows(second, third) == ["manifest_copies: drops or rewrites the copy s3://forensic/INC-1/manifest.json (version c1)"]
+
+
+def test_recording_the_copies_of_earlier_versions_alone_writes_no_new_version():
+    # Else every run would write a version only to record the copy of the one before, whose own copy the next run records, without end.
+    first = written(model.merge(fresh(), [containment(["sg-web"])]))
+    replication = {"stage": "replication", "actions": [], "instances": [], "manifest_copies": [record_copy("v1")]}
+    assert not model.says_something_new(first, model.merge(first, [replication]))
