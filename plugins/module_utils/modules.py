@@ -93,12 +93,20 @@ class AwsIrModule(AnsibleAWSModule):
             if extra:
                 config = config.merge(extra if isinstance(extra, Config) else Config(**extra))
         try:
-            if profile not in self._sessions:
-                self._sessions[profile] = boto3.session.Session(profile_name=profile)
-            client = self._sessions[profile].client(service, config=config, region_name=region, endpoint_url=endpoint_url, **connection)
+            client = self.session(profile).client(service, config=config, region_name=region, endpoint_url=endpoint_url, **connection)
             return RetryingBotoClientWrapper(client, retry_decorator or DEFAULT_RETRY)
         except (ValueError, BotoCoreError) as e:
             return self.fail_json_aws(e, msg="Couldn't connect to AWS")
+
+    def session(self, profile=None):
+        """The module's boto3 session of profile (None: the default credential chain), created once.
+
+        Whatever else reads botocore's data (the Regions it knows, say) asks this session too: botocore
+        loads each data file once per session, and the EC2 model alone costs about 0.07 s of CPU.
+        """
+        if profile not in self._sessions:
+            self._sessions[profile] = boto3.session.Session(profile_name=profile)
+        return self._sessions[profile]
 
     def caller_identity(self):
         """STS GetCallerIdentity of the module's credentials ({"Account", "Arn", "UserId"}), asked once per module run."""
