@@ -200,6 +200,7 @@ import json
 from ansible_collections.secops.aws_ir.plugins.module_utils.actions import utc_now
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import NotFoundError
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_PREFLIGHT
+from ansible_collections.secops.aws_ir.plugins.module_utils.concurrency import side_by_side
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket import default_bucket_name
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.artifacts import s3_uri
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.manifest import manifest_key
@@ -302,10 +303,13 @@ def do(module):
     caller = caller_identity(module.client("sts"))
     module.account = caller["account"]
     bucket_name = params["bucket"] or default_bucket_name(caller["account"], region)
-    instances = resolve_targets(module.client("ec2"), params["instance_ids"], ticket)
-    bucket, bucket_warnings = inspect_owned_bucket(module, bucket_name, region, caller["account"])
-    signing, signing_warnings = preflight_signing(lambda: module.client("kms"), params["signing_key_id"])
-    refuse_other_case_in(expect_owner(module.client("s3"), bucket_name, caller["account"]), bucket_name, ticket)
+    # Independent reads, side by side; a fault is reported as when they ran one after another (the first in this order).
+    instances, (bucket, bucket_warnings), (signing, signing_warnings), _case = side_by_side(
+        lambda: resolve_targets(module.client("ec2"), params["instance_ids"], ticket),
+        lambda: inspect_owned_bucket(module, bucket_name, region, caller["account"]),
+        lambda: preflight_signing(lambda: module.client("kms"), params["signing_key_id"]),
+        lambda: refuse_other_case_in(expect_owner(module.client("s3"), bucket_name, caller["account"]), bucket_name, ticket),
+    )
     reachability = describe_reachability(module.client("ssm"), list(instances))
 
     targets = [describe_target(instance, reachability[i]) for i, instance in instances.items()]

@@ -1,0 +1,121 @@
+"""Issue 19's levers measured on and off in one run: respond.yml of several commits against the seed's CLI sequence.
+
+    .venv/bin/python bench/levers.py --variant off=main --variant lever-1=<commit> ... [--sizes 1] [--repeat 1]
+        [--output bench/results/issue-19-levers]
+
+Each variant is a git commit of this repository, exported (git archive) into a temporary directory and used
+as the collection secops.aws_ir (ANSIBLE_COLLECTIONS_PATH, ahead of the collection scripts/bootstrap links).
+Each repetition runs, for each N, the baseline (bench/baseline.sh) once and respond.yml of every variant once,
+each on a fresh lab with bench/run.py's measure_once, so that one load on the shared machine touches them alike;
+a variant's T_resp is reported as a ratio to the baseline of its own repetition. Per-task seconds come from
+ansible.posix's profile_tasks callback; they show what each task costs and what the capture and snapshot tasks
+would save if run side by side. Nothing here asserts a time.
+"""
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bench import run  # noqa: E402  pylint: disable=wrong-import-position
+
+PROFILE_ENV = {"ANSIBLE_CALLBACKS_ENABLED": "ansible.posix.profile_tasks", "PROFILE_TASKS_TASK_OUTPUT_LIMIT": "all"}
+# The tasks whose seconds the table shows (profile_tasks names them "role : task name").
+TASKS = {
+    "preflight": "secops.aws_ir.preflight : Check ticket, targets, evidence bucket, credentials and SSM reachability",
+    "contain": "secops.aws_ir.contain : Protect, take out of service and isolate the instances",
+    "capture": "secops.aws_ir.capture : Collect volatile data (and memory images) through SSM Run Command into the evidence bucket",
+    "snapshot": "secops.aws_ir.snapshot : Snapshot every EBS volume of the instances",
+    "record": "secops.aws_ir.record : Write the evidence manifest",
+}
+
+
+def export(ref, into):
+    """Write the tree of commit ref into <into>/ansible_collections/secops/aws_ir; return (that directory, the full commit id)."""
+    commit = subprocess.run(["git", "rev-parse", ref], cwd=REPO, check=True, capture_output=True, text=True).stdout.strip()
+    checkout = into / "ansible_collections" / "secops" / "aws_ir"
+    checkout.mkdir(parents=True)
+    archive = subprocess.run(["git", "archive", commit], cwd=REPO, check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(checkout)], input=archive, check=True)
+    return checkout, commit
+
+
+def ratio_to_baseline(measured, baseline):
+    return round(measured["t_resp_s"] / baseline["t_resp_s"], 3)
+
+
+def summarise(count, variants, runs):
+    """Per variant: medians over the repetitions of one N, and the median of the per-repetition ratios to the baseline."""
+    mine = [r for r in runs if r["n"] == count]
+    summary = {"n": count, "baseline_s": run.spread([r["baseline"]["t_resp_s"] for r in mine]), "variants": {}}
+    for name in variants:
+        measured = [r["variants"][name] for r in mine]
+        summary["variants"][name] = {
+            "t_iso_s": run.spread([m["t_iso_s"] for m in measured]),
+            "t_resp_s": run.spread([m["t_resp_s"] for m in measured]),
+            "cpu_s": run.spread([m["cpu_s"] for m in measured]),
+            "ratio": round(statistics.median(ratio_to_baseline(r["variants"][name], r["baseline"]) for r in mine), 3),
+            "requests_per_instance": max(m["requests_per_instance"]["total"] for m in measured),
+            "task_seconds": {short: round(statistics.median(m["task_seconds"].get(task, 0.0) for m in measured), 2) for short, task in TASKS.items()},
+        }
+    return summary
+
+
+def table(results):
+    lines = ["| N | variant | commit | T_iso (s) | T_resp (s) | CPU (s) | T_resp / baseline (same run) | requests per instance | "
+             + " | ".join(f"{short} task (s)" for short in TASKS) + " |",
+             "| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | " + " | ".join("---:" for _ in TASKS) + " |"]
+    for s in results["summary"]:
+        for name, v in s["variants"].items():
+            lines.append(f"| {s['n']} | {name} | {results['variants'][name]['commit'][:10]} | {v['t_iso_s']['median']:.2f} | {v['t_resp_s']['median']:.2f} | "
+                         f"{v['cpu_s']['median']:.1f} | {v['ratio']:.3f} | {v['requests_per_instance']} | "
+                         + " | ".join(f"{v['task_seconds'][short]:.2f}" for short in TASKS) + " |")
+        lines.append(f"| {s['n']} | baseline (seed CLI) | | | {s['baseline_s']['median']:.2f} | | 1.000 | | " + " | ".join("" for _ in TASKS) + " |")
+    m, load = results["machine"], results["load_average_1min"]
+    lines += ["", f"Median of {results['repeat']} run(s) per N and variant. {m['cpus']} CPUs ({m['cpu']}), {m['system']}, Python {m['python']}, "
+              f"ansible-core {m['versions']['ansible-core']}, lab on loopback; load average (1 min) at the runs' starts "
+              f"{load['median']:.2f} ({load['min']:.2f}-{load['max']:.2f}); other processes kept {results['others_cores']['median']:.2f} cores busy "
+              f"(median); {m['date']}."]
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--variant", action="append", required=True, metavar="NAME=COMMIT", help="a name and a git commit (branch, tag or id)")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1])
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--output", default=str(REPO / "bench" / "results" / "issue-19-levers"))
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="aws-ir-levers-") as tmp:
+        variants, checkouts = {}, {}
+        for spec in args.variant:
+            name, ref = spec.split("=", 1)
+            root = Path(tmp) / name
+            checkouts[name], commit = export(ref, root)
+            variants[name] = {"ref": ref, "commit": commit, "collections": str(root)}
+        results = {"machine": run.machine(), "repeat": args.repeat, "variants": variants, "runs": []}
+        for count in args.sizes:
+            for repetition in range(args.repeat):
+                row = {"n": count, "repetition": repetition, "baseline": run.measure_once("baseline", count), "variants": {}}
+                for name, checkout in checkouts.items():
+                    row["variants"][name] = run.measure_once("respond", count, checkout, variants[name]["collections"], PROFILE_ENV)
+                    print(f"N={count} #{repetition + 1} {name}: T_iso {row['variants'][name]['t_iso_s']:.2f} s, T_resp {row['variants'][name]['t_resp_s']:.2f} s, "
+                          f"baseline {row['baseline']['t_resp_s']:.2f} s (load {row['variants'][name]['load_average_1min']})", flush=True)
+                results["runs"].append(row)
+    every = [m for r in results["runs"] for m in [r["baseline"], *r["variants"].values()]]
+    results["load_average_1min"] = run.spread([m["load_average_1min"] for m in every])
+    results["others_cores"] = run.spread([m["others_cores"] for m in every])
+    results["summary"] = [summarise(count, variants, results["runs"]) for count in args.sizes]
+    Path(args.output + ".json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    Path(args.output + ".md").write_text(table(results), encoding="utf-8")
+    print(table(results))
+
+
+if __name__ == "__main__":
+    main()
