@@ -1,7 +1,7 @@
 """Issue 19's levers measured on and off in one run: respond.yml of several commits against the seed's CLI sequence.
 
     .venv/bin/python bench/levers.py --variant off=main --variant lever-1=<commit> ... [--sizes 1] [--repeat 1]
-        [--output bench/results/issue-19-levers]
+        [--preflight-runs 5] [--output bench/results/issue-19-levers]
 
 Each variant is a git commit of this repository, exported (git archive) into a temporary directory and used
 as the collection secops.aws_ir (ANSIBLE_COLLECTIONS_PATH, ahead of the collection scripts/bootstrap links).
@@ -9,11 +9,18 @@ Each repetition runs, for each N, the baseline (bench/baseline.sh) once and resp
 each on a fresh lab with bench/run.py's measure_once, so that one load on the shared machine touches them alike;
 a variant's T_resp is reported as a ratio to the baseline of its own repetition. Per-task seconds come from
 ansible.posix's profile_tasks callback; they show what each task costs and what the capture and snapshot tasks
-would save if run side by side. Nothing here asserts a time.
+would save if run side by side.
+
+With --preflight-runs K, the preflight task alone (bench/preflight.yml, read-only) also runs K times per variant,
+interleaved, on one lab with one compromised instance: its CPU seconds (ansible-playbook and its children) and
+the span of its AWS requests in the lab's log (first arrival to last answer), the figures a per-task start-up
+lever and side-by-side reads change, measured more finely than a whole run on a loaded machine can.
+Nothing here asserts a time.
 """
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -23,7 +30,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench import measure  # noqa: E402  pylint: disable=wrong-import-position
 from bench import run  # noqa: E402  pylint: disable=wrong-import-position
+from lab import Lab  # noqa: E402  pylint: disable=wrong-import-position
+from lab.scene import build_fleet_scene  # noqa: E402  pylint: disable=wrong-import-position
 
 PROFILE_ENV = {"ANSIBLE_CALLBACKS_ENABLED": "ansible.posix.profile_tasks", "PROFILE_TASKS_TASK_OUTPUT_LIMIT": "all"}
 # The tasks whose seconds the table shows (profile_tasks names them "role : task name").
@@ -44,6 +54,25 @@ def export(ref, into):
     archive = subprocess.run(["git", "archive", commit], cwd=REPO, check=True, capture_output=True).stdout
     subprocess.run(["tar", "-x", "-C", str(checkout)], input=archive, check=True)
     return checkout, commit
+
+
+def preflight_runs(variants, runs):
+    """{variant: [{"cpu_s", "wall_s", "requests_span_s", "requests"}, ...]}: the preflight alone, runs times per variant, interleaved."""
+    found = {name: [] for name in variants}
+    with Lab() as lab:
+        build_fleet_scene(lab.endpoint_url, 1, region=run.REGION, ticket=run.TICKET)
+        for _repetition in range(runs):
+            for name, variant in variants.items():
+                lab.clear_requests()
+                done = measure.run([str(run.BIN / "ansible-playbook"), "bench/preflight.yml", "-e", f"ticket={run.TICKET}"],
+                                   run.environment(lab, REPO, variant["collections"]), REPO, lab.pid)
+                if done["exit_code"] != 0:
+                    raise RuntimeError(f"the preflight of {name} failed:\n{done['output'][-4000:]}")
+                requests = lab.requests()
+                found[name].append({"cpu_s": round(done["cpu_s"], 3), "wall_s": round(done["wall_s"], 3), "requests": len(requests),
+                                    "requests_span_s": round(max(r["t_end"] for r in requests) - min(r["t"] for r in requests), 3),
+                                    "load_average_1min": round(os.getloadavg()[0], 2)})
+    return found
 
 
 def ratio_to_baseline(measured, baseline):
@@ -77,6 +106,11 @@ def table(results):
                          f"{v['cpu_s']['median']:.1f} | {v['ratio']:.3f} | {v['requests_per_instance']} | "
                          + " | ".join(f"{v['task_seconds'][short]:.2f}" for short in TASKS) + " |")
         lines.append(f"| {s['n']} | baseline (seed CLI) | | | {s['baseline_s']['median']:.2f} | | 1.000 | | " + " | ".join("" for _ in TASKS) + " |")
+    if "preflight_summary" in results:
+        lines += ["", f"The preflight task alone (bench/preflight.yml), {len(next(iter(results['preflight'].values())))} runs per variant, "
+                  "median (min-max):", "", "| variant | CPU (s) | wall (s) | span of its AWS requests (s) |", "| --- | ---: | ---: | ---: |"]
+        for name, p in results["preflight_summary"].items():
+            lines.append(f"| {name} | {run.median_range(p['cpu_s'])} | {run.median_range(p['wall_s'])} | {run.median_range(p['requests_span_s'])} |")
     m, load = results["machine"], results["load_average_1min"]
     lines += ["", f"Median of {results['repeat']} run(s) per N and variant. {m['cpus']} CPUs ({m['cpu']}), {m['system']}, Python {m['python']}, "
               f"ansible-core {m['versions']['ansible-core']}, lab on loopback; load average (1 min) at the runs' starts "
@@ -90,6 +124,7 @@ def main():
     parser.add_argument("--variant", action="append", required=True, metavar="NAME=COMMIT", help="a name and a git commit (branch, tag or id)")
     parser.add_argument("--sizes", type=int, nargs="+", default=[1])
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--preflight-runs", type=int, default=0, help="runs of the preflight alone per variant (0: none)")
     parser.add_argument("--output", default=str(REPO / "bench" / "results" / "issue-19-levers"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="aws-ir-levers-") as tmp:
@@ -108,10 +143,15 @@ def main():
                     print(f"N={count} #{repetition + 1} {name}: T_iso {row['variants'][name]['t_iso_s']:.2f} s, T_resp {row['variants'][name]['t_resp_s']:.2f} s, "
                           f"baseline {row['baseline']['t_resp_s']:.2f} s (load {row['variants'][name]['load_average_1min']})", flush=True)
                 results["runs"].append(row)
+        if args.preflight_runs:
+            results["preflight"] = preflight_runs(variants, args.preflight_runs)
     every = [m for r in results["runs"] for m in [r["baseline"], *r["variants"].values()]]
     results["load_average_1min"] = run.spread([m["load_average_1min"] for m in every])
     results["others_cores"] = run.spread([m["others_cores"] for m in every])
     results["summary"] = [summarise(count, variants, results["runs"]) for count in args.sizes]
+    if args.preflight_runs:
+        results["preflight_summary"] = {name: {figure: run.spread([r[figure] for r in found]) for figure in ("cpu_s", "wall_s", "requests_span_s")}
+                                        for name, found in results["preflight"].items()}
     Path(args.output + ".json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     Path(args.output + ".md").write_text(table(results), encoding="utf-8")
     print(table(results))

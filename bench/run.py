@@ -248,7 +248,7 @@ def target_status(summaries):
     return found
 
 
-def _range(figure):
+def median_range(figure):
     return f"{figure['median']:.2f} ({figure['min']:.2f}-{figure['max']:.2f})"
 
 
@@ -258,7 +258,7 @@ def table(results):
              "peak memory (MiB) |",
              "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for s in results["summary"]:
-        lines.append(f"| {s['n']} | {_range(s['t_iso_s'])} | {_range(s['t_resp_s'])} | {_range(s['baseline_s'])} | "
+        lines.append(f"| {s['n']} | {median_range(s['t_iso_s'])} | {median_range(s['t_resp_s'])} | {median_range(s['baseline_s'])} | "
                      f"{s['ratio']['median']:.3f} ({s['ratio']['min']:.3f}-{s['ratio']['max']:.3f}) | "
                      f"{s['cpu_s']['median']:.1f}, {s['baseline_cpu_s']['median']:.1f} | {s['requests_per_instance']} | {s['peak_tree_rss_mib']} |")
     m = results["machine"]
