@@ -99,13 +99,13 @@ def summarise(count, variants, runs):
 def table(results):
     lines = ["| N | variant | commit | T_iso (s) | T_resp (s) | CPU (s) | T_resp / baseline (same run) | requests per instance | "
              + " | ".join(f"{short} task (s)" for short in TASKS) + " |",
-             "| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | " + " | ".join("---:" for _ in TASKS) + " |"]
+             "| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | " + " | ".join("---:" for _task in TASKS) + " |"]
     for s in results["summary"]:
         for name, v in s["variants"].items():
             lines.append(f"| {s['n']} | {name} | {results['variants'][name]['commit'][:10]} | {v['t_iso_s']['median']:.2f} | {v['t_resp_s']['median']:.2f} | "
                          f"{v['cpu_s']['median']:.1f} | {v['ratio']:.3f} | {v['requests_per_instance']} | "
                          + " | ".join(f"{v['task_seconds'][short]:.2f}" for short in TASKS) + " |")
-        lines.append(f"| {s['n']} | baseline (seed CLI) | | | {s['baseline_s']['median']:.2f} | | 1.000 | | " + " | ".join("" for _ in TASKS) + " |")
+        lines.append(f"| {s['n']} | baseline (seed CLI) | | | {s['baseline_s']['median']:.2f} | | 1.000 | | " + " | " * (len(TASKS) - 1) + " |")
     if "preflight_summary" in results:
         lines += ["", f"The preflight task alone (bench/preflight.yml), {len(next(iter(results['preflight'].values())))} runs per variant, "
                   "median (min-max):", "", "| variant | CPU (s) | wall (s) | span of its AWS requests (s) |", "| --- | ---: | ---: | ---: |"]
@@ -139,9 +139,9 @@ def main():
             for repetition in range(args.repeat):
                 row = {"n": count, "repetition": repetition, "baseline": run.measure_once("baseline", count), "variants": {}}
                 for name, checkout in checkouts.items():
-                    row["variants"][name] = run.measure_once("respond", count, checkout, variants[name]["collections"], PROFILE_ENV)
-                    print(f"N={count} #{repetition + 1} {name}: T_iso {row['variants'][name]['t_iso_s']:.2f} s, T_resp {row['variants'][name]['t_resp_s']:.2f} s, "
-                          f"baseline {row['baseline']['t_resp_s']:.2f} s (load {row['variants'][name]['load_average_1min']})", flush=True)
+                    measured = row["variants"][name] = run.measure_once("respond", count, checkout, variants[name]["collections"], PROFILE_ENV)
+                    print(f"N={count} #{repetition + 1} {name}: T_iso {measured['t_iso_s']:.2f} s, T_resp {measured['t_resp_s']:.2f} s, "
+                          f"baseline {row['baseline']['t_resp_s']:.2f} s (load {measured['load_average_1min']})", flush=True)
                 results["runs"].append(row)
         if args.preflight_runs:
             results["preflight"] = preflight_runs(variants, args.preflight_runs)
