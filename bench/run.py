@@ -30,6 +30,7 @@ import importlib.metadata
 import json
 import os
 import platform
+import re
 import statistics
 import sys
 from pathlib import Path
@@ -63,12 +64,18 @@ TARGETS = [("t_iso_s", 1, 4.0), ("t_iso_s", 50, 10.0), ("ratio", 1, 1.0), ("rati
            ("requests_per_instance", 50, 25), ("peak_tree_rss_mib", 50, 500)]
 
 
-def environment(lab):
-    """The responder's environment pointed at the lab: endpoint, Region, dummy credentials, the repository's ansible.cfg."""
+def environment(lab, checkout=REPO, collections=None):
+    """The responder's environment pointed at the lab: endpoint, Region, dummy credentials, the checkout's ansible.cfg.
+
+    collections: a directory whose ansible_collections/secops/aws_ir is the checkout, searched before the
+    collection this repository's bootstrap installed (bench/levers.py measures other checkouts with it).
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(AWS_URL=lab.endpoint_url, AWS_ENDPOINT_URL=lab.endpoint_url, AWS_REGION=REGION, AWS_DEFAULT_REGION=REGION,
-               AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
+               AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", ANSIBLE_CONFIG=str(checkout / "ansible.cfg"),
                PATH=f"{BIN}:{os.environ['PATH']}")
+    if collections:
+        env["ANSIBLE_COLLECTIONS_PATH"] = str(collections)
     return env
 
 
@@ -164,12 +171,17 @@ def command(kind, scene):
             scene["target_group_arn"], scene["bucket"], *scene["compromised_instance_ids"]]
 
 
-def measure_once(kind, count):
-    """One measurement of respond.yml or of the baseline on a fresh lab with count compromised instances."""
+def task_seconds(output):
+    """{task name: seconds} from the recap of ansible.posix's profile_tasks callback in a run's output ({} without it)."""
+    return {m.group(1): float(m.group(2)) for m in re.finditer(r"^(\S.*?) -{3,} (\d+\.\d+)s$", output, re.MULTILINE)}
+
+
+def measure_once(kind, count, checkout=REPO, collections=None, extra_env=None):
+    """One measurement of respond.yml (of checkout, see environment) or of the baseline on a fresh lab with count compromised instances."""
     with Lab() as lab:
         scene = build_fleet_scene(lab.endpoint_url, count, region=REGION, ticket=TICKET)
         load = os.getloadavg()[0]
-        done = measure.run(command(kind, scene), environment(lab), REPO, lab.pid)
+        done = measure.run(command(kind, scene), dict(environment(lab, checkout, collections), **(extra_env or {})), checkout, lab.pid)
         if done["exit_code"] != 0:
             raise RuntimeError(f"{kind} failed for N={count} (exit {done['exit_code']}):\n{done['output'][-4000:]}")
         requests = lab.requests()
@@ -181,7 +193,7 @@ def measure_once(kind, count):
     return {"t_iso_s": round(t_iso, 3), "t_resp_s": round(done["wall_s"], 3), "cpu_s": round(done["cpu_s"], 3),
             "lab_cpu_s": round(done["server_cpu_s"], 3), "others_cores": round(done["others_cores"], 2), "load_average_1min": round(load, 2),
             "peak_tree_rss_mib": done["peak_tree_rss_mib"], "max_process_rss_mib": done["max_process_rss_mib"],
-            "requests_per_instance": per_instance(requests, count)}
+            "requests_per_instance": per_instance(requests, count), "task_seconds": task_seconds(done["output"])}
 
 
 def spread(values):
@@ -236,7 +248,7 @@ def target_status(summaries):
     return found
 
 
-def _range(figure):
+def median_range(figure):
     return f"{figure['median']:.2f} ({figure['min']:.2f}-{figure['max']:.2f})"
 
 
@@ -246,7 +258,7 @@ def table(results):
              "peak memory (MiB) |",
              "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for s in results["summary"]:
-        lines.append(f"| {s['n']} | {_range(s['t_iso_s'])} | {_range(s['t_resp_s'])} | {_range(s['baseline_s'])} | "
+        lines.append(f"| {s['n']} | {median_range(s['t_iso_s'])} | {median_range(s['t_resp_s'])} | {median_range(s['baseline_s'])} | "
                      f"{s['ratio']['median']:.3f} ({s['ratio']['min']:.3f}-{s['ratio']['max']:.3f}) | "
                      f"{s['cpu_s']['median']:.1f}, {s['baseline_cpu_s']['median']:.1f} | {s['requests_per_instance']} | {s['peak_tree_rss_mib']} |")
     m = results["machine"]

@@ -53,3 +53,8 @@ def each_recorded(log, function, items, workers=MAX_WORKERS):
         return map_concurrently(lambda pair: function(*pair), list(zip(branches, items)), workers)
     finally:
         log.merge(branches)
+
+
+def side_by_side(*calls):
+    """[call() for call in calls], made concurrently (independent reads); the first failure in the order of calls is raised."""
+    return map_concurrently(lambda call: call(), calls, workers=len(calls))

@@ -13,6 +13,8 @@ change) to the result of exit_json and of every fail_json, including the ones
 AnsibleAWSModule raises from an AWS error.
 """
 
+import threading
+
 from ansible.module_utils.ansible_release import __version__ as ANSIBLE_VERSION
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import get_aws_connection_info
@@ -61,6 +63,7 @@ class AwsIrModule(AnsibleAWSModule):
         self.account = None
         self._caller_identity = None
         self._sessions = {}
+        self._client_lock = threading.Lock()
         self.actions = ActionLog(stage=stage, check_mode=False)
         # amazon.aws shows the access key id in the task's invocation (verbose output, AWX job events);
         # no credential of the responder belongs in an incident's logs, so it is masked like the secret key.
@@ -93,12 +96,22 @@ class AwsIrModule(AnsibleAWSModule):
             if extra:
                 config = config.merge(extra if isinstance(extra, Config) else Config(**extra))
         try:
-            if profile not in self._sessions:
-                self._sessions[profile] = boto3.session.Session(profile_name=profile)
-            client = self._sessions[profile].client(service, config=config, region_name=region, endpoint_url=endpoint_url, **connection)
+            # botocore's session is not thread safe (its clients are): modules that read side by side create clients from threads.
+            with self._client_lock:
+                client = self.session(profile).client(service, config=config, region_name=region, endpoint_url=endpoint_url, **connection)
             return RetryingBotoClientWrapper(client, retry_decorator or DEFAULT_RETRY)
         except (ValueError, BotoCoreError) as e:
             return self.fail_json_aws(e, msg="Couldn't connect to AWS")
+
+    def session(self, profile=None):
+        """The module's boto3 session of profile (None: the default credential chain), created once.
+
+        Whatever else reads botocore's data (the Regions it knows, say) asks this session too: botocore
+        loads each data file once per session, and the EC2 model alone costs about 0.07 s of CPU.
+        """
+        if profile not in self._sessions:
+            self._sessions[profile] = boto3.session.Session(profile_name=profile)
+        return self._sessions[profile]
 
     def caller_identity(self):
         """STS GetCallerIdentity of the module's credentials ({"Account", "Arn", "UserId"}), asked once per module run."""

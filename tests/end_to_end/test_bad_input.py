@@ -72,6 +72,12 @@ CASES = [
      f"no instance tagged IncidentTicket=INC-999 found in account {ACCOUNT}, Region us-east-1: tag the instance or give instance_ids"),
     ("evidence bucket that does not exist", {"evidence_bucket": "no-such-evidence"}, PREFLIGHT,
      f"evidence bucket 'no-such-evidence' does not exist (looked for with the credentials of account {ACCOUNT}, Region us-east-1)"),
+    # The preflight makes its reads side by side (issue 19): with two faults, the error is still the one the reads made
+    # one after another would stop at (targets, then bucket, then signing key).
+    ("unknown instance id and evidence bucket that does not exist", {"instance_ids": [UNKNOWN_ID], "evidence_bucket": "no-such-evidence"},
+     PREFLIGHT, f"instance_ids: {UNKNOWN_ID} not found in account {ACCOUNT}, Region us-east-1"),
+    ("evidence bucket that does not exist and unknown signing key", {"evidence_bucket": "no-such-evidence", "manifest_signing_key": "alias/no-such-key"},
+     PREFLIGHT, f"evidence bucket 'no-such-evidence' does not exist (looked for with the credentials of account {ACCOUNT}, Region us-east-1)"),
     ("evidence bucket in another Region", {"evidence_bucket": OTHER_REGION_BUCKET}, PREFLIGHT,
      f"evidence bucket '{OTHER_REGION_BUCKET}' is in eu-west-1, not in us-east-1: use a bucket in the Region of the instances"),
     ("unknown Region", {"aws_region": "us-nowhere-1"}, PREFLIGHT, "region 'us-nowhere-1' is not a known AWS Region"),

@@ -18,14 +18,13 @@ bring a presigned URL or a credential into the manifest.
 """
 
 import copy
+import importlib
+import importlib.util
 import json
 
-try:
-    import jsonschema
-
-    HAS_JSONSCHEMA = True
-except ImportError:
-    HAS_JSONSCHEMA = False
+# jsonschema is imported when a manifest is first validated, not with this file: incident_preflight and
+# the other modules that only read a manifest's key or name would pay about 0.1 s of CPU each for it.
+HAS_JSONSCHEMA = importlib.util.find_spec("jsonschema") is not None
 
 from ansible.module_utils.basic import missing_required_lib
 
@@ -301,6 +300,7 @@ def serialize(manifest):
 
 def validate(manifest):
     """Raise ManifestError, naming the first fault and where it is, when manifest does not follow the schema."""
+    jsonschema = importlib.import_module("jsonschema")
     error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(SCHEMA).iter_errors(manifest))
     if error is not None:
         where = "/".join(str(p) for p in error.absolute_path) or "(top level)"

@@ -99,3 +99,28 @@ def test_one_log_called_from_many_threads_keeps_every_record(fake_client):
     log = ActionLog("snapshot", check_mode=False)
     concurrency.map_concurrently(lambda n: log.call(client, "ec2", "CreateTags", f"snap-{n}", {}), range(500))
     assert sorted(r["target"] for r in log.records) == sorted(f"snap-{n}" for n in range(500))
+
+
+def test_side_by_side_runs_every_call_at_once_and_raises_the_failure_of_the_earliest_call():
+    # Four calls that each wait for all the others: side_by_side ends only if all four run at the same time.
+    barrier = threading.Barrier(4, timeout=GUARD_SECONDS)
+    second_failed = threading.Event()
+
+    def met(value):
+        barrier.wait()
+        return value
+
+    def fails_after_the_second(message):
+        barrier.wait()
+        assert second_failed.wait(GUARD_SECONDS)
+        raise ValueError(message)
+
+    def fails_first(message):
+        barrier.wait()
+        second_failed.set()
+        raise ValueError(message)
+    assert concurrency.side_by_side(lambda: met(1), lambda: met(2), lambda: met(3), lambda: met(4)) == [1, 2, 3, 4]
+    barrier.reset()
+    with pytest.raises(ValueError, match="^first in order$"):
+        concurrency.side_by_side(lambda: met(1), lambda: fails_after_the_second("first in order"), lambda: fails_first("second in order"),
+                                 lambda: met(4))

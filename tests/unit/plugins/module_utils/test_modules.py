@@ -58,3 +58,13 @@ def test_clients_back_off_on_throttling_with_the_collection_s_policy_unless_give
     module = a_module()
     other = object()
     assert module.client("ec2").retry is DEFAULT_RETRY and module.client("ec2", retry_decorator=other).retry is other
+
+
+def test_the_module_s_session_is_the_one_its_clients_come_from():
+    # What else reads botocore's data (the preflight's Region check) asks this session: botocore loads each file once per session.
+    module = a_module()
+    with mock.patch.object(boto3.session, "Session", wraps=boto3.session.Session) as sessions:
+        session = module.session(module.params.get("profile"))
+        module.client("ec2")
+        assert module.session(module.params.get("profile")) is session
+    assert sessions.call_count == 1

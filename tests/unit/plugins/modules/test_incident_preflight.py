@@ -1,4 +1,5 @@
 """incident_preflight: what the responder is told when the credentials are missing or refused."""
+import boto3
 import pytest
 from botocore.exceptions import ClientError
 from botocore.exceptions import NoCredentialsError
@@ -25,3 +26,13 @@ def test_throttled_credentials_are_not_called_refused(fake_client, aws_error, co
     with pytest.raises(ClientError) as raised:
         incident_preflight.caller_identity(client)
     assert raised.value.response["Error"]["Code"] == code
+
+
+@pytest.mark.parametrize("region, known", [("eu-west-1", True), ("cn-north-1", True), ("us-gov-west-1", True), ("us-nowhere-1", False), ("", False)])
+def test_the_region_is_checked_against_every_partition_botocore_knows(region, known):
+    session = boto3.session.Session()
+    if known:
+        assert incident_preflight.validate_region(session, region) == region
+    else:
+        with pytest.raises(incident_preflight.TargetError):
+            incident_preflight.validate_region(session, region)
