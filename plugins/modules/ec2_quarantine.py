@@ -82,6 +82,8 @@ options:
     description:
       - Additional tags for the instance. They never replace C(IncidentTicket). Existing tags are never removed.
       - Ignored with O(state=absent) (the tags stay, they record the incident).
+      - AWS stores tag keys and values as text; a value of another type is stored as amazon.aws's modules store it
+        (V(1) as C(1), V(true) as C(True), V(null) as C(None)), so a re-run finds it and tags nothing.
     type: dict
     default: {}
   detach_from_auto_scaling_group:

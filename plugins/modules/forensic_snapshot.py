@@ -48,7 +48,10 @@ options:
     description: Snapshot description. Defaults to C(aws-ir <ticket> evidence of <instance id>).
     type: str
   tags:
-    description: Additional tags for the snapshots and copies; never replace the incident tags.
+    description:
+      - Additional tags for the snapshots and copies; never replace the incident tags.
+      - AWS stores tag keys and values as text; a value of another type is stored as amazon.aws's modules store it
+        (V(1) as C(1), V(true) as C(True), V(null) as C(None)), so a re-run finds it and tags nothing.
     type: dict
     default: {}
   exclude_boot_volume:

@@ -96,8 +96,8 @@ def incident_snapshot_tags(ticket, instance_id, volume):
 
 
 def validate_extra_tags(tags, field="tags"):
-    """The responder's extra snapshot tags; TagError naming the field when AWS would refuse one or they leave the incident tags no room."""
-    validate_tags(tags, field)
+    """The responder's extra snapshot tags as AWS stores them; TagError naming the field when AWS would refuse one or they leave the incident tags no room."""
+    tags = validate_tags(tags, field)
     room = ORIGINAL_TAG_LIMIT - len(INCIDENT_TAG_KEYS)
     own = set(tags) - set(INCIDENT_TAG_KEYS)
     if len(own) > room:
