@@ -75,6 +75,11 @@ def request_id(response_metadata):
     return metadata.get("RequestId") or metadata.get("HTTPHeaders", {}).get("x-amz-request-id")
 
 
+def took_effect(record):
+    """Whether a record's call was made (or planned) and not refused: the one rule for a module's changed."""
+    return record["outcome"] != OUTCOME_ERROR
+
+
 class ActionLog:
     """Makes mutating AWS calls and keeps one record per call.
 
@@ -101,8 +106,8 @@ class ActionLog:
 
     @property
     def changed(self):
-        """Whether a call was made (or planned) that did not fail: a refused call changed nothing."""
-        return any(r["outcome"] != OUTCOME_ERROR for r in self.records)
+        """Whether a call was made (or planned) that did not fail: a refused call changed nothing (took_effect)."""
+        return any(took_effect(r) for r in self.records)
 
     def call(self, client, service, action, target, parameters, instance_ids=None, before=None, after=None, recorded=None, after_from=None):
         """Call client.<action>(**parameters) with retries, or plan it in check mode.

@@ -373,7 +373,7 @@ def finish(module, run, ids, entries, extra):
     """exit_json with the per-instance entries, every warning once, and the diff."""
     for warning in dict.fromkeys(w for entry in entries for w in entry["warnings"]):
         module.warn(warning)
-    result = dict(changed=bool(module.actions.records), instances=entries, **extra)
+    result = dict(changed=module.actions.changed, instances=entries, **extra)
     if module._diff:  # pylint: disable=protected-access
         result["diff"] = {"before": {"instances": {i: run.before[i] for i in ids}}, "after": {"instances": {i: run.after[i] for i in ids}}}
     module.exit_json(**result)
