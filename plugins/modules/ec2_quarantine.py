@@ -331,6 +331,7 @@ actions:
       milliseconds), C(stage), C(service), C(action) (AWS API name), C(target), C(instance_ids),
       C(parameters), C(before), C(after), C(outcome) (C(ok), C(planned) or C(error)),
       C(error_code) and C(request_id).
+    - An error AWS may still have acted on (a 5xx answer, or none) also has C(may_have_changed=true); such a call is not repeated.
     - Also returned when the module fails.
   returned: always
   type: list

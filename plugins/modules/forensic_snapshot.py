@@ -254,7 +254,6 @@ diff:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_specifications
 
@@ -272,6 +271,10 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.instances import ebs
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import refuse_gone
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import validate_instance_ids
 from ansible_collections.secops.aws_ir.plugins.module_utils.modules import AwsIrModule
+from ansible_collections.secops.aws_ir.plugins.module_utils.retry import ChangeRetry
+from ansible_collections.secops.aws_ir.plugins.module_utils.retry import READ_RETRY
+from ansible_collections.secops.aws_ir.plugins.module_utils.retry import backoff
+from ansible_collections.secops.aws_ir.plugins.module_utils.retry import per_operation
 from ansible_collections.secops.aws_ir.plugins.module_utils.tags import ensure_tags
 from ansible_collections.secops.aws_ir.plugins.module_utils.tags import has_room
 from ansible_collections.secops.aws_ir.plugins.module_utils.tags import incident_tags
@@ -279,9 +282,8 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.tags import tags_of
 from ansible_collections.secops.aws_ir.plugins.module_utils.tags import missing_tags
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import validate_ticket
 
-# A volume snapshotted moments ago refuses another snapshot for a while; wait and retry.
-SNAPSHOT_RETRY = AWSRetry.jittered_backoff(retries=12, delay=1.0, backoff=2.0, max_delay=30,
-                                           catch_extra_error_codes=["SnapshotCreationPerVolumeRateExceeded"])
+# A volume snapshotted moments ago refuses another snapshot for a while (the refusal says AWS did not act); wait and retry.
+SNAPSHOT_RETRY = per_operation(READ_RETRY, backoff(ChangeRetry, ["SnapshotCreationPerVolumeRateExceeded"], delay=1.0, max_delay=30))
 PLANNED_STATE = "planned"
 
 

@@ -58,3 +58,12 @@ def test_clients_back_off_on_throttling_with_the_collection_s_policy_unless_give
     module = a_module()
     other = object()
     assert module.client("ec2").retry is DEFAULT_RETRY and module.client("ec2", retry_decorator=other).retry is other
+
+
+def test_botocore_makes_one_attempt_per_call_whatever_the_environment_says(monkeypatch):
+    # retry.py is the only retry layer: botocore's standard mode would repeat a 5xx or a timeout of a create without a client token.
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "5")
+    monkeypatch.setenv("AWS_RETRY_MODE", "adaptive")
+    module = a_module()
+    for client in (module.client("ec2"), module.client("s3", config={"signature_version": "s3v4"})):
+        assert client.client.meta.config.retries == {"mode": "standard", "total_max_attempts": 1}
