@@ -38,7 +38,7 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.common import NotFou
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import CLIENT_RETRIES
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import DEFAULT_RETRY
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import describe_throttled
-from ansible_collections.secops.aws_ir.plugins.module_utils.retry import may_have_acted
+from ansible_collections.secops.aws_ir.plugins.module_utils.retry import describe_not_repeated
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import throttled_code
 
 
@@ -155,7 +155,4 @@ class AwsIrModule(AnsibleAWSModule):
                 # Throttled is not refused: the responder waits, where refused credentials or permissions need another fix.
                 self.fail_json(msg=f"{aws_failure}: {describe_throttled(e, self.account, self.region)}",
                                error=e.response.get("Error"), response_metadata=e.response.get("ResponseMetadata"))
-            if may_have_acted(e):
-                aws_failure += (f" ({e.operation_name if isinstance(e, ClientError) else 'the call'} was not repeated: AWS may or may not "
-                                "have acted on it, and a repeat could make the change twice; a re-run finds what exists and completes the rest)")
-            self.fail_json_aws(e, msg=aws_failure)
+            self.fail_json_aws(e, msg=aws_failure + describe_not_repeated(e))

@@ -105,6 +105,15 @@ def throttled_code(error):
     return code if code in THROTTLED else None
 
 
+def describe_not_repeated(error):
+    """What to add to a failure's message when the failed call may have taken effect (may_have_acted), else ""."""
+    if not may_have_acted(error):
+        return ""
+    call = error.operation_name if isinstance(error, ClientError) else "the call"
+    return (f" ({call} was not repeated: AWS may or may not have acted on it, and a repeat could make the change twice; "
+            "a re-run finds what exists and completes the rest)")
+
+
 def describe_throttled(error, account, region):
     """What to tell the responder when a call is still throttled after every retry (error: its last ClientError).
 
