@@ -72,7 +72,7 @@ def per_operation(read, change):
     A method is a read by its name; a read named otherwise is retried as a change: fewer retries, never a repeat.
     """
     def decorator(method):
-        return (read if method.__name__.startswith(_READS) else change)(method)
+        return (read if getattr(method, "__name__", "").startswith(_READS) else change)(method)
     return decorator
 
 
