@@ -48,7 +48,9 @@ THROTTLED = ("RequestLimitExceeded", "Throttling", *THROTTLING_CODES)
 RETRY_ATTEMPTS = 12
 
 # botocore Config(retries=...) of every client: one attempt per call, whatever AWS_MAX_ATTEMPTS or AWS_RETRY_MODE say.
-CLIENT_RETRIES = {"mode": "standard", "total_max_attempts": 1}
+# Legacy mode: with one attempt it retries nothing either, and unlike standard mode it does not add "(reached max
+# retries: 0)" to the message of an error it would never have retried (AccessDenied, UnauthorizedOperation).
+CLIENT_RETRIES = {"mode": "legacy", "total_max_attempts": 1}
 
 # boto3 methods that only read (DescribeInstances, GetObject, ListCommandInvocations, HeadObject...): repeating one changes nothing.
 _READS = ("describe_", "get_", "list_", "head_")

@@ -66,4 +66,4 @@ def test_botocore_makes_one_attempt_per_call_whatever_the_environment_says(monke
     monkeypatch.setenv("AWS_RETRY_MODE", "adaptive")
     module = a_module()
     for client in (module.client("ec2"), module.client("s3", config={"signature_version": "s3v4"})):
-        assert client.client.meta.config.retries == {"mode": "standard", "total_max_attempts": 1}
+        assert client.client.meta.config.retries == {"mode": "legacy", "total_max_attempts": 1}
