@@ -28,6 +28,8 @@ try:
 except ImportError:
     pass  # AnsibleAWSModule reports the missing SDK.
 
+from ansible_collections.secops.aws_ir.plugins.module_utils.retry import may_have_acted
+
 OUTCOME_OK = "ok"
 OUTCOME_PLANNED = "planned"
 OUTCOME_ERROR = "error"
@@ -75,12 +77,25 @@ def request_id(response_metadata):
     return metadata.get("RequestId") or metadata.get("HTTPHeaders", {}).get("x-amz-request-id")
 
 
+def _mark_uncertain(record, error):
+    """A server error (5xx) or no answer (timeout, connection) does not say AWS did not act: the record says the change
+    may have happened (may_have_changed), since the call is not repeated (retry.py)."""
+    if may_have_acted(error):
+        record["may_have_changed"] = True
+
+
+def took_effect(record):
+    """Whether a record's call was made (or planned) and not refused: the one rule for a module's changed."""
+    return record["outcome"] != OUTCOME_ERROR
+
+
 class ActionLog:
     """Makes mutating AWS calls and keeps one record per call.
 
     records: list of dicts with keys time, stage, service, action, target,
     instance_ids, parameters, before, after, outcome ("ok", "planned" or
-    "error"), error_code and request_id.
+    "error"), error_code and request_id; an error that AWS may still have acted
+    on (a 5xx answer, no answer) also has may_have_changed: true.
     """
 
     def __init__(self, stage, check_mode):
@@ -101,8 +116,8 @@ class ActionLog:
 
     @property
     def changed(self):
-        """Whether a call was made (or planned) that did not fail: a refused call changed nothing."""
-        return any(r["outcome"] != OUTCOME_ERROR for r in self.records)
+        """Whether a call was made (or planned) that did not fail: a refused call changed nothing (took_effect)."""
+        return any(took_effect(r) for r in self.records)
 
     def call(self, client, service, action, target, parameters, instance_ids=None, before=None, after=None, recorded=None, after_from=None):
         """Call client.<action>(**parameters) with retries, or plan it in check mode.
@@ -142,10 +157,11 @@ class ActionLog:
         except ClientError as e:
             record.update(outcome=OUTCOME_ERROR, error_code=e.response.get("Error", {}).get("Code"),
                           request_id=request_id(e.response.get("ResponseMetadata")))
+            _mark_uncertain(record, e)
             raise
         except BotoCoreError as e:
-            # No answer from AWS (connection, timeout): the change may or may not have happened.
             record.update(outcome=OUTCOME_ERROR, error_code=type(e).__name__)
+            _mark_uncertain(record, e)
             raise
         record.update(outcome=OUTCOME_OK, request_id=request_id(response.get("ResponseMetadata")))
         if after_from is not None:

@@ -37,8 +37,10 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.common import AwsIrE
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AWS_IR_COLLECTION_NAME
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AWS_IR_COLLECTION_VERSION
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import NotFoundError
+from ansible_collections.secops.aws_ir.plugins.module_utils.retry import CLIENT_RETRIES
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import DEFAULT_RETRY
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import describe_throttled
+from ansible_collections.secops.aws_ir.plugins.module_utils.retry import describe_not_repeated
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import throttled_code
 
 
@@ -78,7 +80,7 @@ class AwsIrModule(AnsibleAWSModule):
         self.stage = self.actions.stage = stage
 
     def client(self, service, retry_decorator=None, **extra_params):
-        """A boto3 client whose calls retry throttling when passed aws_retry=True.
+        """A boto3 client whose calls retry as retry.py says when passed aws_retry=True; botocore itself never retries.
 
         As AnsibleAWSModule.client (same connection options, user agent, extra_params such as
         region= or config=), except that every client of the module comes from one boto3
@@ -90,7 +92,7 @@ class AwsIrModule(AnsibleAWSModule):
         region = connection.pop("region", region)
         endpoint_url = connection.pop("endpoint", endpoint_url)
         profile = connection.pop("profile_name", None)
-        config = Config(user_agent=user_agent())
+        config = Config(user_agent=user_agent(), retries=CLIENT_RETRIES)
         for name in ("config", "aws_config"):
             extra = connection.pop(name, None)
             if extra:
@@ -166,4 +168,4 @@ class AwsIrModule(AnsibleAWSModule):
                 # Throttled is not refused: the responder waits, where refused credentials or permissions need another fix.
                 self.fail_json(msg=f"{aws_failure}: {describe_throttled(e, self.account, self.region)}",
                                error=e.response.get("Error"), response_metadata=e.response.get("ResponseMetadata"))
-            self.fail_json_aws(e, msg=aws_failure)
+            self.fail_json_aws(e, msg=aws_failure + describe_not_repeated(e))

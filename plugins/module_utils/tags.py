@@ -9,8 +9,11 @@ At most 50 tags per resource, keys of 1 to 128 and values of at most 256
 characters, and keys beginning with ``aws:`` are reserved for AWS.
 """
 
+from ansible.module_utils.common.text.converters import to_text
+
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AwsIrError
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import TICKET_TAG_KEY
@@ -32,16 +35,26 @@ def tags_of(resource):
     return boto3_tag_list_to_ansible_dict(resource.get("Tags") or [])
 
 
+def as_stored(tags):
+    """tags (dict) as AWS stores them, every key and value as text: 1 as "1", true as "True", null as "None".
+
+    The text is the one amazon.aws's modules send (tagging.ansible_dict_to_boto3_tag_list), so that a value
+    given as a number compares equal to what AWS gives back and a re-run tags nothing.
+    """
+    return {to_text(key): to_text(value) for key, value in (tags or {}).items()}
+
+
 def validate_tags(tags, field="tags"):
-    """Raise TagError for any tag AWS would refuse; return tags (dict str -> str)."""
-    for key, value in (tags or {}).items():
+    """Raise TagError for any tag AWS would refuse; return tags as AWS stores them (dict str -> str, see as_stored)."""
+    tags = as_stored(tags)
+    for key, value in tags.items():
         if not key or len(key) > MAX_KEY_LENGTH:
             raise TagError(f"{field}: key {key!r} must be 1 to {MAX_KEY_LENGTH} characters long")
         if key.lower().startswith(RESERVED_PREFIX):
             raise TagError(f"{field}: key {key!r} begins with the reserved prefix {RESERVED_PREFIX!r}")
-        if len(str(value)) > MAX_VALUE_LENGTH:
-            raise TagError(f"{field}: value of {key!r} is {len(str(value))} characters long; at most {MAX_VALUE_LENGTH} are allowed")
-    if len(tags or {}) > MAX_TAGS:
+        if len(value) > MAX_VALUE_LENGTH:
+            raise TagError(f"{field}: value of {key!r} is {len(value)} characters long; at most {MAX_VALUE_LENGTH} are allowed")
+    if len(tags) > MAX_TAGS:
         raise TagError(f"{field}: {len(tags)} tags given; a resource holds at most {MAX_TAGS}")
     return tags
 
@@ -87,8 +100,12 @@ def has_room(current, wanted, limit=MAX_TAGS):
 
 
 def missing_tags(current, wanted):
-    """The entries of wanted that current (dict) lacks or holds with another value."""
-    return {k: v for k, v in wanted.items() if current.get(k) != v}
+    """The entries of wanted that current (dict, as AWS gives it) lacks or holds with another value, in wanted's order.
+
+    amazon.aws's comparison, which compares a value as the text AWS stores.
+    """
+    differing = compare_aws_tags(current, wanted, purge_tags=False)[0]
+    return {k: v for k, v in wanted.items() if k in differing}
 
 
 def ensure_tags(log, client, current, wanted, instance_ids=None):

@@ -56,7 +56,10 @@ options:
     default: gp3
     choices: [gp3, gp2]
   tags:
-    description: Additional tags for the volumes; never replace the incident tags.
+    description:
+      - Additional tags for the volumes; never replace the incident tags.
+      - AWS stores tag keys and values as text; a value of another type is stored as amazon.aws's modules store it
+        (V(1) as C(1), V(true) as C(True), V(null) as C(None)), so a re-run finds it and tags nothing.
     type: dict
     default: {}
   wait_timeout:
@@ -330,7 +333,7 @@ def do(module):
     ticket = normalize_ticket(validate_ticket(params["ticket"], pattern=r".+"))
     instance_id = validate_instance_ids([params["instance_id"]], field="instance_id")[0]
     snapshot_ids = analysis.validate_snapshot_ids(params["snapshot_ids"])
-    validate_tags(params["tags"])
+    params["tags"] = validate_tags(params["tags"])  # as AWS stores them, for the volumes' TagSpecifications
     client = module.client("ec2")
     zone, snapshots, volumes, attach_plan = read_plan(module, client, ticket, instance_id, snapshot_ids)
 

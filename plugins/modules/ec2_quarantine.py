@@ -82,6 +82,8 @@ options:
     description:
       - Additional tags for the instance. They never replace C(IncidentTicket). Existing tags are never removed.
       - Ignored with O(state=absent) (the tags stay, they record the incident).
+      - AWS stores tag keys and values as text; a value of another type is stored as amazon.aws's modules store it
+        (V(1) as C(1), V(true) as C(True), V(null) as C(None)), so a re-run finds it and tags nothing.
     type: dict
     default: {}
   detach_from_auto_scaling_group:
@@ -739,6 +741,7 @@ security_groups:
 actions:
   description:
     - Every mutating AWS call made (or planned in check mode), in order.
+    - An error AWS may still have acted on (a 5xx answer, or none) also has C(may_have_changed=true); such a call is not repeated.
     - Also returned when the module fails.
   returned: always
   type: list
@@ -814,6 +817,11 @@ actions:
       description: The AWS request id of the answer; null in check mode.
       type: str
       sample: 8c7a3e52-4f0b-4d7e-9b3a-1e2f3a4b5c6d
+    may_have_changed:
+      description: Present, V(true), on an error AWS may still have acted on (a 5xx answer, or no answer); the call was not repeated.
+      type: bool
+      returned: when AWS answered a change with a server error or did not answer
+      sample: true
 stage:
   description: The workflow stage, C(containment) (O(state=present)) or C(release) (O(state=absent)).
   returned: always
@@ -852,7 +860,7 @@ def finish(module, run, ids, entries, extra):
     """exit_json with the per-instance entries, every warning once, and the diff."""
     for warning in dict.fromkeys(w for entry in entries for w in entry["warnings"]):
         module.warn(warning)
-    result = dict(changed=bool(module.actions.records), instances=entries, **extra)
+    result = dict(changed=module.actions.changed, instances=entries, **extra)
     if module._diff:  # pylint: disable=protected-access
         result["diff"] = {"before": {"instances": {i: run.before[i] for i in ids}}, "after": {"instances": {i: run.after[i] for i in ids}}}
     module.exit_json(**result)

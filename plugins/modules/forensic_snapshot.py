@@ -48,7 +48,10 @@ options:
     description: Snapshot description. Defaults to C(aws-ir <ticket> evidence of <instance id>).
     type: str
   tags:
-    description: Additional tags for the snapshots and copies; never replace the incident tags.
+    description:
+      - Additional tags for the snapshots and copies; never replace the incident tags.
+      - AWS stores tag keys and values as text; a value of another type is stored as amazon.aws's modules store it
+        (V(1) as C(1), V(true) as C(True), V(null) as C(None)), so a re-run finds it and tags nothing.
     type: dict
     default: {}
   exclude_boot_volume:
@@ -635,7 +638,6 @@ diff:
       sample: {i-0123456789abcdef0: {vol-0123456789abcdef0: {copies: [snap-0aaaabbbbccccdddd], snapshot_id: snap-0123456789abcdef0}}}"""
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_specifications
 
@@ -653,6 +655,10 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.instances import ebs
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import refuse_gone
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import validate_instance_ids
 from ansible_collections.secops.aws_ir.plugins.module_utils.modules import AwsIrModule
+from ansible_collections.secops.aws_ir.plugins.module_utils.retry import ChangeRetry
+from ansible_collections.secops.aws_ir.plugins.module_utils.retry import READ_RETRY
+from ansible_collections.secops.aws_ir.plugins.module_utils.retry import backoff
+from ansible_collections.secops.aws_ir.plugins.module_utils.retry import per_operation
 from ansible_collections.secops.aws_ir.plugins.module_utils.tags import ensure_tags
 from ansible_collections.secops.aws_ir.plugins.module_utils.tags import has_room
 from ansible_collections.secops.aws_ir.plugins.module_utils.tags import incident_tags
@@ -660,9 +666,8 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.tags import tags_of
 from ansible_collections.secops.aws_ir.plugins.module_utils.tags import missing_tags
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import validate_ticket
 
-# A volume snapshotted moments ago refuses another snapshot for a while; wait and retry.
-SNAPSHOT_RETRY = AWSRetry.jittered_backoff(retries=12, delay=1.0, backoff=2.0, max_delay=30,
-                                           catch_extra_error_codes=["SnapshotCreationPerVolumeRateExceeded"])
+# A volume snapshotted moments ago refuses another snapshot for a while (the refusal says AWS did not act); wait and retry.
+SNAPSHOT_RETRY = per_operation(READ_RETRY, backoff(ChangeRetry, ["SnapshotCreationPerVolumeRateExceeded"], delay=1.0, max_delay=30))
 PLANNED_STATE = "planned"
 
 

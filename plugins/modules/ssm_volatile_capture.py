@@ -842,7 +842,7 @@ def do(module):
     for result in ordered:
         for warning in result["warnings"]:
             module.warn(warning)
-    module.exit_json(changed=bool(module.actions.records), instances=ordered)
+    module.exit_json(changed=module.actions.changed, instances=ordered)
 
 
 def main():

@@ -8,6 +8,7 @@ import json
 
 from tests.end_to_end.support import TICKET
 from tests.end_to_end.support import aws
+from tests.end_to_end.support import mutating
 from tests.end_to_end.support import run_module
 from tests.end_to_end.support import run_playbook
 
@@ -44,11 +45,16 @@ def test_isolation_sets_the_shortest_timeouts_records_the_values_before_and_rele
     assert configurations(lab, instance_id) == {eni: DEFAULTS for eni in before}
 
 
-def test_an_instance_type_without_configurable_timeouts_is_reported_per_interface(lab, demo):
+def xen_instance(lab, demo):
+    """A new t2.micro (Xen, not Nitro: AWS refuses connection tracking timeouts on it) in the demo's subnet; its id."""
     ec2 = aws(lab, "ec2")
     image = ec2.describe_images(Owners=["amazon"], Filters=[{"Name": "name", "Values": ["al2023-ami-2023.*-x86_64"]}])["Images"][0]
-    instance_id = ec2.run_instances(ImageId=image["ImageId"], MinCount=1, MaxCount=1, InstanceType="t2.micro",
-                                    SubnetId=demo["subnet_ids"][0])["Instances"][0]["InstanceId"]
+    return ec2.run_instances(ImageId=image["ImageId"], MinCount=1, MaxCount=1, InstanceType="t2.micro",
+                             SubnetId=demo["subnet_ids"][0])["Instances"][0]["InstanceId"]
+
+
+def test_an_instance_type_without_configurable_timeouts_is_reported_per_interface(lab, demo):
+    instance_id = xen_instance(lab, demo)
     result = run_module(lab, "ec2_quarantine", {"instance_ids": [instance_id], "ticket": TICKET})
     assert not result.get("failed"), result.get("msg")
     [interface] = configurations(lab, instance_id)
@@ -57,3 +63,19 @@ def test_an_instance_type_without_configurable_timeouts_is_reported_per_interfac
                             "type t2.micro (Nitro based instances only)") for w in result["instances"][0]["warnings"])
     refused = [a for a in result["actions"] if "ConnectionTrackingSpecification" in a["parameters"]]
     assert [(a["outcome"], a["error_code"]) for a in refused] == [("error", "UnsupportedOperation")]
+
+
+def test_a_containment_whose_only_call_was_refused_reports_no_change(lab, demo):
+    # One rule for changed (ActionLog.changed): a call AWS refused changed nothing. The timeouts never get set on a Xen
+    # instance, so a second containment's only call is the refused one.
+    instance_id = xen_instance(lab, demo)
+    first = run_module(lab, "ec2_quarantine", {"instance_ids": [instance_id], "ticket": TICKET})
+    assert not first.get("failed"), first.get("msg", first)
+    assert first["changed"] is True
+
+    lab.clear_requests()
+    second = run_module(lab, "ec2_quarantine", {"instance_ids": [instance_id], "ticket": TICKET})
+    assert not second.get("failed"), second.get("msg", second)
+    assert [(r["action"], r["error_code"]) for r in mutating(lab.requests())] == [("ModifyNetworkInterfaceAttribute", "UnsupportedOperation")]
+    assert [(a["action"], a["outcome"], a["error_code"]) for a in second["actions"]] == [("ModifyNetworkInterfaceAttribute", "error", "UnsupportedOperation")]
+    assert second["changed"] is False

@@ -48,6 +48,7 @@ class FakeClient:
 
         def method(aws_retry=False, **params):  # pylint: disable=unused-argument
             return self.answer(name, params)
+        method.__name__ = name  # as botocore names a client's methods, which retry.per_operation reads
         return method
 
     def names(self):

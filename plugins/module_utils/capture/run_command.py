@@ -10,10 +10,9 @@ SendCommand, when invocations do not exist yet, as an error; this loop treats a
 missing invocation as pending, backs off, and never re-sends a command.
 """
 
-import time
-
 from ansible_collections.secops.aws_ir.plugins.module_utils.concurrency import map_concurrently
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import paginate
+from ansible_collections.secops.aws_ir.plugins.module_utils.retry import poll
 
 # SendCommand takes at most 50 instance ids.
 SEND_MAX = 50
@@ -129,26 +128,25 @@ def describe_end(invocation):
     return f"{cause} (ResponseCode {response_code(invocation)}, Status {invocation.get('Status')}, StatusDetails {invocation.get('StatusDetails')})"
 
 
-def wait_for(client, expected, wait_timeout, sleep=time.sleep, clock=time.monotonic):
+def wait_for(client, expected, wait_timeout, sleep=None, clock=None):
     """Poll until every expected invocation is terminal or wait_timeout (seconds) runs out.
 
     expected: {instance_id: command_id}. One ListCommandInvocations (Details=true)
-    per command per poll; the delay grows from 0.5 s to 5 s. Returns
-    {instance_id: invocation or None}; None or a non-terminal invocation means
-    the wait ran out (the command is left running, never re-sent).
+    per command per poll, cheaper than a waiter per instance; the delay grows from
+    0.5 s to 5 s. Returns {instance_id: invocation or None}; None or a non-terminal
+    invocation means the wait ran out (the command is left running, never re-sent).
     """
-    deadline = clock() + wait_timeout
-    delay = 0.5
     latest = {i: None for i in expected}
-    while True:
+
+    def read():
         for command_id in sorted(set(expected.values())):
             for invocation in _invocations(client, command_id):
                 if expected.get(invocation["InstanceId"]) == command_id:
                     latest[invocation["InstanceId"]] = invocation
-        if all(is_terminal(v) for v in latest.values()) or clock() + delay > deadline:
-            return latest
-        sleep(delay)
-        delay = min(delay * 1.5, 5.0)
+        return latest
+
+    poll(read, lambda found: all(is_terminal(v) for v in found.values()), wait_timeout, 0.5, backoff=1.5, max_delay=5.0, sleep=sleep, clock=clock)
+    return latest
 
 
 def _invocations(client, command_id):

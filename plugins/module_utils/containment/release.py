@@ -18,6 +18,7 @@ until everything else is back.
 
 from copy import deepcopy
 
+from ansible_collections.secops.aws_ir.plugins.module_utils.actions import took_effect
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AwsIrError
 from ansible_collections.secops.aws_ir.plugins.module_utils.containment import auto_scaling
 from ansible_collections.secops.aws_ir.plugins.module_utils.containment import credentials
@@ -310,7 +311,7 @@ class Release:
     def outcome(self, instance_id):
         """status released (planned in check mode), or unchanged when nothing had to be put back; notes, what was not
         restored (sentences, for the summary), the state after the release and where the restored state was recorded."""
-        restored = any(instance_id in r["instance_ids"] and r["action"] != "DeleteTags" for r in self.log.records)
+        restored = any(instance_id in r["instance_ids"] and r["action"] != "DeleteTags" and took_effect(r) for r in self.log.records)
         notes = list(self.notes[instance_id])
         if not restored:
             notes.insert(0, "nothing to restore: every interface, registration and attribute is already as recorded before containment")

@@ -12,9 +12,6 @@ SnapshotCreationPerVolumeRateExceeded), so existing snapshots are found by the
 ticket tag and their VolumeId, and only missing volumes are snapshotted.
 """
 
-import time
-
-
 from ansible_collections.secops.aws_ir.plugins.module_utils.actions import utc_text
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AwsIrError
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import EVIDENCE_TAG_KEY
@@ -22,6 +19,7 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.common import EVIDEN
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import TICKET_TAG_KEY
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import chunks
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import paginate
+from ansible_collections.secops.aws_ir.plugins.module_utils.retry import poll
 from ansible_collections.secops.aws_ir.plugins.module_utils.tags import MAX_TAGS
 from ansible_collections.secops.aws_ir.plugins.module_utils.tags import TagError
 from ansible_collections.secops.aws_ir.plugins.module_utils.tags import copyable
@@ -96,8 +94,8 @@ def incident_snapshot_tags(ticket, instance_id, volume):
 
 
 def validate_extra_tags(tags, field="tags"):
-    """The responder's extra snapshot tags; TagError naming the field when AWS would refuse one or they leave the incident tags no room."""
-    validate_tags(tags, field)
+    """The responder's extra snapshot tags as AWS stores them; TagError naming the field when AWS would refuse one or they leave the incident tags no room."""
+    tags = validate_tags(tags, field)
     room = ORIGINAL_TAG_LIMIT - len(INCIDENT_TAG_KEYS)
     own = set(tags) - set(INCIDENT_TAG_KEYS)
     if len(own) > room:
@@ -145,24 +143,24 @@ def describe_by_id(client, snapshot_ids):
     return latest
 
 
-def wait_completed(client, snapshot_ids, wait_timeout, sleep=time.sleep, clock=time.monotonic):
-    """Poll DescribeSnapshots until every snapshot is completed or wait_timeout (seconds) runs out.
+def wait_completed(client, snapshot_ids, wait_timeout, sleep=None, clock=None):
+    """Poll DescribeSnapshots until every snapshot is completed or wait_timeout (seconds) runs out, every 1 s, 2 s, ... 15 s.
 
     Returns {snapshot_id: snapshot}. Raises SnapshotError naming any snapshot in
     the error state.
     """
-    deadline = clock() + wait_timeout
-    delay = 1.0
-    while True:
-        latest = describe_by_id(client, snapshot_ids)
-        failed = [f"{s['SnapshotId']} ({_origin(s)}): {s.get('StateMessage') or 'no message'}"
-                  for s in latest.values() if s["State"] == "error"]
-        if failed:
-            raise SnapshotError(f"snapshot in the error state: {'; '.join(failed)}")
-        if all(s["State"] == "completed" for s in latest.values()) or clock() + delay > deadline:
-            return latest
-        sleep(delay)
-        delay = min(delay * 2, 15.0)
+    latest, _completed = poll(lambda: refuse_failed(describe_by_id(client, snapshot_ids)),
+                              lambda found: all(s["State"] == "completed" for s in found.values()),
+                              wait_timeout, 1.0, backoff=2.0, max_delay=15.0, sleep=sleep, clock=clock)
+    return latest
+
+
+def refuse_failed(latest):
+    """latest ({snapshot_id: snapshot}); SnapshotError naming each snapshot in the error state, if any."""
+    failed = [f"{s['SnapshotId']} ({_origin(s)}): {s.get('StateMessage') or 'no message'}" for s in latest.values() if s["State"] == "error"]
+    if failed:
+        raise SnapshotError(f"snapshot in the error state: {'; '.join(failed)}")
+    return latest
 
 
 def _origin(snapshot):

@@ -80,6 +80,7 @@ class Lease:
 
         Waits up to wait_timeout seconds for a run that holds it; raises LeaseHeld naming that run after.
         """
+        # Not retry.poll: each round may write (a conditional PutObject) and a lost race reads again at once, without waiting.
         start = clock()
         while True:
             holder, etag = self.read()

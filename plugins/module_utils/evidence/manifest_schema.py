@@ -37,6 +37,8 @@ _ACTION = {
         "outcome": {"enum": ["ok", "planned", "error"]},
         "error_code": _NULLABLE_STR,
         "request_id": _NULLABLE_STR,
+        # Only on an error AWS may still have acted on (a 5xx answer, no answer): the call was not repeated.
+        "may_have_changed": {"const": True},
     },
 }
 

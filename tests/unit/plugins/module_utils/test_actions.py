@@ -55,3 +55,16 @@ def test_recorded_parameters_replace_what_was_sent(fake_client):
     log = ActionLog("manifest", check_mode=False)
     log.call(client, "s3", "PutObject", "s3://b/k", {"Bucket": "b", "Key": "k", "Body": b"x" * 10}, recorded={"Bucket": "b", "ContentLength": 10})
     assert log.records[0]["parameters"] == {"Bucket": "b", "ContentLength": 10}
+
+
+def test_a_log_whose_only_call_was_refused_changed_nothing_and_a_planned_call_is_a_change(fake_client, aws_error):
+    client = fake_client(modify_instance_attribute=aws_error("UnsupportedOperation"), create_tags={"ResponseMetadata": {}})
+    log = ActionLog("containment", check_mode=False)
+    with pytest.raises(ClientError):
+        log.call(client, "ec2", "ModifyInstanceAttribute", "i-1", {"InstanceId": "i-1"})
+    assert log.records and not log.changed
+    log.call(client, "ec2", "CreateTags", "i-1", {"Resources": ["i-1"], "Tags": []})
+    assert log.changed
+    planned = ActionLog("containment", check_mode=True)
+    planned.call(client, "ec2", "CreateTags", "i-1", {"Resources": ["i-1"], "Tags": []})
+    assert planned.changed

@@ -68,3 +68,12 @@ def test_the_module_s_session_is_the_one_its_clients_come_from():
         module.client("ec2")
         assert module.session(module.params.get("profile")) is session
     assert sessions.call_count == 1
+
+
+def test_botocore_makes_one_attempt_per_call_whatever_the_environment_says(monkeypatch):
+    # retry.py is the only retry layer: botocore's standard mode would repeat a 5xx or a timeout of a create without a client token.
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "5")
+    monkeypatch.setenv("AWS_RETRY_MODE", "adaptive")
+    module = a_module()
+    for client in (module.client("ec2"), module.client("s3", config={"signature_version": "s3v4"})):
+        assert client.client.meta.config.retries == {"mode": "legacy", "total_max_attempts": 1}
