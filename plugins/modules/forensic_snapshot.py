@@ -671,7 +671,7 @@ SNAPSHOT_RETRY = per_operation(READ_RETRY, backoff(ChangeRetry, ["SnapshotCreati
 PLANNED_STATE = "planned"
 
 
-class Run:
+class SnapshotRun:
     """One run of the module: parameters and clients, the estate as read before any change, and the results."""
 
     def __init__(self, module):
@@ -808,9 +808,9 @@ def tag_source_volumes(run):
     """IncidentTicket on every source volume that lacks it and has room for it."""
     wanted = incident_tags(run.ticket)
     by_instance = {v["volume_id"]: i for i, vols in run.volumes.items() for v in vols}
-    roomy = {v: tags for v, tags in run.volume_tags.items() if has_room(tags, wanted)}
-    ensure_tags(run.log, run.ec2, roomy, wanted, instance_ids=run.ids)
-    for volume_id in sorted(set(run.volume_tags) - set(roomy)):
+    with_room = {v: tags for v, tags in run.volume_tags.items() if has_room(tags, wanted)}
+    ensure_tags(run.log, run.ec2, with_room, wanted, instance_ids=run.ids)
+    for volume_id in sorted(set(run.volume_tags) - set(with_room)):
         warning = f"volume {volume_id} already holds 50 tags: not tagged {TICKET_TAG_KEY}={run.ticket}"
         next(r for r in run.results if r["instance_id"] == by_instance[volume_id])["warnings"].append(warning)
 
@@ -1003,7 +1003,7 @@ def diff(results):
 
 
 def do(module):
-    run = Run(module)
+    run = SnapshotRun(module)
     module.partial["instances"] = run.results  # a failure part-way still reports the snapshots made
     # The instances concurrently (AWS takes concurrent CreateSnapshots; a volume snapshotted moments ago is retried, SNAPSHOT_RETRY).
     each_recorded(run.log, lambda log, result: snapshot_instance(run, log, result), run.results)

@@ -658,7 +658,8 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.capture.triage impor
 from ansible_collections.secops.aws_ir.plugins.module_utils.capture.triage import step_commands
 
 _UNREACHABLE = {"ConnectionLost": "connection_lost", "Inactive": "inactive", "unmanaged": "unmanaged"}
-_FINE = ("captured", "planned", "sent")
+# Outcomes that need no warning: done, planned in check mode, or sent and left running (wait=false).
+_NO_WARNING_STATUSES = ("captured", "planned", "sent")
 # Beyond SSM's own timeouts the memory wait gives the agent this long to report and upload its output.
 _REPORT_SECONDS = 120
 # Outputs read back from S3 at once: each read keeps up to 2 x command_output.PARSE_BYTES in memory for parsing.
@@ -797,9 +798,9 @@ def combine(instance_id, triage, memory):
         if outcome["status"] == "captured" and memory["outcome"]["status"] != "captured":
             outcome["status"] = f"memory_{memory['outcome']['status']}"
     warnings = []
-    if triage["outcome"]["status"] not in _FINE:
+    if triage["outcome"]["status"] not in _NO_WARNING_STATUSES:
         warnings.append(f"{instance_id}: volatile capture {triage['outcome']['status']}: {triage['outcome'].get('detail')}")
-    if memory is not None and memory["outcome"]["status"] not in _FINE + (triage["outcome"]["status"],):
+    if memory is not None and memory["outcome"]["status"] not in _NO_WARNING_STATUSES + (triage["outcome"]["status"],):
         warnings.append(f"{instance_id}: memory image {memory['outcome']['status']}: {memory['outcome'].get('detail')}")
     return {"instance_id": instance_id, "outcome": outcome, "artifacts": artifacts, "warnings": warnings}
 
