@@ -52,6 +52,8 @@ def _read_pid(port):
 
 def _port_free(port):
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # As the server binds: a port whose last connections are only in TIME_WAIT is free (a demo run just after another).
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((HOST, port))
         except OSError:

@@ -73,7 +73,7 @@ RETURN = r"""
 security_groups:
   description:
     - The groups of each VPC, keyed by VPC id; the same shape as the C(security_groups) that M(secops.aws_ir.ec2_quarantine) returns.
-    - In check mode a group not yet created has the stand-in id C(sg-(new <name> in <vpc id>)).
+    - In check mode a group not yet created has the stand-in id sg-(new NAME in VPC-ID).
   returned: always
   type: dict
   sample:
@@ -99,7 +99,7 @@ security_groups:
     untrack_group_id:
       description: C(aws-ir-untrack) of the VPC.
       type: str
-      sample: sg-0aaaabbbbccccdddd
+      sample: sg-0456789abcdef0123
     created:
       description: The names of the groups this run created (or would create, in check mode).
       type: list

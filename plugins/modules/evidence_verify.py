@@ -100,7 +100,7 @@ EXAMPLES = r"""
   secops.aws_ir.evidence_verify:
     ticket: INC-123456
     bucket: aws-ir-evidence-123456789012-us-east-1
-    manifest_version_id: 3HL4kqtJvjVBH40Nrjfkd
+    manifest_version_id: 3HL4kqtJlcpXroDTDmjVBH40Nrjfkd
     manifest_sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
 """
 

@@ -52,6 +52,25 @@ def test_start_on_a_busy_port_fails(state_env):
     assert result.returncode == 1 and "in use" in result.stderr
 
 
+def test_a_port_whose_last_connection_is_in_time_wait_is_free_to_start_on(state_env):
+    # A demo run straight after another: the lab's port keeps the closed connections in TIME_WAIT for a minute, and
+    # the server binds with SO_REUSEADDR (werkzeug), so the lab starts there; only a socket still listening makes it busy.
+    with socket.socket() as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the lab's server (werkzeug) listens
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        client = socket.create_connection(("127.0.0.1", port))
+        served, _address = listener.accept()
+        served.close()  # the side that closes first keeps TIME_WAIT on the lab's port
+        client.close()
+    started = _lab("start", "--port", str(port), env=state_env)
+    try:
+        assert started.returncode == 0, started.stderr
+    finally:
+        _lab("stop", "--port", str(port), env=state_env)
+
+
 def test_scene_command(lab):
     result = _lab("scene", "--endpoint-url", lab.endpoint_url, "--ticket", "INC-777")
     assert result.returncode == 0, result.stderr
