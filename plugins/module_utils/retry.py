@@ -13,7 +13,7 @@ still throttled when its retries run out is reported as throttled, never as refu
 A throttled request is refused before AWS acts on it, so retrying it repeats
 nothing, creates (CreateSnapshots, CreateSecurityGroup, SendCommand) included.
 A server error (5xx) or a timeout says nothing of the kind: AWS may have acted.
-So only reads are retried on a server error, and a change is never repeated on
+So only reads are retried on a server error or without an answer, and a change is never repeated on
 one (CreateSnapshots and SendCommand take no client token that would let AWS
 drop a repeat): it is recorded as an error that may have taken effect, and a
 re-run finds what exists. botocore's own retries (standard mode: three attempts,
@@ -27,8 +27,11 @@ try:
     from botocore.exceptions import ClientError
     from botocore.exceptions import NoCredentialsError
     from botocore.exceptions import ParamValidationError
+    from botocore.retryhandler import EXCEPTION_MAP
+    # No answer from AWS, as botocore's own retry handler names it: no connection (refused, closed, timed out) or no response in time.
+    UNANSWERED = tuple(EXCEPTION_MAP["GENERAL_CONNECTION_ERROR"])
 except ImportError:
-    pass  # AnsibleAWSModule reports the missing SDK.
+    UNANSWERED = ()  # AnsibleAWSModule reports the missing SDK.
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
@@ -56,6 +59,27 @@ CLIENT_RETRIES = {"mode": "legacy", "total_max_attempts": 1}
 _READS = ("describe_", "get_", "list_", "head_")
 
 
+# The code ReadRetry gives an error of UNANSWERED, which has none from AWS.
+_NO_ANSWER = "(no answer)"
+
+
+class ReadRetry(AWSRetry):
+    """AWSRetry for a read: also retried when AWS did not answer (UNANSWERED), since reading again repeats nothing.
+
+    botocore retried those itself before clients were set to one attempt (CLIENT_RETRIES); a change never is.
+    """
+
+    base_class = (AWSRetry.base_class, *UNANSWERED)
+
+    @staticmethod
+    def status_code_from_exception(error):
+        return AWSRetry.status_code_from_exception(error) if isinstance(error, AWSRetry.base_class) else _NO_ANSWER
+
+    @staticmethod
+    def found(response_code, catch_extra_error_codes=None):
+        return response_code == _NO_ANSWER or AWSRetry.found(response_code, catch_extra_error_codes)
+
+
 class ChangeRetry(AWSRetry):
     """AWSRetry for a call that may change something: retried only when AWS's answer says it did not act.
 
@@ -79,11 +103,11 @@ def per_operation(read, change):
 
 
 def backoff(retry_class, codes, delay=0.5, max_delay=20):
-    """The collection's jittered backoff (RETRY_ATTEMPTS attempts) with retry_class (AWSRetry or ChangeRetry) and extra codes."""
+    """The collection's jittered backoff (RETRY_ATTEMPTS attempts) with retry_class (ReadRetry or ChangeRetry) and extra codes."""
     return retry_class.jittered_backoff(retries=RETRY_ATTEMPTS, delay=delay, backoff=2.0, max_delay=max_delay, catch_extra_error_codes=list(codes))
 
 
-READ_RETRY = backoff(AWSRetry, THROTTLING_CODES)
+READ_RETRY = backoff(ReadRetry, THROTTLING_CODES)
 DEFAULT_RETRY = per_operation(READ_RETRY, backoff(ChangeRetry, ()))
 
 

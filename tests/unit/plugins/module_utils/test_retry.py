@@ -5,6 +5,7 @@ from botocore import xform_name
 from botocore.exceptions import BotoCoreError
 from botocore.exceptions import ClientError
 from botocore.exceptions import ConnectionClosedError
+from botocore.exceptions import EndpointConnectionError
 from botocore.exceptions import ParamValidationError
 from botocore.exceptions import ReadTimeoutError
 
@@ -167,6 +168,29 @@ def test_a_read_answered_with_a_server_error_is_read_again(fake_client, code, st
     pages = fake_client(describe_instances=[server_error(code, status, "DescribeInstances"), {"Reservations": []}])
     assert paginate(pages, "describe_instances") == {"Reservations": []}
     assert pages.names() == ["describe_instances"] * 2
+
+
+@pytest.mark.parametrize("error", [ReadTimeoutError(endpoint_url="https://ec2.eu-west-1.amazonaws.com"),
+                                   ConnectionClosedError(endpoint_url="https://ec2.eu-west-1.amazonaws.com"),
+                                   EndpointConnectionError(endpoint_url="https://ec2.eu-west-1.amazonaws.com")], ids=type)
+def test_a_read_without_an_answer_is_read_again_and_a_change_is_not(fake_client, error):
+    # Reading again repeats nothing; repeating CreateSnapshots could make a second set (see the test above).
+    client = fake_client(describe_snapshots=[error, {"Snapshots": []}], create_snapshots=[error, {"Snapshots": []}])
+    wrapped = RetryingBotoClientWrapper(client, DEFAULT_RETRY)
+    assert wrapped.describe_snapshots(aws_retry=True) == {"Snapshots": []}
+    with pytest.raises(BotoCoreError):
+        wrapped.create_snapshots(aws_retry=True, InstanceSpecification={"InstanceId": "i-1"})
+    assert client.names() == ["describe_snapshots", "describe_snapshots", "create_snapshots"]
+    pages = fake_client(describe_instances=[error, {"Reservations": []}])
+    assert paginate(pages, "describe_instances") == {"Reservations": []}
+    assert pages.names() == ["describe_instances"] * 2
+
+
+def test_a_read_never_answered_fails_after_the_policy_s_attempts(fake_client):
+    client = fake_client(describe_snapshots=EndpointConnectionError(endpoint_url="https://ec2.eu-west-1.amazonaws.com"))
+    with pytest.raises(EndpointConnectionError):
+        RetryingBotoClientWrapper(client, DEFAULT_RETRY).describe_snapshots(aws_retry=True)
+    assert client.names() == ["describe_snapshots"] * retry.RETRY_ATTEMPTS
 
 
 def test_a_snapshot_refused_for_a_volume_snapshotted_moments_ago_is_retried_but_not_a_server_error(fake_client, aws_error):
