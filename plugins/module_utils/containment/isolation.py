@@ -240,25 +240,26 @@ def _other_runs_group(client, vpc_id, role, warnings):
 
 
 def _group(log, client, vpc_id, role, existing, created, warnings):
-    """(group id, rules, new) of the VPC's group for role, created when missing.
-
-    new: made by this run or by one running at the same time, so rules still missing are no repair to warn about.
-    created lists the names this run created.
-    """
+    """(group id, rules) of the VPC's group for role, created when missing; created lists the names this run created."""
     group = existing[vpc_id][role]
     if group is not None:
-        return group["GroupId"], _rules(group), False
+        return group["GroupId"], _rules(group)
     made = _create_group(log, client, vpc_id, role)
     if made is None:
-        return _other_runs_group(client, vpc_id, role, warnings) + (True,)
+        return _other_runs_group(client, vpc_id, role, warnings)
     created.append(GROUP_NAMES[role])
-    return made + (True,)
+    return made
+
+
+def _is_new(existing, vpc_id, role):
+    """Whether the group was missing when read: made by this run or one running at the same time, so rules it still lacks are no repair."""
+    return existing[vpc_id][role] is None
 
 
 def _untrack_group(log, client, vpc_id, existing, created, warnings):
     """The VPC's untrack group id, created or completed."""
-    group_id, rules, new = _group(log, client, vpc_id, UNTRACK, existing, created, warnings)
-    if _ensure_untrack_rules(log, client, group_id, rules) and not new:
+    group_id, rules = _group(log, client, vpc_id, UNTRACK, existing, created, warnings)
+    if _ensure_untrack_rules(log, client, group_id, rules) and not _is_new(existing, vpc_id, UNTRACK):
         warnings.append(f"{vpc_id}: {GROUP_NAMES[UNTRACK]} {group_id} did not allow all traffic both ways for IPv4 and IPv6; "
                         "the missing rules were added")
     return group_id
@@ -266,8 +267,9 @@ def _untrack_group(log, client, vpc_id, existing, created, warnings):
 
 def _our_quarantine_group(log, client, vpc_id, existing, created, choice, warnings):
     """([the VPC's aws-ir-quarantine id], egress summary), created or with its egress set to the choice."""
-    group_id, rules, new = _group(log, client, vpc_id, QUARANTINE, existing, created, warnings)
+    group_id, rules = _group(log, client, vpc_id, QUARANTINE, existing, created, warnings)
     before, removed = _ensure_quarantine_egress(log, client, group_id, rules, choice["destinations"])
+    new = _is_new(existing, vpc_id, QUARANTINE)
     if not new and removed:
         # Only a group of ours gets here with other egress (check_quarantine_group): an earlier run that stopped while making it.
         warnings.append(f"{vpc_id}: {GROUP_NAMES[QUARANTINE]} {group_id}, made by an earlier run that stopped before completing it, "
