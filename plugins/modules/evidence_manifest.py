@@ -37,7 +37,7 @@ description:
   - With O(report), the case report is rendered from the manifest alone and written next to it,
     C(<ticket>/report.html) (self-contained) and C(<ticket>/report.md), with the same checksum
     and retention, and the user metadata C(manifest-version-id) naming the version it shows.
-  - The module writes no file of the case on the host that runs it (only its journal, O(journal_dir)): it returns
+  - The module writes no file of the case on the host that runs it, only its journal (O(journal_dir)). It returns
     what it wrote (or would write) in RV(contents), for a task to keep local copies, as the C(record) role does with
     M(ansible.builtin.copy).
   - Writes nothing to S3 when the runs add nothing new (changed=false), except a report that is
