@@ -89,7 +89,8 @@ def test_a_failed_call_leaves_every_record_made_before_and_beside_it(fake_client
 def test_check_mode_branches_plan_and_call_nothing(fake_client):
     client = fake_client()
     log = ActionLog("snapshot", check_mode=True)
-    concurrency.each_recorded(log, lambda branch, v: branch.call(client, "ec2", "CreateSnapshots", v, {"InstanceSpecification": {"InstanceId": v}}), ["i-1", "i-2"])
+    concurrency.each_recorded(log, lambda branch, v: branch.call(client, "ec2", "CreateSnapshots", v, {"InstanceSpecification": {"InstanceId": v}}),
+                              ["i-1", "i-2"])
     assert client.calls == []
     assert [(r["target"], r["outcome"], r["stage"]) for r in log.records] == [("i-1", "planned", "snapshot"), ("i-2", "planned", "snapshot")]
 

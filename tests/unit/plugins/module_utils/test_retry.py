@@ -51,7 +51,8 @@ def test_a_refusal_is_not_retried(fake_client, aws_error):
     client = fake_client(send_command=aws_error("InvalidInstanceId"))
     log = ActionLog("volatile_capture", check_mode=False)
     with pytest.raises(ClientError):
-        log.call(RetryingBotoClientWrapper(client, DEFAULT_RETRY), "ssm", "SendCommand", "AWS-RunShellScript", {"InstanceIds": ["i-1"], "DocumentName": "AWS-RunShellScript"})
+        log.call(RetryingBotoClientWrapper(client, DEFAULT_RETRY), "ssm", "SendCommand", "AWS-RunShellScript",
+                 {"InstanceIds": ["i-1"], "DocumentName": "AWS-RunShellScript"})
     assert client.names() == ["send_command"]
     assert (log.records[0]["outcome"], log.records[0]["error_code"]) == ("error", "InvalidInstanceId")
 
