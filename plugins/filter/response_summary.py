@@ -21,13 +21,18 @@ description:
   - One line per instance, so fifty instances stay readable; the details are in the case report.
 options:
   _input:
-    description: The registered result of M(secops.aws_ir.evidence_manifest) (C(manifest), C(s3_uri), C(version_id), C(sha256), C(written), C(local_files)).
+    description: The registered result of M(secops.aws_ir.evidence_manifest) (C(manifest), C(s3_uri), C(version_id), C(sha256), C(written)).
     type: dict
     required: true
   report:
     description: Whether the case report was written beside the manifest.
     type: bool
     default: true
+  local_files:
+    description: The local copies of the manifest and the report (in check mode, of the plan), to name in the summary.
+    type: list
+    elements: str
+    default: []
 """
 
 EXAMPLES = r"""
@@ -49,14 +54,14 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import terminal_summary
 
 
-def response_summary(result, report=True):
+def response_summary(result, report=True, local_files=()):
     """The summary of an evidence_manifest result, as one multi-line string."""
     if not isinstance(result, dict) or "manifest" not in result:
         raise AnsibleFilterError("response_summary expects the registered result of secops.aws_ir.evidence_manifest")
     source = {"s3_uri": result.get("s3_uri"), "version_id": result.get("version_id"), "sha256": result.get("sha256"), "written": result.get("written")}
     # Plain JSON values: Ansible's lazy containers can be iterated only once in places.
     manifest = json.loads(json.dumps(result["manifest"]))
-    return "\n".join(terminal_summary.render(manifest, source, list(result.get("local_files") or []), report))
+    return "\n".join(terminal_summary.render(manifest, source, list(local_files or []), report))
 
 
 class FilterModule:

@@ -37,14 +37,13 @@ description:
   - With O(report), the case report is rendered from the manifest alone and written next to it,
     C(<ticket>/report.html) (self-contained) and C(<ticket>/report.md), with the same checksum
     and retention, and the user metadata C(manifest-version-id) naming the version it shows.
-  - With O(local_dir), C(manifest.json), C(report.html) and C(report.md) are also written to
-    C(<local_dir>/<ticket>/) on the host that runs the module.
+  - The module writes no file of the case on the host that runs it, only its journal (O(journal_dir)). It returns
+    what it wrote (or would write) in RV(contents), for a task to keep local copies, as the C(record) role does with
+    M(ansible.builtin.copy).
   - Writes nothing to S3 when the runs add nothing new (changed=false), except a report that is
     missing or was not rendered from the current version. Check mode writes nothing to S3; it
     returns the manifest that would be written, whose new run has C(check_mode=true) and whose
-    new actions have the outcome C(planned). With O(local_dir), that plan is written locally as
-    C(manifest.planned.json), C(report.planned.html) and C(report.planned.md), the output the
-    check was asked for, never taken for the record.
+    new actions have the outcome C(planned).
   - Every S3 request names the caller's account (STS C(GetCallerIdentity)) as C(ExpectedBucketOwner);
     S3 refuses it (403) when another account owns the bucket.
   - AWS APIs called; S3 C(GetObject), C(GetObjectLockConfiguration), C(HeadObject),
@@ -107,14 +106,9 @@ options:
     type: int
     default: 365
   report:
-    description: Whether to render the case report and write it next to the manifest (and in O(local_dir)).
+    description: Whether to render the case report and write it next to the manifest.
     type: bool
     default: true
-  local_dir:
-    description:
-      - A folder on the host that runs the module (the controller with C(connection=local)) where
-        C(<ticket>/manifest.json) and the report are also written. Omitted, nothing is written locally.
-    type: path
   journal_dir:
     description:
       - The journal folder on the host that runs the module; versions are kept under
@@ -144,15 +138,25 @@ extends_documentation_fragment:
 """
 
 EXAMPLES = r"""
-- name: Show what the record would say, without writing it (a plan in /tmp/cases/INC-123456/)
+- name: Show what the record would say, without writing it
   secops.aws_ir.evidence_manifest:
     bucket: aws-ir-evidence-123456789012-us-east-1
     ticket: INC-123456
     stage_results:
       - "{{ preflight_result }}"
       - "{{ contain_result }}"
-    local_dir: /tmp/cases
   check_mode: true
+  register: plan
+
+- name: Keep the plan on the controller (/tmp/cases/INC-123456/manifest.planned.json, report.planned.html, report.planned.md)
+  ansible.builtin.copy:
+    content: "{{ item.value }}"
+    dest: "/tmp/cases/INC-123456/{{ item.key | regex_replace('^(.*)[.]([^.]+)$', '\\1.planned.\\2') }}"
+    mode: "0644"
+  loop: "{{ plan.contents | dict2items }}"
+  loop_control:
+    label: "{{ item.key }}"
+  check_mode: false
 
 - name: Record the response
   secops.aws_ir.evidence_manifest:
@@ -307,12 +311,28 @@ object_lock:
       description: When the retention ends, UTC, ISO 8601.
       type: str
       sample: "2027-11-29T20:15:09.000Z"
-local_files:
-  description: The local files written or already up to date (O(local_dir)); empty without it.
+contents:
+  description:
+    - The text of each file written to S3 (or that would be written, in check mode) by its name, C(manifest.json)
+      exactly as the version's bytes, and with O(report) C(report.html) and C(report.md), also when this call wrote
+      nothing new (the current version and its report).
+    - For local copies (M(ansible.builtin.copy) with C(content)); empty with O(journal_only).
   returned: always
-  type: list
-  elements: str
-  sample: [/tmp/cases/INC-123456/manifest.json, /tmp/cases/INC-123456/report.html, /tmp/cases/INC-123456/report.md]
+  type: dict
+  sample: {manifest.json: "{\n  \"actions\": [...]\n}\n", report.html: "<!DOCTYPE html>...", report.md: "# Incident INC-123456..."}
+  contains:
+    manifest.json:
+      description: The manifest, UTF-8 text with a final newline.
+      type: str
+      sample: "{\n  \"actions\": [...]\n}\n"
+    report.html:
+      description: The case report, one self-contained HTML page.
+      type: str
+      sample: "<!DOCTYPE html>..."
+    report.md:
+      description: The case report in Markdown.
+      type: str
+      sample: "# Incident INC-123456..."
 actions:
   description:
     - Every C(PutObject) made or planned (the manifest, then C(report.html) and C(report.md)).
@@ -402,7 +422,6 @@ stage:
 """
 
 import functools
-import os
 import socket
 import uuid
 
@@ -471,11 +490,11 @@ def run_record(module, now):
 
 
 class Writer:
-    """Where the records go: the evidence bucket (never in check mode) and, on request, a local folder."""
+    """Where the records go: the evidence bucket (never in check mode); contents keeps the text of each, for local copies."""
 
     def __init__(self, module, client, bucket, ticket):
         self.module, self.client, self.bucket, self.ticket = module, client, bucket, ticket
-        self.local_files = []
+        self.contents = {}
         self._lock = False  # not read yet
 
     def lock(self):
@@ -491,29 +510,6 @@ class Writer:
         """Upload one record (planned only, in check mode); returns (version_id, sha256). condition: see store.write_condition."""
         return put_record(self.module.actions, self.client, self.bucket, key, body, content_type, self.lock(), metadata, condition)
 
-    def write_local(self, name, body):
-        """Write body to <local_dir>/<ticket>/<name> unless it already holds those bytes; returns whether it wrote.
-
-        In check mode the name gets ".planned" before its extension, so a plan is never taken for the record.
-        """
-        folder = self.module.params["local_dir"]
-        if not folder:
-            return False
-        if self.module.check_mode:
-            stem, dot, extension = name.rpartition(".")
-            name = f"{stem}.planned{dot}{extension}"
-        path = os.path.join(folder, self.ticket, name)
-        self.local_files.append(path)
-        if os.path.exists(path):
-            with open(path, "rb") as handle:
-                if handle.read() == body:
-                    return False
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path + ".tmp", "wb") as handle:
-            handle.write(body)
-        os.replace(path + ".tmp", path)
-        return True
-
 
 def report_is_current(client, bucket, key, version_id):
     """Whether the report at key was rendered from manifest version version_id (HeadObject metadata)."""
@@ -525,7 +521,7 @@ def report_is_current(client, bucket, key, version_id):
 
 
 def write_reports(writer, manifest, source, refresh_only):
-    """Render the case report from the manifest and write it next to it (and locally); returns whether anything was written.
+    """Render the case report from the manifest and write it next to it; returns whether anything was written.
 
     refresh_only: write to S3 only the report files not already rendered from source's version.
     """
@@ -539,7 +535,7 @@ def write_reports(writer, manifest, source, refresh_only):
         if not (refresh_only and report_is_current(writer.client, writer.bucket, key, source["version_id"])):
             writer.put(key, body, _CONTENT_TYPES[name], {REPORT_SOURCE_METADATA: source["version_id"] or "null"})
             changed = True
-        changed = writer.write_local(name, body) or changed
+        writer.contents[name] = text
     return changed
 
 
@@ -572,16 +568,17 @@ def do(module):
         # The current version is read only when the journal held something (one GetObject less per run otherwise).
         current, _body, version, _etag = target.read() if uploaded else (None, None, None, None)
         module.exit_json(changed=bool(uploaded), written=False, manifest=current, version_id=version and version["version_id"],
-                         sha256=version and version["sha256"], previous_version=None, object_lock=None, local_files=[], **result)
+                         sha256=version and version["sha256"], previous_version=None, object_lock=None, contents={}, **result)
 
     added = versions.add_version(target, params["stage_results"], run_record(module, now), now)
     source = dict(added["version"] or {"version_id": None, "sha256": None}, s3_uri=result["s3_uri"])
-    changed = writer.write_local("manifest.json", added["body"]) or added["written"] or bool(uploaded)
+    writer.contents["manifest.json"] = added["body"].decode("utf-8")
+    changed = added["written"] or bool(uploaded)
     changed = write_reports(writer, added["manifest"], source, refresh_only=not added["written"]) or changed
     lock = writer.lock() if added["written"] else None
     module.exit_json(changed=changed, written=added["written"], manifest=added["manifest"], version_id=source["version_id"], sha256=source["sha256"],
                      previous_version=added["previous_version"], object_lock=lock and {k: lock[k] for k in ("mode", "retain_until_date")},
-                     local_files=writer.local_files, **result)
+                     contents=writer.contents, **result)
 
 
 def main():
@@ -601,7 +598,6 @@ def main():
         object_lock_mode=dict(type="str", choices=["GOVERNANCE", "COMPLIANCE"], default="GOVERNANCE"),
         object_lock_retention_days=dict(type="int", default=365),
         report=dict(type="bool", default=True),
-        local_dir=dict(type="path"),
         journal_dir=dict(type="path"),
         journal_only=dict(type="bool", default=False),
         signing_key_id=dict(type="str"),

@@ -326,7 +326,8 @@ def check_record_copies(clients, versions, copies, manifest_uri, buckets):
     return where, findings + found
 
 
-def do(module):
+def inputs(module):
+    """(normalised ticket, bucket, signing key or None), checked before the first read."""
     params = module.params
     ticket = normalize_ticket(validate_ticket(params["ticket"], params["ticket_pattern"]))
     if params["manifest_sha256"] and not _SHA256.match(params["manifest_sha256"]):
@@ -335,6 +336,19 @@ def do(module):
     signing_key = params["signing_key_id"] and signing.signing_key(module.client("kms"), params["signing_key_id"])
     if not bucket:
         bucket = default_bucket_name(module.caller_identity()["Account"], module.region)
+    return ticket, bucket, signing_key
+
+
+def version_rows(versions, chain, where):
+    """One row per manifest version: id, SHA-256, whether the chain reaches it, its lock and forensic copy (where: None without copies)."""
+    reached = {v["version_id"] for v in chain}
+    return [{"version_id": v["version_id"], "sha256": v["sha256"], "last_modified": v["last_modified"], "in_chain": v["version_id"] in reached,
+             "object_lock": v["object_lock"], "forensic_copy": where[v["version_id"]] if where is not None else None} for v in versions]
+
+
+def do(module):
+    params = module.params
+    ticket, bucket, signing_key = inputs(module)
     key = model.manifest_key(ticket)
     s3 = evidence_client(module, bucket)
 
@@ -353,19 +367,17 @@ def do(module):
     findings += unrecorded.unrecorded_objects(s3, bucket, ticket, artifacts)
     findings += unrecorded.unrecorded_snapshots(module.client("ec2"), ticket, snapshots)
 
-    reached = {v["version_id"] for v in chain}
+    where = where if forensic_buckets else None
+    pins = [name for name in ("manifest_version_id", "manifest_sha256") if params[name]]
     result = {
         "intact": not findings,
-        "verdict": verdict(params["ticket"], findings, chain, artifacts, snapshots,
-                           [name for name in ("manifest_version_id", "manifest_sha256") if params[name]],
+        "verdict": verdict(params["ticket"], findings, chain, artifacts, snapshots, pins,
                            custody.after_pin(chain, params["manifest_version_id"], params["manifest_sha256"]), signing_key)
-        + "".join("\n" + line for line in (manifest_copies.summary(where) if forensic_buckets else [])),
+        + "".join("\n" + line for line in (manifest_copies.summary(where) if where is not None else [])),
         "signed_by": signing_key and signing_key["key_arn"],
         "discrepancies": findings,
         "s3_uri": s3_uri(bucket, key),
-        "manifest_versions": [{"version_id": v["version_id"], "sha256": v["sha256"], "last_modified": v["last_modified"],
-                               "in_chain": v["version_id"] in reached, "object_lock": v["object_lock"],
-                               "forensic_copy": where[v["version_id"]] if forensic_buckets else None} for v in versions],
+        "manifest_versions": version_rows(versions, chain, where),
         "artifacts_checked": len(artifacts),
         "snapshots_checked": len(snapshots),
     }

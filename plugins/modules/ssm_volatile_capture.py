@@ -630,196 +630,67 @@ stage:
   type: str
   sample: volatile_capture"""
 
-import hashlib
-import json
 
-from ansible_collections.secops.aws_ir.plugins.module_utils.capture import run_command
-from ansible_collections.secops.aws_ir.plugins.module_utils.capture.command_output import read_outputs
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.instance_result import combine
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.instance_result import unreachable_outcome
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.memory import MemoryRun
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.memory import check_tools_exist
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.memory import validate_tools
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.memory_capture import capture_memory
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.ssm_documents import PLATFORMS
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.ssm_documents import document_for
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.ssm_reachability import describe_reachability
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.triage import validate_profile
+from ansible_collections.secops.aws_ir.plugins.module_utils.capture.triage_run import TriageRun
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_VOLATILE
-from ansible_collections.secops.aws_ir.plugins.module_utils.concurrency import map_concurrently
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket import validate_bucket_name
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.owner import evidence_client
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import instance_states
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import validate_instance_ids
-from ansible_collections.secops.aws_ir.plugins.module_utils.capture.memory import MemoryRun
-from ansible_collections.secops.aws_ir.plugins.module_utils.capture.memory import check_tools_exist
-from ansible_collections.secops.aws_ir.plugins.module_utils.capture.memory import memory_sizes
-from ansible_collections.secops.aws_ir.plugins.module_utils.capture.memory import validate_tools
 from ansible_collections.secops.aws_ir.plugins.module_utils.modules import AwsIrModule
-from ansible_collections.secops.aws_ir.plugins.module_utils.capture.ssm_documents import PLATFORMS
-from ansible_collections.secops.aws_ir.plugins.module_utils.capture.ssm_documents import document_for
-from ansible_collections.secops.aws_ir.plugins.module_utils.capture.ssm_reachability import describe_reachability
-from ansible_collections.secops.aws_ir.plugins.module_utils.capture.ssm_reachability import volatile_capture
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import validate_ticket
-from ansible_collections.secops.aws_ir.plugins.module_utils.capture.triage import CUSTOM
-from ansible_collections.secops.aws_ir.plugins.module_utils.capture.triage import ProfileError
-from ansible_collections.secops.aws_ir.plugins.module_utils.capture.triage import commands_for
-from ansible_collections.secops.aws_ir.plugins.module_utils.capture.triage import parse_steps
-from ansible_collections.secops.aws_ir.plugins.module_utils.capture.triage import step_commands
-
-_UNREACHABLE = {"ConnectionLost": "connection_lost", "Inactive": "inactive", "unmanaged": "unmanaged"}
-# Outcomes that need no warning: done, planned in check mode, or sent and left running (wait=false).
-_NO_WARNING_STATUSES = ("captured", "planned", "sent")
-# Beyond SSM's own timeouts the memory wait gives the agent this long to report and upload its output.
-_REPORT_SECONDS = 120
-# Outputs read back from S3 at once: each read keeps up to 2 x command_output.PARSE_BYTES in memory for parsing.
-_READ_WORKERS = 4
 
 
-def unreachable_outcome(reach, state):
-    """The outcome of an instance SSM cannot reach; one that is not running (state, its EC2 state) is not_running, whatever SSM says."""
-    if state not in (None, "running"):
-        return {"status": "not_running", "state": state, "ping_status": reach["ping_status"], "detail": volatile_capture(state, reach)}
-    return {"status": _UNREACHABLE.get(reach["ping_status"], "unreachable"), "ping_status": reach["ping_status"],
-            "detail": reach["likely_cause"]}
+def triage(module, clients, ticket, output, targets):
+    """{instance_id: {"artifacts", "outcome"}} of the triage of the reachable targets ({instance_id: document name})."""
+    params = module.params
+    options = {"profile": params["triage_profile"], "custom": params["custom_commands"] or {}, "force": params["force"],
+               "timeouts": {"delivery": params["timeout_seconds"], "execution": params["execution_timeout"]},
+               "wait": params["wait"], "wait_timeout": params["wait_timeout"]}
+    return TriageRun(module.actions, clients, ticket, output, options).run(targets)
 
 
-class Triage:
-    """The triage of the reachable instances: which profile, which comment, send or reuse, read back."""
-
-    def __init__(self, module, clients, ticket, output):
-        self.module, self.ssm, self.s3 = module, clients["ssm"], clients["s3"]
-        self.ticket, self.output = ticket, output
-        self.profile = module.params["triage_profile"]
-        self.custom = module.params["custom_commands"] or {}
-
-    def commands(self, document):
-        return (self.custom.get(PLATFORMS[document]) or []) if self.profile == CUSTOM else None
-
-    def comment(self, document):
-        """aws-ir <ticket> triage, or triage custom-<hash of the commands>: a changed list is a new collection."""
-        if self.profile != CUSTOM:
-            return run_command.comment_for(self.ticket, "triage")
-        digest = hashlib.sha256(json.dumps(self.commands(document)).encode("utf-8")).hexdigest()[:12]
-        return run_command.comment_for(self.ticket, f"triage custom-{digest}")
-
-    def send(self, targets):
-        """{instance_id: command_id}: earlier commands found (unless force), new ones sent for the rest."""
-        params = self.module.params
-        timeouts = {"delivery": params["timeout_seconds"], "execution": params["execution_timeout"]}
-        commands = {}
-        for document in sorted(set(targets.values())):
-            ids = [i for i, d in targets.items() if d == document]
-            comment = self.comment(document)
-            found = {} if params["force"] else run_command.find_previous(self.ssm, ids, comment)
-            lines = commands_for(document, self.ticket, self.profile, self.commands(document))
-            missing = [i for i in ids if i not in found]
-            if missing:
-                found.update(run_command.send(self.module.actions, self.ssm, missing, document, lines, comment, self.output, timeouts))
-            commands.update(found)
-        return commands
-
-    def collect(self, command_id, instance_id, document):
-        """The stdout and stderr objects of one invocation, read back from S3, stdout split into its steps."""
-        found = read_outputs(self.s3, self.output, command_id, instance_id, document, "triage")
-        if "stdout" in found:
-            found["stdout"]["steps"] = parse_steps(found["stdout"]["head"], step_commands(document, self.profile, self.commands(document)))
-        return [dict((k, v) for k, v in artifact.items() if k != "head") for artifact in found.values()]
-
-    def run(self, targets):
-        """{instance_id: {"artifacts", "outcome"}} for the reachable targets."""
-        skipped = {i: d for i, d in targets.items() if self.profile == CUSTOM and not self.commands(d)}
-        results = {i: {"artifacts": [], "outcome": {"status": "skipped", "document_name": d, "ping_status": "Online",
-                                                    "detail": f"custom_commands has no commands for {PLATFORMS[d]}"}}
-                   for i, d in skipped.items()}
-        targets = {i: d for i, d in targets.items() if i not in skipped}
-        commands = self.send(targets)
-        if self.module.check_mode or not self.module.params["wait"]:
-            status = "planned" if self.module.check_mode else "sent"
-            results.update({i: {"artifacts": [], "outcome": {"status": status, "command_id": commands[i], "document_name": d,
-                                                             "ping_status": "Online"}} for i, d in targets.items()})
-            return results
-        invocations = run_command.wait_for(self.ssm, commands, self.module.params["wait_timeout"])
-        ids = list(targets)
-        collected = map_concurrently(lambda i: self.collect(commands[i], i, targets[i]), ids, workers=_READ_WORKERS)
-        for i, artifacts in zip(ids, collected):
-            results[i] = {"artifacts": artifacts, "outcome": settle(invocations[i], artifacts, commands[i], targets[i])}
-        return results
-
-
-def settle(invocation, artifacts, command_id, document):
-    """The triage outcome of one instance from its invocation and what S3 holds."""
-    outcome = {"command_id": command_id, "document_name": document, "ping_status": "Online"}
-    if not run_command.is_terminal(invocation):
-        return dict(outcome, status="still_running", detail="wait_timeout ran out; the command was left running, not re-sent")
-    status = run_command.outcome_of(invocation)
-    has_stdout = any(a["kind"] == "triage_stdout" for a in artifacts)
-    if status == "success" and not has_stdout:
-        return dict(outcome, status="evidence_upload_failed",
-                    detail="the command succeeded but its output is not in S3: the instance role likely lacks s3:PutObject "
-                           "(or KMS access) on the bucket, or the bucket has a default Object Lock retention and the "
-                           "instance's SSM Agent is one that uploads without the Content-MD5 S3 then requires")
-    if status == "success":
-        return dict(outcome, status="captured", detail=None)
-    return dict(outcome, status=status, detail=run_command.describe_end(invocation))
-
-
-def capture_memory(module, clients, platforms, ticket, output, tools):
-    """{instance_id: {"artifacts", "outcome"}} of the memory stage; platforms: {instance_id: linux, windows or macos}."""
+def memory(module, clients, ticket, output, tools, platforms):
+    """{instance_id: {"artifacts", "outcome"}} of the memory images; platforms: {instance_id: linux, windows or macos}."""
     params = module.params
     timeouts = {"delivery": params["timeout_seconds"], "execution": params["memory_execution_timeout"]}
     run = MemoryRun(module.actions, clients, ticket, output, timeouts, tools)
-    results = {i: {"artifacts": [], "outcome": {"status": "skipped", "detail": f"memory_tools has no tool for {p}"}}
-               for i, p in platforms.items() if p not in tools}
-    wanted = {i: p for i, p in platforms.items() if p in tools}
-    previous = {} if params["force"] else run_command.find_previous(clients["ssm"], list(wanted), run.comment)
-    acquisitions = {i: run.resume(i, wanted[i], c) for i, c in previous.items()}
-    fresh = [i for i in wanted if i not in previous]
-    for i in [i for i in fresh if not params["force"] and run.existing_image(i, wanted[i])]:
-        fresh.remove(i)
-        artifacts, outcome = run.found_only(i, wanted[i])
-        results[i] = {"artifacts": artifacts, "outcome": outcome}
-    sizes = memory_sizes(module.client("ec2"), fresh) if fresh else {}
-    for i in fresh:
-        acquisitions[i] = run.start(i, wanted[i], sizes[i])
-    if module.check_mode or not params["wait"]:
-        status = "planned" if module.check_mode else "sent"
-        results.update({i: {"artifacts": [], "outcome": {"status": status, "command_id": a["command_id"], "upload_id": a["upload_id"]}}
-                        for i, a in acquisitions.items()})
-        return results
-    wait = params["timeout_seconds"] + params["memory_execution_timeout"] + _REPORT_SECONDS
-    invocations = run_command.wait_for(clients["ssm"], {i: a["command_id"] for i, a in acquisitions.items()}, wait)
-    for i, acquisition in acquisitions.items():
-        artifacts, outcome = run.finish(acquisition, invocations[i])
-        results[i] = {"artifacts": artifacts, "outcome": outcome}
-    return results
+    return capture_memory(run, module.client("ec2"), platforms, params["force"], params["wait"])
 
 
-def combine(instance_id, triage, memory):
-    """One instance's result: triage outcome at the top, memory's under "memory", a warning for each that went wrong.
-
-    A memory outcome that only repeats the triage's (an instance SSM cannot reach) gets no warning of its own.
-    """
-    outcome = dict(triage["outcome"])
-    artifacts = list(triage["artifacts"])
-    if memory is not None:
-        outcome["memory"] = memory["outcome"]
-        artifacts += memory["artifacts"]
-        if outcome["status"] == "captured" and memory["outcome"]["status"] != "captured":
-            outcome["status"] = f"memory_{memory['outcome']['status']}"
-    warnings = []
-    if triage["outcome"]["status"] not in _NO_WARNING_STATUSES:
-        warnings.append(f"{instance_id}: volatile capture {triage['outcome']['status']}: {triage['outcome'].get('detail')}")
-    if memory is not None and memory["outcome"]["status"] not in _NO_WARNING_STATUSES + (triage["outcome"]["status"],):
-        warnings.append(f"{instance_id}: memory image {memory['outcome']['status']}: {memory['outcome'].get('detail')}")
-    return {"instance_id": instance_id, "outcome": outcome, "artifacts": artifacts, "warnings": warnings}
+def add_unreachable(module, reach, ids, triaged, imaged):
+    """Add to both results the instances SSM cannot reach (DescribeInstances tells which are not running)."""
+    states = instance_states(module.client("ec2"), ids) if ids else {}
+    for i in ids:
+        outcome = unreachable_outcome(reach[i], states.get(i))
+        triaged[i] = {"artifacts": [], "outcome": outcome}
+        if module.params["memory"]:
+            imaged[i] = {"artifacts": [], "outcome": {"status": outcome["status"], "detail": outcome["detail"]}}
 
 
-def validate_profile(params):
-    given = any((params["custom_commands"] or {}).values())
-    if params["triage_profile"] == CUSTOM and not given:
-        raise ProfileError("triage_profile is custom but custom_commands has no command (custom_commands.linux or custom_commands.windows)")
-    if params["triage_profile"] != CUSTOM and given:
-        raise ProfileError(f"custom_commands are only run with triage_profile=custom (triage_profile is {params['triage_profile']})")
+def validated(params):
+    """(instance ids, ticket, output {"bucket", "prefix"}, memory tools): the options checked before any call."""
+    ids = validate_instance_ids(params["instance_ids"])
+    ticket = validate_ticket(params["ticket"], pattern=r".+")
+    output = {"bucket": validate_bucket_name(params["bucket"]), "prefix": params["key_prefix"] or f"{ticket}/volatile"}
+    validate_profile(params["triage_profile"], params["custom_commands"])
+    tools = validate_tools(params["memory_tools"]) if params["memory"] else {}
+    return ids, ticket, output, tools
 
 
 def do(module):
     params = module.params
-    ids = validate_instance_ids(params["instance_ids"])
-    ticket = validate_ticket(params["ticket"], pattern=r".+")
-    output = {"bucket": validate_bucket_name(params["bucket"]), "prefix": params["key_prefix"] or f"{ticket}/volatile"}
-    validate_profile(params)
-    tools = validate_tools(params["memory_tools"]) if params["memory"] else {}
+    ids, ticket, output, tools = validated(params)
     # SigV4 for presigned URLs: boto3 still presigns with SigV2 in us-east-1 unless told, and newer Regions refuse SigV2.
     clients = {"ssm": module.client("ssm"), "s3": evidence_client(module, output["bucket"], config={"signature_version": "s3v4"})}
     if tools:
@@ -827,22 +698,15 @@ def do(module):
 
     reach = describe_reachability(clients["ssm"], ids)
     targets = {i: document_for(reach[i]["platform_type"]) for i in ids if reach[i]["reachable"]}
-    triage = Triage(module, clients, ticket, output).run(targets)
+    triaged = triage(module, clients, ticket, output, targets)
     # AVML is for Linux only: a MacOS instance runs the shell triage but has no memory tool.
     platforms = {i: "macos" if reach[i]["platform_type"] == "MacOS" else PLATFORMS[d] for i, d in targets.items()}
-    memory = capture_memory(module, clients, platforms, ticket, output, tools) if params["memory"] else {}
-    unreachable = [i for i in ids if i not in targets]
-    states = instance_states(module.client("ec2"), unreachable) if unreachable else {}
-    for i in unreachable:
-        outcome = unreachable_outcome(reach[i], states.get(i))
-        triage[i] = {"artifacts": [], "outcome": outcome}
-        if params["memory"]:
-            memory[i] = {"artifacts": [], "outcome": {"status": outcome["status"], "detail": outcome["detail"]}}
+    imaged = memory(module, clients, ticket, output, tools, platforms) if params["memory"] else {}
+    add_unreachable(module, reach, [i for i in ids if i not in targets], triaged, imaged)
 
-    ordered = [combine(i, triage[i], memory.get(i)) for i in ids]
-    for result in ordered:
-        for warning in result["warnings"]:
-            module.warn(warning)
+    ordered = [combine(i, triaged[i], imaged.get(i)) for i in ids]
+    for warning in [w for result in ordered for w in result["warnings"]]:
+        module.warn(warning)
     module.exit_json(changed=module.actions.changed, instances=ordered)
 
 

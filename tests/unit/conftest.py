@@ -1,7 +1,34 @@
-"""Fakes shared by the unit tests: boto3-like clients that answer from scripts, never the network."""
+"""Fakes shared by the unit tests: boto3-like clients that answer from scripts, never the network.
 
+A fake validates every call's parameters against botocore's service model, as a real client does before it sends
+anything (botocore.validate), so a misspelt parameter name or a wrong type fails the test that makes the call.
+"""
+
+import functools
+
+import botocore.session
 import pytest
 from botocore.exceptions import ClientError
+from botocore.exceptions import ParamValidationError
+from botocore.validate import validate_parameters
+
+# The services the collection calls; a fake's service is the one of these whose operations include every method it answers.
+SERVICES = ("ec2", "ssm", "s3", "autoscaling", "elb", "elbv2", "iam", "kms", "sts", "securityhub", "guardduty")
+
+
+@functools.lru_cache(maxsize=None)
+def _operations(service):
+    """{boto3 method name: botocore OperationModel} of a service."""
+    model = botocore.session.get_session().get_service_model(service)
+    return {botocore.xform_name(name): model.operation_model(name) for name in model.operation_names}
+
+
+def service_of(method_names):
+    """The one service among SERVICES that has every one of the method names; an error when none or several have."""
+    found = [service for service in SERVICES if set(method_names) <= set(_operations(service))]
+    if len(found) != 1:
+        raise AssertionError(f"a fake that answers {sorted(method_names)} is a client of {found or 'no service'}: name it, service=...")
+    return found[0]
 
 
 def client_error(code, operation="Call", request_id="req-err"):
@@ -21,15 +48,31 @@ class _Paginator:
 class FakeClient:
     """Answers each boto3 method from `answers[name]`: a value, a list of successive values, or a callable(params).
 
-    Every call is kept in `calls` as (name, params); an answer that is an exception is raised.
+    Every call is kept in `calls` as (name, params); its parameters are first validated against the service model
+    (ParamValidationError, as botocore raises it); an answer that is an exception is raised. service: the botocore
+    service name, found from the answered methods when not given.
     """
 
-    def __init__(self, **answers):
+    def __init__(self, service=None, **answers):
         self.answers = answers
         self.calls = []
+        self.service = service or (service_of(answers) if answers else None)
+
+    def validate(self, name, params):
+        """Raise ParamValidationError when params do not fit the operation's input shape (what botocore checks before sending)."""
+        if self.service is None:
+            return
+        operation = _operations(self.service).get(name)
+        if operation is None:
+            raise AssertionError(f"{self.service} has no operation {name}")
+        if operation.input_shape is not None:
+            validate_parameters(params, operation.input_shape)
+        elif params:
+            raise ParamValidationError(report=f"{name} takes no parameters, given {sorted(params)}")
 
     def answer(self, name, params):
         self.calls.append((name, params))
+        self.validate(name, params)
         value = self.answers[name]
         if isinstance(value, list):
             value = value.pop(0) if len(value) > 1 else value[0]

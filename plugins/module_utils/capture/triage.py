@@ -188,3 +188,12 @@ def parse_steps(output, commands=None):
             step["length"] = max(0, len(output) - step["offset"])
         step["sha256"] = hashlib.sha256(output[step["offset"]:step["offset"] + step["length"]]).hexdigest()
     return steps
+
+
+def validate_profile(profile, custom_commands):
+    """Refuse custom_commands without the custom profile, and the custom profile without a command."""
+    given = any((custom_commands or {}).values())
+    if profile == CUSTOM and not given:
+        raise ProfileError("triage_profile is custom but custom_commands has no command (custom_commands.linux or custom_commands.windows)")
+    if profile != CUSTOM and given:
+        raise ProfileError(f"custom_commands are only run with triage_profile=custom (triage_profile is {profile})")

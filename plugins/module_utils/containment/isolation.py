@@ -365,9 +365,13 @@ def swap_interfaces(log, client, plans):
     each_recorded(log, untrack, [p for p in plans if len(p["steps"]) == 2])
     each_recorded(log, quarantine, [p for p in plans if p["steps"] and (not failures or untracked(p))])
     if failures:
-        order = [p["network_interface_id"] for p in plans]
-        exposed = [p["network_interface_id"] for p in plans if untracked(p)]
-        _fail_closed([(e, failures[e]) for e in order if e in failures], [e for e in order if e in restored], exposed, current)
+        _fail_closed_in_order(plans, failures, restored, [p["network_interface_id"] for p in plans if untracked(p)], current)
+
+
+def _fail_closed_in_order(plans, failures, restored, exposed, current):
+    """_fail_closed with the failed and restored interfaces in the plans' order."""
+    order = [p["network_interface_id"] for p in plans]
+    _fail_closed([(e, failures[e]) for e in order if e in failures], [e for e in order if e in restored], exposed, current)
 
 
 def _fail_closed(failures, restored, exposed, current):

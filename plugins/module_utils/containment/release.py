@@ -179,26 +179,37 @@ class Release:
         groups = _describe_groups(ec2, list(manifest.values()) + [t for t in tagged.values() if t])
         self.recorded, self.sources = {}, {}
         for instance_id in instances:
-            state, self.sources[instance_id], notes, warnings = choose(instance_id, manifest.get(instance_id), tagged[instance_id],
-                                                                       self.before[instance_id], groups)
-            self.recorded[instance_id] = dict(state, instance_id=instance_id)
-            self.notes[instance_id] += notes
-            self.warnings[instance_id] += warnings
+            self._choose(instance_id, manifest.get(instance_id), tagged[instance_id], groups)
         _check_interfaces(ec2, self.recorded)
         _check_groups(self.recorded, groups)
         self.recorded_group_names = {g: group["GroupName"] for g, group in groups.items()}
+        self.address_now = self._check_elastic_ips()
+        self.attach_plans, self.attach_groups = self._plan_attach() if params["restore_auto_scaling_group"] else ({}, {})
+        self.profiles = self._recorded_profiles()
+
+    def _choose(self, instance_id, from_manifest, from_tags, groups):
+        """Which recorded state of the instance the release restores (choose), with its notes and warnings."""
+        state, self.sources[instance_id], notes, warnings = choose(instance_id, from_manifest, from_tags, self.before[instance_id], groups)
+        self.recorded[instance_id] = dict(state, instance_id=instance_id)
+        self.notes[instance_id] += notes
+        self.warnings[instance_id] += warnings
+
+    def _check_elastic_ips(self):
+        """The recorded Elastic IPs' associations now, each checked to be restorable."""
         recorded_ips = {i: s.get("elastic_ips") or [] for i, s in self.recorded.items()}
-        self.address_now = elastic_ips.associations(ec2, [a["allocation_id"] for found in recorded_ips.values() for a in found])
+        address_now = elastic_ips.associations(self.clients["ec2"], [a["allocation_id"] for found in recorded_ips.values() for a in found])
         for instance_id, addresses in recorded_ips.items():
-            elastic_ips.check_restorable(instance_id, addresses, self.address_now)
-        self.attach_plans, self.attach_groups, attach_notes = {}, {}, {}
-        if params["restore_auto_scaling_group"]:
-            recorded_groups = {i: s.get("auto_scaling") for i, s in self.recorded.items()}
-            self.attach_groups = auto_scaling.read_groups(clients["autoscaling"], [r["group_name"] for r in recorded_groups.values() if r])
-            self.attach_plans, attach_notes = auto_scaling.plan_attach(recorded_groups, self.survey.memberships, self.attach_groups)
+            elastic_ips.check_restorable(instance_id, addresses, address_now)
+        return address_now
+
+    def _plan_attach(self):
+        """(attach plans, the recorded Auto Scaling groups as they are now), the plan's notes added to the instances'."""
+        recorded_groups = {i: s.get("auto_scaling") for i, s in self.recorded.items()}
+        attach_groups = auto_scaling.read_groups(self.clients["autoscaling"], [r["group_name"] for r in recorded_groups.values() if r])
+        attach_plans, attach_notes = auto_scaling.plan_attach(recorded_groups, self.survey.memberships, attach_groups)
         for instance_id, note in attach_notes.items():
             self.notes[instance_id].append(note)
-        self.profiles = self._recorded_profiles()
+        return attach_plans, attach_groups
 
     def _recorded_profiles(self):
         """{instance_id: {"arn", "role_names"} or None} of the recorded profiles, checked to exist; absent key: not recorded."""

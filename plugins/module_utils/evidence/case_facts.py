@@ -100,15 +100,18 @@ def left_service(instance):
     before, after = instance.get("state_before"), current_state(instance)
     if not before or not after:
         return []
-    draining = {(d["target_group_arn"], d["port"]) for d in instance["outcome"].get(STAGE_CONTAINMENT, {}).get("draining") or []}
     left = []
     if before.get("auto_scaling") and not after.get("auto_scaling"):
         left.append(before["auto_scaling"]["group_name"])
     left += [n for n in before.get("load_balancers") or [] if n not in (after.get("load_balancers") or [])]
+    return left + _left_target_groups(instance, before, after)
+
+
+def _left_target_groups(instance, before, after):
+    draining = {(d["target_group_arn"], d["port"]) for d in instance["outcome"].get(STAGE_CONTAINMENT, {}).get("draining") or []}
     kept = {(t["target_group_arn"], t["port"]) for t in after.get("target_groups") or []}
-    left += [target_group_name(t["target_group_arn"]) + (" (draining)" if (t["target_group_arn"], t["port"]) in draining else "")
-             for t in before.get("target_groups") or [] if (t["target_group_arn"], t["port"]) not in kept]
-    return left
+    return [target_group_name(t["target_group_arn"]) + (" (draining)" if (t["target_group_arn"], t["port"]) in draining else "")
+            for t in before.get("target_groups") or [] if (t["target_group_arn"], t["port"]) not in kept]
 
 
 def stage_status(instance, stage):
@@ -194,13 +197,18 @@ def open_items(instance_id, instance, manifest):
     items += [f"{target_group_name(d['target_group_arn'])}: target {d['id']} port {d['port']} still draining (deregistration delay)"
               for d in (instance["outcome"].get(STAGE_CONTAINMENT) or {}).get("draining") or []]
     items += [w[len(instance_id) + 2:] if w.startswith(instance_id + ": ") else w for w in instance["warnings"]]
-    run = manifest["runs"][-1]
-    if run["status"] == "failed" and run["playbook"] == "respond.yml":
-        missing = [stage for stage in (STAGE_CONTAINMENT, STAGE_VOLATILE, STAGE_SNAPSHOT) if not instance["outcome"].get(stage)]
-        if missing:
-            items.append(f"no {' and no '.join(m.replace('_', ' ') for m in missing)} yet: the run stopped at {run.get('failed_stage') or 'a stage'}; "
-                         "run respond.yml again")
-    return list(dict.fromkeys(items))
+    return list(dict.fromkeys(items + _not_done(instance, manifest["runs"][-1])))
+
+
+def _not_done(instance, run):
+    """The stages a failed response never reached for this instance, as one item (none after a complete run)."""
+    if run["status"] != "failed" or run["playbook"] != "respond.yml":
+        return []
+    missing = [stage for stage in (STAGE_CONTAINMENT, STAGE_VOLATILE, STAGE_SNAPSHOT) if not instance["outcome"].get(stage)]
+    if not missing:
+        return []
+    return [f"no {' and no '.join(m.replace('_', ' ') for m in missing)} yet: the run stopped at {run.get('failed_stage') or 'a stage'}; "
+            "run respond.yml again"]
 
 
 def needs_a_person(manifest):

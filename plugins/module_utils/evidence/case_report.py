@@ -287,11 +287,16 @@ def _isolation(instance, actions):
         lines.append(f"quarantine egress in {vpc_id}: no inbound rule; tcp/443 to {choice['destinations']} ({choice.get('reason')})")
     for eni in (instance.get("state_before") or {}).get("network_interfaces", []):
         path = [", ".join(case_facts.group_text(g, names) for g in eni["groups"]) or _NONE]
-        path += [", ".join(case_facts.group_text(g, names) for g in (a.get("after") or {}).get("groups", [])) for a in actions
-                 if a["action"] == "ModifyNetworkInterfaceAttribute" and a["target"] == eni["network_interface_id"] and a["outcome"] != "error"
-                 and "groups" in (a.get("after") or {})]  # not its connection tracking timeouts
+        path += [", ".join(case_facts.group_text(g, names) for g in groups) for groups in _group_changes(eni["network_interface_id"], actions)]
         lines.append(f"{eni['network_interface_id']} ({eni['vpc_id']}): security groups {' -> '.join(path)}")
     return lines
+
+
+def _group_changes(network_interface_id, actions):
+    """The groups each ModifyNetworkInterfaceAttribute that AWS accepted gave the interface, in order (not its connection tracking timeouts)."""
+    return [a["after"]["groups"] for a in actions
+            if a["action"] == "ModifyNetworkInterfaceAttribute" and a["target"] == network_interface_id and a["outcome"] != "error"
+            and "groups" in (a.get("after") or {})]
 
 
 def _value(value):

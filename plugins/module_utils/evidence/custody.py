@@ -96,26 +96,34 @@ def walk_chain(versions, uri):
     newest = next((v for v in versions if v["is_latest"]), None) or max(versions, key=lambda v: v["last_modified"])
     chain, findings = [newest], []
     while True:
-        current = chain[-1]
-        previous = current["manifest"].get("previous_version") if isinstance(current["manifest"], dict) else None
-        if not isinstance(previous, dict):
-            break
-        name = versioned(uri, current["version_id"])
-        before = by_id.get(previous.get("version_id"))
+        before, problems = _previous(chain, by_id, uri)
+        findings += problems
         if before is None:
-            findings.append(finding(name, f"names previous version {previous.get('version_id')}, which no longer exists"))
-            break
-        if before["sha256"] != previous.get("sha256"):
-            findings.append(finding(name, f"names previous version {before['version_id']} with SHA-256 {previous.get('sha256')}, "
-                                          f"but that version's bytes hash to {before['sha256']}"))
-        if before["version_id"] in {v["version_id"] for v in chain}:
-            findings.append(finding(name, f"names previous version {before['version_id']}, which comes later in the chain"))
             break
         chain.append(before)
     reached = {v["version_id"] for v in chain}
     findings += [finding(versioned(uri, v["version_id"]), "is not in the hash chain that ends at the newest version")
                  for v in versions if v["version_id"] not in reached]
     return chain, findings
+
+
+def _previous(chain, by_id, uri):
+    """(the version the chain's last one names as its previous, or None where the chain ends; findings about that link)."""
+    current = chain[-1]
+    previous = current["manifest"].get("previous_version") if isinstance(current["manifest"], dict) else None
+    if not isinstance(previous, dict):
+        return None, []
+    name = versioned(uri, current["version_id"])
+    before = by_id.get(previous.get("version_id"))
+    if before is None:
+        return None, [finding(name, f"names previous version {previous.get('version_id')}, which no longer exists")]
+    findings = []
+    if before["sha256"] != previous.get("sha256"):
+        findings.append(finding(name, f"names previous version {before['version_id']} with SHA-256 {previous.get('sha256')}, "
+                                      f"but that version's bytes hash to {before['sha256']}"))
+    if before["version_id"] in {v["version_id"] for v in chain}:
+        return None, findings + [finding(name, f"names previous version {before['version_id']}, which comes later in the chain")]
+    return before, findings
 
 
 def check_history(chain, uri):
@@ -238,23 +246,26 @@ def check_snapshots(client_in, snapshots):
     found = {}
     for region in sorted({s["region"] for s in recorded}):
         found.update(existing_snapshots(client_in(region), [s["snapshot_id"] for s in recorded if s["region"] == region]))
+    return [problem for snapshot in recorded for problem in _snapshot_problems(snapshot, found.get(snapshot["snapshot_id"]))]
+
+
+def _snapshot_problems(snapshot, now):
+    """Findings about one recorded snapshot against what DescribeSnapshots says of it now (None: not found)."""
+    sid = snapshot["snapshot_id"]
+    if now is None:
+        of = f"snapshot of {snapshot['volume_id']}" if snapshot["volume_id"] else f"copy in {snapshot['region']}"
+        return [finding(sid, f"no longer exists ({of})")]
     findings = []
-    for snapshot in recorded:
-        now, sid = found.get(snapshot["snapshot_id"]), snapshot["snapshot_id"]
-        if now is None:
-            of = f"snapshot of {snapshot['volume_id']}" if snapshot["volume_id"] else f"copy in {snapshot['region']}"
-            findings.append(finding(sid, f"no longer exists ({of})"))
-            continue
-        if snapshot["volume_id"] and now.get("VolumeId") != snapshot["volume_id"]:
-            findings.append(finding(sid, f"is now a snapshot of {now.get('VolumeId')}, recorded of {snapshot['volume_id']}"))
-        if now.get("State") == "error":
-            findings.append(finding(sid, f"is in the error state: {now.get('StateMessage', 'no message')}"))
-        tags = tags_of(now)
-        for tag, value in sorted(snapshot["tags"].items()):
-            if tag not in tags:
-                findings.append(finding(sid, f"lost its tag {tag}={value}"))
-            elif tags[tag] != value:
-                findings.append(finding(sid, f"tag {tag} is now {tags[tag]!r}, recorded {value!r}"))
+    if snapshot["volume_id"] and now.get("VolumeId") != snapshot["volume_id"]:
+        findings.append(finding(sid, f"is now a snapshot of {now.get('VolumeId')}, recorded of {snapshot['volume_id']}"))
+    if now.get("State") == "error":
+        findings.append(finding(sid, f"is in the error state: {now.get('StateMessage', 'no message')}"))
+    tags = tags_of(now)
+    for tag, value in sorted(snapshot["tags"].items()):
+        if tag not in tags:
+            findings.append(finding(sid, f"lost its tag {tag}={value}"))
+        elif tags[tag] != value:
+            findings.append(finding(sid, f"tag {tag} is now {tags[tag]!r}, recorded {value!r}"))
     return findings
 
 

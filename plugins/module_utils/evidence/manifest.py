@@ -109,20 +109,29 @@ def _merge_instance(record, stage, entry):
         return
     if record["state_before"] is None and entry.get("state_before") is not None:
         record["state_before"] = entry["state_before"]
+    _merge_evidence(record, entry)
+    if entry.get("outcome") is not None:
+        _merge_outcome(record["outcome"], stage, entry["outcome"])
+    record["warnings"].extend(w for w in entry.get("warnings", []) if w not in record["warnings"])
+
+
+def _merge_evidence(record, entry):
+    """Add the artifacts, snapshots and disks not captured that are not recorded yet."""
     known = {(a["s3_uri"], a.get("version_id")) for a in record["artifacts"]}
     record["artifacts"].extend(a for a in entry.get("artifacts", []) if (a["s3_uri"], a.get("version_id")) not in known)
     _merge_snapshots(record["snapshots"], entry.get("snapshots", []))
     if entry.get("not_captured"):
         known = record.setdefault("not_captured", [])
         known.extend(n for n in entry["not_captured"] if n not in known)
-    outcome = entry.get("outcome")
-    # The first description of a status is kept; a re-run only records a change of status. A release that found
-    # nothing to restore ("unchanged") does not replace the release that restored it ("released").
-    if outcome is not None and record["outcome"].get(stage, {}).get("status") != outcome.get("status") and (
-            _UNCHANGED_AFTER_RELEASED != (record["outcome"].get(stage, {}).get("status"), outcome.get("status"))):
-        record["outcome"][stage] = outcome
-        _supersede(record["outcome"], stage, outcome.get("status"))
-    record["warnings"].extend(w for w in entry.get("warnings", []) if w not in record["warnings"])
+
+
+def _merge_outcome(outcomes, stage, outcome):
+    """The first description of a status is kept; a re-run only records a change of status. A release that found
+    nothing to restore ("unchanged") does not replace the release that restored it ("released")."""
+    recorded = outcomes.get(stage, {}).get("status")
+    if recorded != outcome.get("status") and _UNCHANGED_AFTER_RELEASED != (recorded, outcome.get("status")):
+        outcomes[stage] = outcome
+        _supersede(outcomes, stage, outcome.get("status"))
 
 
 def _supersede(outcomes, stage, status):
@@ -151,15 +160,20 @@ def _merge_snapshots(recorded, seen):
             recorded.append(known)
             by_id[snapshot["snapshot_id"]] = known
         else:
-            known.update(state=snapshot.get("state"), progress=snapshot.get("progress"))
-            if snapshot.get("lock"):
-                known["lock"] = snapshot["lock"]
-            if snapshot.get("end_time") and not known.get("end_time"):  # recorded once, by the first run that saw the copy completed
-                known["end_time"] = snapshot.get("end_time")
-            if "shared_with" in snapshot:
-                known["shared_with"] = sorted(set(known.get("shared_with", [])) | set(snapshot["shared_with"]))
+            _move_on(known, snapshot)
         if snapshot.get("copies"):
             _merge_snapshots(known.setdefault("copies", []), snapshot["copies"])
+
+
+def _move_on(known, snapshot):
+    """A known snapshot seen again: its state, progress, lock, end time (recorded once) and the accounts it is shared with."""
+    known.update(state=snapshot.get("state"), progress=snapshot.get("progress"))
+    if snapshot.get("lock"):
+        known["lock"] = snapshot["lock"]
+    if snapshot.get("end_time") and not known.get("end_time"):  # recorded once, by the first run that saw the copy completed
+        known["end_time"] = snapshot.get("end_time")
+    if "shared_with" in snapshot:
+        known["shared_with"] = sorted(set(known.get("shared_with", [])) | set(snapshot["shared_with"]))
 
 
 def _finding_identity(finding):

@@ -52,41 +52,49 @@ def timeline(stages, actions, statuses, fell_short):
     start, end = min(times), max(times)
     span = max(end - start, 0.001)
     plot = _WIDTH - _LEFT - _RIGHT
+
+    def x_of(moment):
+        return _LEFT + plot * (moment - start) / span
     height = 40 + _LANE * len(lanes) + 30
     body = [f'<rect x="0" y="0" width="{_WIDTH}" height="{height}" fill="#ffffff"/>']
     words = []
     for row, stage in enumerate(lanes):
-        y = 30 + row * _LANE
         calls = [(t, a) for t, a in zip(times, actions) if a["stage"] == stage]
-        status = statuses.get(stage) or "no outcome"
-        failed = any(a["outcome"] == "error" for _t, a in calls) or stage in fell_short
-        color = _FAILED if failed else _OK
-        body.append(_text(_LEFT - 10, y + 5, stage, anchor="end", weight="bold"))
-        body.append(f'<line x1="{_LEFT}" y1="{y}" x2="{_LEFT + plot}" y2="{y}" stroke="#e0e0e0" stroke-width="1"/>')
-        if calls:
-            x0 = _LEFT + plot * (calls[0][0] - start) / span
-            x1 = _LEFT + plot * (calls[-1][0] - start) / span
-            body.append(f'<rect x="{x0:.1f}" y="{y - 5}" width="{max(x1 - x0, 3):.1f}" height="10" rx="3" fill="{color}" fill-opacity="0.25"/>')
-        for moment, action in calls:
-            x = _LEFT + plot * (moment - start) / span
-            if action["outcome"] == "error":
-                body.append(f'<path d="M{x - 6:.1f} {y - 6} L{x + 6:.1f} {y + 6} M{x + 6:.1f} {y - 6} L{x - 6:.1f} {y + 6}" '
-                            f'stroke="{_FAILED}" stroke-width="3"/>')
-            else:
-                body.append(f'<circle cx="{x:.1f}" cy="{y}" r="4" fill="{color}"/>')
-        if calls:
-            # The key calls of the stage, by API name, under its lane.
-            names = list(dict.fromkeys(a["action"] for _t, a in calls))
-            body.append(_text(x0, y + 17, ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else ""), size=10, color=_MUTED))
-        errors = [a["action"] for _t, a in calls if a["outcome"] == "error"]
-        label = status + (f" ({', '.join(errors)} failed)" if errors else "")
-        body.append(_text(_LEFT + plot + 10, y + 5, label, color=_FAILED if failed else _INK))
-        words.append(f"{stage}: {status}, {len(calls)} call(s)" + (f", failed: {', '.join(errors)}" if errors else ""))
+        drawn, said = _lane(30 + row * _LANE, stage, calls, statuses.get(stage) or "no outcome", stage in fell_short, x_of)
+        body += drawn
+        words.append(said)
     axis = 40 + _LANE * len(lanes) - 10
     body.append(f'<line x1="{_LEFT}" y1="{axis}" x2="{_LEFT + plot}" y2="{axis}" stroke="{_MUTED}" stroke-width="1"/>')
     body.append(_text(_LEFT, axis + 18, actions[times.index(start)]["time"] + " UTC", size=11, color=_MUTED))
     body.append(_text(_LEFT + plot, axis + 18, f"+{end - start:.1f} s", size=11, color=_MUTED, anchor="end"))
     return _svg(height, body, "Timeline: " + "; ".join(words)), "Timeline: " + "; ".join(words) + "."
+
+
+def _lane(y, stage, calls, status, fell_short, x_of):
+    """(svg parts, words) of one stage's lane at height y: its name, a band over its calls, a mark per call, its status."""
+    errors = [a["action"] for _t, a in calls if a["outcome"] == "error"]
+    color = _FAILED if errors or fell_short else _OK
+    right = x_of(calls[-1][0]) if calls else None
+    body = [_text(_LEFT - 10, y + 5, stage, anchor="end", weight="bold"),
+            f'<line x1="{_LEFT}" y1="{y}" x2="{_WIDTH - _RIGHT}" y2="{y}" stroke="#e0e0e0" stroke-width="1"/>']
+    if calls:
+        x0 = x_of(calls[0][0])
+        body.append(f'<rect x="{x0:.1f}" y="{y - 5}" width="{max(right - x0, 3):.1f}" height="10" rx="3" fill="{color}" fill-opacity="0.25"/>')
+        body += [_mark(x_of(moment), y, action["outcome"] == "error", color) for moment, action in calls]
+        # The key calls of the stage, by API name, under its lane.
+        names = list(dict.fromkeys(a["action"] for _t, a in calls))
+        body.append(_text(x0, y + 17, ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else ""), size=10, color=_MUTED))
+    label = status + (f" ({', '.join(errors)} failed)" if errors else "")
+    body.append(_text(_WIDTH - _RIGHT + 10, y + 5, label, color=_FAILED if errors or fell_short else _INK))
+    return body, f"{stage}: {status}, {len(calls)} call(s)" + (f", failed: {', '.join(errors)}" if errors else "")
+
+
+def _mark(x, y, failed, color):
+    """A cross for a call that failed, else a dot."""
+    if failed:
+        return (f'<path d="M{x - 6:.1f} {y - 6} L{x + 6:.1f} {y + 6} M{x + 6:.1f} {y - 6} L{x - 6:.1f} {y + 6}" '
+                f'stroke="{_FAILED}" stroke-width="3"/>')
+    return f'<circle cx="{x:.1f}" cy="{y}" r="4" fill="{color}"/>'
 
 
 def _box(x, title, lines, color):

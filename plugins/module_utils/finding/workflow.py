@@ -48,20 +48,25 @@ def update(log, client, findings, status, note):
     if not ours:
         return result
     now = current(client, ours)
-    pending = []
-    for finding in ours:
-        (result["unchanged"] if now.get(finding["id"]) == (status, note) else pending).append(finding)
-    result["unchanged"] = [f["id"] for f in result["unchanged"]]
+    result["unchanged"] = [f["id"] for f in ours if now.get(f["id"]) == (status, note)]
+    pending = [f for f in ours if now.get(f["id"]) != (status, note)]
     for batch in chunks(pending, _BATCH):
-        identifiers = [{"Id": f["id"], "ProductArn": f["product_arn"]} for f in batch]
-        parameters = {"FindingIdentifiers": identifiers, "Workflow": {"Status": status}, "Note": {"Text": note, "UpdatedBy": UPDATED_BY}}
-        response = log.call(client, "securityhub", "BatchUpdateFindings", ", ".join(f["id"] for f in batch), parameters,
-                            instance_ids=[i["instance_id"] for f in batch for i in f["instances"]],
-                            before={f["id"]: (now.get(f["id"]) or (None, None))[0] for f in batch}, after=status)
-        failed = {u["FindingIdentifier"]["Id"]: u for u in (response or {}).get("UnprocessedFindings", [])}
-        result["updated"] += [f["id"] for f in batch if f["id"] not in failed]
-        result["unprocessed"] += [{"id": i, "error_code": u.get("ErrorCode"), "error_message": u.get("ErrorMessage")} for i, u in failed.items()]
+        updated, unprocessed = _update_batch(log, client, batch, now, status, note)
+        result["updated"] += updated
+        result["unprocessed"] += unprocessed
     return result
+
+
+def _update_batch(log, client, batch, now, status, note):
+    """One BatchUpdateFindings; (ids updated, [{"id", "error_code", "error_message"}] of those Security Hub did not process)."""
+    identifiers = [{"Id": f["id"], "ProductArn": f["product_arn"]} for f in batch]
+    parameters = {"FindingIdentifiers": identifiers, "Workflow": {"Status": status}, "Note": {"Text": note, "UpdatedBy": UPDATED_BY}}
+    response = log.call(client, "securityhub", "BatchUpdateFindings", ", ".join(f["id"] for f in batch), parameters,
+                        instance_ids=[i["instance_id"] for f in batch for i in f["instances"]],
+                        before={f["id"]: (now.get(f["id"]) or (None, None))[0] for f in batch}, after=status)
+    failed = {u["FindingIdentifier"]["Id"]: u for u in (response or {}).get("UnprocessedFindings", [])}
+    return ([f["id"] for f in batch if f["id"] not in failed],
+            [{"id": i, "error_code": u.get("ErrorCode"), "error_message": u.get("ErrorMessage")} for i, u in failed.items()])
 
 
 def note_text(ticket, outcome, manifest):

@@ -27,11 +27,11 @@ def test_check_mode_records_planned_and_makes_no_call(fake_client):
 def test_successful_call_records_time_ms_request_id_and_after_from_response(fake_client):
     client = fake_client(create_security_group={"GroupId": "sg-1", "ResponseMetadata": {"RequestId": "req-42"}})
     log = ActionLog("containment", check_mode=False)
-    log.call(client, "ec2", "CreateSecurityGroup", "vpc-1", {"GroupName": "g"}, after_from=lambda r: {"group_id": r["GroupId"]})
+    log.call(client, "ec2", "CreateSecurityGroup", "vpc-1", {"GroupName": "g", "Description": "d"}, after_from=lambda r: {"group_id": r["GroupId"]})
     record = log.records[0]
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", record["time"])
     assert (record["outcome"], record["request_id"], record["after"], record["error_code"]) == ("ok", "req-42", {"group_id": "sg-1"}, None)
-    assert client.calls == [("create_security_group", {"GroupName": "g"})]
+    assert client.calls == [("create_security_group", {"GroupName": "g", "Description": "d"})]
 
 
 def test_aws_error_is_recorded_with_its_code_then_raised(fake_client, aws_error):
@@ -46,7 +46,7 @@ def test_no_answer_from_aws_is_recorded_as_an_error_not_as_planned(fake_client):
     client = fake_client(create_snapshots=EndpointConnectionError(endpoint_url="http://127.0.0.1:1"))
     log = ActionLog("snapshot", check_mode=False)
     with pytest.raises(EndpointConnectionError):
-        log.call(client, "ec2", "CreateSnapshots", "i-1", {})
+        log.call(client, "ec2", "CreateSnapshots", "i-1", {"InstanceSpecification": {"InstanceId": "i-1"}})
     assert (log.records[0]["outcome"], log.records[0]["error_code"]) == ("error", "EndpointConnectionError")
 
 

@@ -89,7 +89,8 @@ def test_a_failed_call_leaves_every_record_made_before_and_beside_it(fake_client
 def test_check_mode_branches_plan_and_call_nothing(fake_client):
     client = fake_client()
     log = ActionLog("snapshot", check_mode=True)
-    concurrency.each_recorded(log, lambda branch, v: branch.call(client, "ec2", "CreateSnapshots", v, {}), ["i-1", "i-2"])
+    concurrency.each_recorded(log, lambda branch, v: branch.call(client, "ec2", "CreateSnapshots", v, {"InstanceSpecification": {"InstanceId": v}}),
+                              ["i-1", "i-2"])
     assert client.calls == []
     assert [(r["target"], r["outcome"], r["stage"]) for r in log.records] == [("i-1", "planned", "snapshot"), ("i-2", "planned", "snapshot")]
 
@@ -97,7 +98,7 @@ def test_check_mode_branches_plan_and_call_nothing(fake_client):
 def test_one_log_called_from_many_threads_keeps_every_record(fake_client):
     client = fake_client(create_tags={"ResponseMetadata": {"RequestId": "r"}})
     log = ActionLog("snapshot", check_mode=False)
-    concurrency.map_concurrently(lambda n: log.call(client, "ec2", "CreateTags", f"snap-{n}", {}), range(500))
+    concurrency.map_concurrently(lambda n: log.call(client, "ec2", "CreateTags", f"snap-{n}", {"Resources": [f"snap-{n}"], "Tags": []}), range(500))
     assert sorted(r["target"] for r in log.records) == sorted(f"snap-{n}" for n in range(500))
 
 

@@ -51,7 +51,8 @@ def test_a_refusal_is_not_retried(fake_client, aws_error):
     client = fake_client(send_command=aws_error("InvalidInstanceId"))
     log = ActionLog("volatile_capture", check_mode=False)
     with pytest.raises(ClientError):
-        log.call(RetryingBotoClientWrapper(client, DEFAULT_RETRY), "ssm", "SendCommand", "AWS-RunShellScript", {"InstanceIds": ["i-1"]})
+        log.call(RetryingBotoClientWrapper(client, DEFAULT_RETRY), "ssm", "SendCommand", "AWS-RunShellScript",
+                 {"InstanceIds": ["i-1"], "DocumentName": "AWS-RunShellScript"})
     assert client.names() == ["send_command"]
     assert (log.records[0]["outcome"], log.records[0]["error_code"]) == ("error", "InvalidInstanceId")
 
@@ -193,11 +194,14 @@ def test_a_read_never_answered_fails_after_the_policy_s_attempts(fake_client):
     assert client.names() == ["describe_snapshots"] * retry.RETRY_ATTEMPTS
 
 
+INSTANCE = {"InstanceSpecification": {"InstanceId": "i-1"}}
+
+
 def test_a_snapshot_refused_for_a_volume_snapshotted_moments_ago_is_retried_but_not_a_server_error(fake_client, aws_error):
     client = fake_client(create_snapshots=[aws_error("SnapshotCreationPerVolumeRateExceeded"), {"Snapshots": []}])
-    assert RetryingBotoClientWrapper(client, forensic_snapshot.SNAPSHOT_RETRY).create_snapshots(aws_retry=True) == {"Snapshots": []}
+    assert RetryingBotoClientWrapper(client, forensic_snapshot.SNAPSHOT_RETRY).create_snapshots(aws_retry=True, **INSTANCE) == {"Snapshots": []}
     assert client.names() == ["create_snapshots"] * 2
     failing = fake_client(create_snapshots=[server_error("InternalError", 500, "CreateSnapshots"), {"Snapshots": []}])
     with pytest.raises(ClientError):
-        RetryingBotoClientWrapper(failing, forensic_snapshot.SNAPSHOT_RETRY).create_snapshots(aws_retry=True)
+        RetryingBotoClientWrapper(failing, forensic_snapshot.SNAPSHOT_RETRY).create_snapshots(aws_retry=True, **INSTANCE)
     assert failing.names() == ["create_snapshots"]

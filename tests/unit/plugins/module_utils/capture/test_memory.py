@@ -12,6 +12,10 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.capture import memor
 from ansible_collections.secops.aws_ir.plugins.module_utils.actions import ActionLog
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AwsIrError
 
+# SSM command ids are UUIDs (36 characters): botocore refuses a shorter CommandId.
+COMMAND_ID = "0b1a2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+
+
 IMAGE = b"LiME" + bytes(range(256)) * 100
 SHA = hashlib.sha256(IMAGE).hexdigest()
 TOOLS = {"linux": {"s3_uri": "s3://tools/avml", "bucket": "tools", "key": "avml", "version_id": None, "sha256": "a" * 64}}
@@ -67,7 +71,7 @@ def make_run(fake_client, aws_error, stdout, existing=None, image=IMAGE, stdout_
 
 def acquisition(upload_id="up-1"):
     return {"instance_id": "i-1", "platform": "linux", "key": "INC-1/volatile/memory/i-1/memory.lime", "upload_id": upload_id,
-            "parameters": NAMES, "command_id": "c-1"}
+            "parameters": NAMES, "command_id": COMMAND_ID}
 
 
 SUCCESS = {"Status": "Success", "StatusDetails": "Success", "ResponseCode": 0}
@@ -197,7 +201,7 @@ def test_a_resumed_acquisition_finds_its_parameters_and_open_upload(fake_client)
     import datetime  # pylint: disable=import-outside-toplevel
     sent = datetime.datetime(2026, 11, 29, 20, 15, 2)
     lines, _recorded = memory.linux_commands("us-east-1", NAMES, 8388608, "a" * 64)
-    ssm = fake_client(list_commands={"Commands": [{"CommandId": "c-1", "RequestedDateTime": sent, "Parameters": {"commands": lines}}]})
+    ssm = fake_client(list_commands={"Commands": [{"CommandId": COMMAND_ID, "RequestedDateTime": sent, "Parameters": {"commands": lines}}]})
     s3 = fake_client(list_multipart_uploads={"Uploads": [
         {"Key": "INC-1/volatile/memory/i-1/memory.lime", "UploadId": "older", "Initiated": sent - datetime.timedelta(days=1)},
         {"Key": "INC-1/volatile/memory/i-1/memory.lime", "UploadId": "mine", "Initiated": sent - datetime.timedelta(seconds=1)},
@@ -205,7 +209,7 @@ def test_a_resumed_acquisition_finds_its_parameters_and_open_upload(fake_client)
         {"Key": "INC-1/volatile/memory/i-1/memory.lime.x", "UploadId": "other-key", "Initiated": sent}]})
     run = memory.MemoryRun(ActionLog("volatile_capture", False), {"ssm": ssm, "s3": s3}, "INC-1",
                            {"bucket": "evidence", "prefix": "INC-1/volatile"}, {"delivery": 600, "execution": 7200}, TOOLS)
-    found = run.resume("i-1", "linux", "c-1")
+    found = run.resume("i-1", "linux", COMMAND_ID)
     assert (found["parameters"], found["upload_id"], found["key"]) == (NAMES, "mine", "INC-1/volatile/memory/i-1/memory.lime")
 
 

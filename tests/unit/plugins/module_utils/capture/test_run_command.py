@@ -1,8 +1,12 @@
 from ansible_collections.secops.aws_ir.plugins.module_utils.capture import run_command
 from ansible_collections.secops.aws_ir.plugins.module_utils.actions import ActionLog
 
+# SSM command ids are UUIDs (36 characters): botocore refuses a shorter CommandId.
+COMMAND_ID = "0b1a2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+NEXT_COMMAND_ID = "1c2b3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e"
 
-def invocation(instance_id, status, details=None, command_id="c-1"):
+
+def invocation(instance_id, status, details=None, command_id=COMMAND_ID):
     return {"CommandId": command_id, "InstanceId": instance_id, "Status": status, "StatusDetails": details or status}
 
 
@@ -12,14 +16,14 @@ def test_missing_invocation_right_after_send_is_pending_not_failure(fake_client,
         {"CommandInvocations": [invocation("i-1", "InProgress")]},
         {"CommandInvocations": [invocation("i-1", "Success")]},
     ])
-    latest = run_command.wait_for(client, {"i-1": "c-1"}, wait_timeout=60, sleep=clock.sleep, clock=clock)
+    latest = run_command.wait_for(client, {"i-1": COMMAND_ID}, wait_timeout=60, sleep=clock.sleep, clock=clock)
     assert latest["i-1"]["Status"] == "Success"
     assert clock.sleeps == [0.5, 0.75]
 
 
 def test_wait_that_runs_out_returns_the_running_invocation_and_never_sends(fake_client, clock):
     client = fake_client(list_command_invocations={"CommandInvocations": [invocation("i-1", "InProgress")]})
-    latest = run_command.wait_for(client, {"i-1": "c-1"}, wait_timeout=10, sleep=clock.sleep, clock=clock)
+    latest = run_command.wait_for(client, {"i-1": COMMAND_ID}, wait_timeout=10, sleep=clock.sleep, clock=clock)
     assert not run_command.is_terminal(latest["i-1"])
     assert set(client.names()) == {"list_command_invocations"}
     assert sum(clock.sleeps) <= 10
@@ -27,9 +31,9 @@ def test_wait_that_runs_out_returns_the_running_invocation_and_never_sends(fake_
 
 def test_one_listing_per_command_per_poll_covers_all_its_instances(fake_client, clock):
     client = fake_client(list_command_invocations={"CommandInvocations": [invocation("i-1", "Success"), invocation("i-2", "Failed")]})
-    latest = run_command.wait_for(client, {"i-1": "c-1", "i-2": "c-1"}, wait_timeout=10, sleep=None, clock=clock)
+    latest = run_command.wait_for(client, {"i-1": COMMAND_ID, "i-2": COMMAND_ID}, wait_timeout=10, sleep=None, clock=clock)
     assert len(client.calls) == 1
-    assert client.calls[0][1] == {"CommandId": "c-1", "Details": True}
+    assert client.calls[0][1] == {"CommandId": COMMAND_ID, "Details": True}
     assert run_command.outcome_of(latest["i-2"]) == "failed"
 
 
@@ -65,13 +69,13 @@ def test_previous_invocation_with_same_comment_is_reused_unless_it_failed(fake_c
 
 
 def test_send_batches_fifty_instances_per_command(fake_client):
-    answers = iter(["c-1", "c-2"])
+    answers = iter([COMMAND_ID, NEXT_COMMAND_ID])
     client = fake_client(send_command=lambda params: {"Command": {"CommandId": next(answers)}, "ResponseMetadata": {"RequestId": "r"}})
     ids = [f"i-{n}" for n in range(51)]
     sent = run_command.send(ActionLog("volatile_capture", False), client, ids, "AWS-RunShellScript", ["uptime"], "aws-ir INC-1 triage",
-                            {"bucket": "b", "prefix": "INC-1/volatile"}, {"delivery": 600, "execution": 900})
+                            {"bucket": "evidence", "prefix": "INC-1/volatile"}, {"delivery": 600, "execution": 900})
     assert [len(p["InstanceIds"]) for _n, p in client.calls] == [50, 1]
-    assert (sent["i-0"], sent["i-50"]) == ("c-1", "c-2")
+    assert (sent["i-0"], sent["i-50"]) == (COMMAND_ID, NEXT_COMMAND_ID)
     params = client.calls[0][1]
     assert params["Parameters"] == {"commands": ["uptime"], "executionTimeout": ["900"]}
     assert (params["TimeoutSeconds"], params["OutputS3KeyPrefix"], params["Comment"]) == (600, "INC-1/volatile", "aws-ir INC-1 triage")
@@ -80,10 +84,10 @@ def test_send_batches_fifty_instances_per_command(fake_client):
 
 
 def test_send_records_a_long_program_by_its_note_not_its_text(fake_client):
-    client = fake_client(send_command={"Command": {"CommandId": "c-1"}, "ResponseMetadata": {"RequestId": "r"}})
+    client = fake_client(send_command={"Command": {"CommandId": COMMAND_ID}, "ResponseMetadata": {"RequestId": "r"}})
     log = ActionLog("volatile_capture", False)
     run_command.send(log, client, ["i-1"], "AWS-RunShellScript", ["exec python3 - <<'X'", "print(1)", "X"], "aws-ir INC-1 memory",
-                     {"bucket": "b", "prefix": "p"}, {"delivery": 600, "execution": 900}, recorded_commands=["exec python3 - <<'X'", "<note>", "X"])
+                     {"bucket": "evidence", "prefix": "p"}, {"delivery": 600, "execution": 900}, recorded_commands=["exec python3 - <<'X'", "<note>", "X"])
     assert client.calls[0][1]["Parameters"]["commands"] == ["exec python3 - <<'X'", "print(1)", "X"]
     assert log.records[0]["parameters"]["Parameters"]["commands"] == ["exec python3 - <<'X'", "<note>", "X"]
 

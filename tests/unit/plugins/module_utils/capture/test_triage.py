@@ -93,3 +93,13 @@ def test_windows_custom_commands_are_single_quoted_script_blocks():
 def test_an_empty_custom_command_is_refused_naming_it():
     with pytest.raises(triage.ProfileError, match="custom_commands item 2"):
         triage.commands_for(LINUX_DOCUMENT, "INC-1", triage.CUSTOM, ["uptime", "  "])
+
+
+def test_custom_commands_are_refused_unless_the_profile_is_custom():
+    commands = {"linux": ["id"], "windows": None}
+    with pytest.raises(triage.ProfileError, match=r"^custom_commands are only run with triage_profile=custom \(triage_profile is standard\)$"):
+        triage.validate_profile("standard", commands)
+    with pytest.raises(triage.ProfileError, match="triage_profile is custom but custom_commands has no command"):
+        triage.validate_profile("custom", {"linux": [], "windows": None})
+    triage.validate_profile("custom", commands)
+    triage.validate_profile("standard", None)

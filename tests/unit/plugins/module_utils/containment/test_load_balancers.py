@@ -58,7 +58,7 @@ def test_draining_is_read_with_the_exact_targets_named(fake_client):
 
 
 def test_target_groups_behind_a_network_load_balancer_are_found_by_type(fake_client):
-    client = fake_client(describe_load_balancers={"LoadBalancers": [
+    client = fake_client(service="elbv2", describe_load_balancers={"LoadBalancers": [
         {"LoadBalancerArn": "arn:nlb", "LoadBalancerName": "web-nlb", "Type": "network"},
         {"LoadBalancerArn": "arn:alb", "LoadBalancerName": "web-alb", "Type": "application"}]})
     groups = [{"TargetGroupArn": TG_IP, "LoadBalancerArns": ["arn:nlb"]}, {"TargetGroupArn": TG_INSTANCE, "LoadBalancerArns": ["arn:alb"]}]
@@ -80,15 +80,13 @@ def test_deregistration_sends_exact_port_and_availability_zone_only_for_ip_targe
 
 def test_registration_puts_back_the_recorded_port_and_zone(fake_client):
     ok = {"ResponseMetadata": {"RequestId": "r"}}
-    client = fake_client(register_targets=ok, register_instances_with_load_balancer=ok)
+    elbv2, elb = fake_client(register_targets=ok), fake_client(register_instances_with_load_balancer=ok)
     log = ActionLog("release", False)
-    load_balancers.register_targets(log, client, {"i-1": [
+    load_balancers.register_targets(log, elbv2, {"i-1": [
         {"target_group_arn": TG_IP, "target_type": "ip", "id": "10.0.1.5", "port": 9443, "availability_zone": "us-east-1a", "state": "healthy"}]})
-    load_balancers.register_classic(log, client, {"i-1": ["web"], "i-2": ["web"]})
-    assert client.calls == [
-        ("register_targets", {"TargetGroupArn": TG_IP, "Targets": [{"Id": "10.0.1.5", "Port": 9443, "AvailabilityZone": "us-east-1a"}]}),
-        ("register_instances_with_load_balancer", {"LoadBalancerName": "web", "Instances": [{"InstanceId": "i-1"}, {"InstanceId": "i-2"}]}),
-    ]
+    load_balancers.register_classic(log, elb, {"i-1": ["web"], "i-2": ["web"]})
+    assert elbv2.calls == [("register_targets", {"TargetGroupArn": TG_IP, "Targets": [{"Id": "10.0.1.5", "Port": 9443, "AvailabilityZone": "us-east-1a"}]})]
+    assert elb.calls == [("register_instances_with_load_balancer", {"LoadBalancerName": "web", "Instances": [{"InstanceId": "i-1"}, {"InstanceId": "i-2"}]})]
 
 
 def test_classic_elbs_are_read_in_the_instances_vpcs_and_deregistered_once_per_lb(fake_client):

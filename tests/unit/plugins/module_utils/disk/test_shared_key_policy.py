@@ -5,18 +5,23 @@ import pytest
 
 from ansible_collections.secops.aws_ir.plugins.module_utils.disk.shared_key_policy import check_shared_key
 from ansible_collections.secops.aws_ir.plugins.module_utils.disk.snapshot_copies import CopyError
+from tests.unit.conftest import FakeClient
 
 FORENSIC = "111122223333"
 ROLE = f"arn:aws:iam::{FORENSIC}:role/aws-ir-forensic"
 KEY = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
 
-class Kms:  # pylint: disable=too-few-public-methods
-    def __init__(self, *statements):
-        self.policy = json.dumps({"Version": "2012-10-17", "Statement": statements[0] if len(statements) == 1 else list(statements)})
+class Kms(FakeClient):
+    """A KMS client whose key has a policy of these statements; it answers the key's default policy only."""
 
-    def get_key_policy(self, aws_retry, KeyId, PolicyName):  # pylint: disable=invalid-name
-        assert (aws_retry, KeyId, PolicyName) == (True, KEY, "default")
+    def __init__(self, *statements):
+        policy = json.dumps({"Version": "2012-10-17", "Statement": statements[0] if len(statements) == 1 else list(statements)})
+        super().__init__(get_key_policy=self.policy_of)
+        self.policy = policy
+
+    def policy_of(self, params):
+        assert params == {"KeyId": KEY, "PolicyName": "default"}
         return {"Policy": self.policy}
 
 

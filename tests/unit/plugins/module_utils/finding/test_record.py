@@ -128,7 +128,7 @@ def test_security_hub_findings_are_updated_once_and_guardduty_ones_left_saying_w
 
 def test_check_mode_plans_the_update_and_sends_nothing(sample, fake_client):
     findings = parse(sample("asff-finding.json"))
-    client = fake_client(get_findings={"Findings": []})
+    client = fake_client(service="securityhub", get_findings={"Findings": []})
     log = ActionLog("detection", check_mode=True)
     result = workflow.update(log, client, findings, "NOTIFIED", "n")
     assert [r["outcome"] for r in log.records] == ["planned"] and result["updated"] == [findings[0]["id"]]

@@ -44,9 +44,9 @@ def test_a_guardduty_finding_that_cannot_be_read_names_why(fake_client, detector
 
 def test_a_security_hub_finding_is_read_by_its_id(fake_client, sample):
     asff = sample("asff-finding.json")
-    client = fake_client(get_findings={"Findings": [asff]})
+    client = fake_client(service="securityhub", get_findings={"Findings": [asff]})
     assert service.read_securityhub(client, asff["Id"], "us-east-1") == asff
     assert client.calls == [("get_findings", {"Filters": {"Id": [{"Value": asff["Id"], "Comparison": "EQUALS"}]}})]
     with pytest.raises(NotFoundError) as raised:
-        service.read_securityhub(fake_client(get_findings={"Findings": []}), asff["Id"], "us-east-1")
+        service.read_securityhub(fake_client(service="securityhub", get_findings={"Findings": []}), asff["Id"], "us-east-1")
     assert raised.value.located("123456789012", "eu-west-1").endswith("no such finding in Security Hub in account 123456789012, Region us-east-1 (GetFindings)")
