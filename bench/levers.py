@@ -100,22 +100,23 @@ def summarise(count, variants, runs):
             "cpu_s": run.spread([m["cpu_s"] for m in measured]),
             "ratio": round(statistics.median(ratio_to_baseline(r["variants"][name], r["baseline"]) for r in timed), 3) if timed else None,
             "requests_per_instance": max(m["requests_per_instance"]["total"] for m in measured),
+            "peak_tree_rss_mib": max(m["peak_tree_rss_mib"] for m in measured),
             "task_seconds": {short: round(statistics.median(_seconds(m["task_seconds"], task) for m in measured), 2) for short, task in TASKS.items()},
         }
     return summary
 
 
 def table(results):
-    lines = ["| N | variant | commit | T_iso (s) | T_resp (s) | CPU (s) | T_resp / baseline (same run) | requests per instance | "
+    lines = ["| N | variant | commit | T_iso (s) | T_resp (s) | CPU (s) | T_resp / baseline (same run) | requests per instance | peak memory (MiB) | "
              + " | ".join(f"{short} task (s)" for short in TASKS) + " |",
-             "| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | " + " | ".join("---:" for _task in TASKS) + " |"]
+             "| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | " + " | ".join("---:" for _task in TASKS) + " |"]
     for s in results["summary"]:
         for name, v in s["variants"].items():
             lines.append(f"| {s['n']} | {name} | {results['variants'][name]['commit'][:10]} | {v['t_iso_s']['median']:.2f} | {v['t_resp_s']['median']:.2f} | "
-                         f"{v['cpu_s']['median']:.1f} | {'' if v['ratio'] is None else format(v['ratio'], '.3f')} | {v['requests_per_instance']} | "
+                         f"{v['cpu_s']['median']:.1f} | {'' if v['ratio'] is None else format(v['ratio'], '.3f')} | {v['requests_per_instance']} | {v['peak_tree_rss_mib']} | "
                          + " | ".join(f"{v['task_seconds'][short]:.2f}" for short in TASKS) + " |")
         if s["baseline_s"] is not None:
-            lines.append(f"| {s['n']} | baseline (seed CLI) | | | {s['baseline_s']['median']:.2f} | | 1.000 | | " + " | " * (len(TASKS) - 1) + " |")
+            lines.append(f"| {s['n']} | baseline (seed CLI) | | | {s['baseline_s']['median']:.2f} | | 1.000 | | | " + " | " * (len(TASKS) - 1) + " |")
     if "preflight_summary" in results:
         lines += ["", f"The preflight task alone (bench/preflight.yml), {len(next(iter(results['preflight'].values())))} runs per variant, "
                   "median (min-max):", "", "| variant | CPU (s) | wall (s) | span of its AWS requests (s) |", "| --- | ---: | ---: | ---: |"]
