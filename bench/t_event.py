@@ -41,7 +41,7 @@ sys.path.insert(0, str(REPO))
 from bench.levers import export  # noqa: E402  pylint: disable=wrong-import-position
 from bench.run import REGION, client, environment, isolation_time, machine, per_instance, spread  # noqa: E402  pylint: disable=wrong-import-position
 from lab import Lab  # noqa: E402  pylint: disable=wrong-import-position
-from lab.scene import build_fleet_scene  # noqa: E402  pylint: disable=wrong-import-position
+from lab.scene import TICKET_TAG, build_fleet_scene  # noqa: E402  pylint: disable=wrong-import-position
 from tests.end_to_end.findings import sample  # noqa: E402  pylint: disable=wrong-import-position
 from tests.end_to_end.responder_calls import made_by_a_module  # noqa: E402  pylint: disable=wrong-import-position
 from tests.end_to_end.support import mutating  # noqa: E402  pylint: disable=wrong-import-position
@@ -76,6 +76,9 @@ def measure_once(count, checkout, collections, workdir, ansible_config=True):
     with Lab() as lab:
         scene = build_fleet_scene(lab.endpoint_url, count, region=REGION, ticket="INC-424242")
         instance_ids = scene["compromised_instance_ids"]
+        # A finding names instances nobody has tagged yet: the response tags them with the ticket it derives from the finding
+        # (GD-/SH-...); the fleet's tag of another ticket would be refused (an instance belongs to one case).
+        client(lab, "ec2").delete_tags(Resources=instance_ids, Tags=[{"Key": TICKET_TAG}])
         queue_url = client(lab, "sqs").create_queue(QueueName=QUEUE)["QueueUrl"]
         event = event_for(lab, instance_ids)
         variables = Path(workdir) / f"vars-{count}-{time.time_ns()}.yml"
