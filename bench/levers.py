@@ -113,7 +113,8 @@ def table(results):
     for s in results["summary"]:
         for name, v in s["variants"].items():
             lines.append(f"| {s['n']} | {name} | {results['variants'][name]['commit'][:10]} | {v['t_iso_s']['median']:.2f} | {v['t_resp_s']['median']:.2f} | "
-                         f"{v['cpu_s']['median']:.1f} | {'' if v['ratio'] is None else format(v['ratio'], '.3f')} | {v['requests_per_instance']} | {v['peak_tree_rss_mib']} | "
+                         f"{v['cpu_s']['median']:.1f} | {'' if v['ratio'] is None else format(v['ratio'], '.3f')} | "
+                         f"{v['requests_per_instance']} | {v['peak_tree_rss_mib']} | "
                          + " | ".join(f"{v['task_seconds'][short]:.2f}" for short in TASKS) + " |")
         if s["baseline_s"] is not None:
             lines.append(f"| {s['n']} | baseline (seed CLI) | | | {s['baseline_s']['median']:.2f} | | 1.000 | | | " + " | " * (len(TASKS) - 1) + " |")

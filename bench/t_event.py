@@ -26,7 +26,6 @@ import argparse
 import datetime
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -152,7 +151,8 @@ def main():
         for count in args.sizes:
             for _repetition in range(args.repeat):
                 for name, variant in variants.items():
-                    measured = dict(measure_once(count, variant["checkout"], variant["collections"], workdir, args.ansible_config == "checkout"), variant=name)
+                    measured = measure_once(count, variant["checkout"], variant["collections"], workdir, args.ansible_config == "checkout")
+                    measured["variant"] = name
                     print(json.dumps(measured), flush=True)
                     runs.append(measured)
     results = {"machine": machine(), "ansible_config": args.ansible_config, "repeat": args.repeat,
@@ -179,7 +179,8 @@ def summarise(runs):
 def table(results):
     def cell(figure):
         return f"{figure['median']:.2f} ({figure['min']:.2f}-{figure['max']:.2f})"
-    lines = ["| N | variant | commit | T_event (s) | runner called (s) | first module request (s) | first change (s) | requests per instance | load average (1 min) |",
+    lines = ["| N | variant | commit | T_event (s) | runner called (s) | first module request (s) | first change (s) | requests per instance | "
+             "load average (1 min) |",
              "| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for s in results["summary"]:
         phases = s["phases_s"]

@@ -139,8 +139,8 @@ options:
   lease:
     description:
       - With O(journal_only), first take the ticket's lease as M(secops.aws_ir.evidence_lease) with O(secops.aws_ir.evidence_lease#module:state=present)
-        does (same object, same conditional C(PutObject), same waiting, same check mode), then upload the journal: the first
-        step of a run in one task instead of two. Release it with M(secops.aws_ir.evidence_lease) and RV(lease.run_id).
+        does (same object, same conditional C(PutObject), same waiting, same check mode), then upload the journal (the first
+        step of a run, in one task instead of two). Release it with M(secops.aws_ir.evidence_lease) and the C(run_id) of RV(lease).
       - When the journal upload fails after the lease was taken, the failed result still holds RV(lease), so the run can release it.
       - Omitted, no lease is taken.
     type: dict

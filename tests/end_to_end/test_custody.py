@@ -58,7 +58,6 @@ def test_a_refused_manifest_upload_is_kept_in_the_journal_and_the_next_run_uploa
     assert _recorded(versions[0]["manifest"]) == made + _changes(second_run)
 
 
-
 def test_a_journal_upload_refused_after_the_lease_was_taken_changes_nothing_and_releases_the_lease(lab, demo, tmp_path):
     # The lease and the journal upload are one task (evidence_manifest with lease): when the upload fails, that task has
     # already taken the lease, and the run must still release it, or the ticket stays blocked until the lease expires.
@@ -75,6 +74,7 @@ def test_a_journal_upload_refused_after_the_lease_was_taken_changes_nothing_and_
     assert [r for r in mutating(lab.requests()) if r["service"] != "s3"] == []
     lease = json.loads(aws(lab, "s3").get_object(Bucket=demo["bucket"], Key=f"{TICKET}/lease.json")["Body"].read())
     assert lease["run_id"] == taken["lease"]["run_id"] and lease["state"] == "released"
+
 
 def _respond_at_once(lab, runs):
     """Start every run of runs (extra vars each) at the same moment; returns [(exit code, output)] in the same order."""
