@@ -146,15 +146,15 @@ options:
     type: dict
     suboptions:
       playbook:
-        description: The playbook (or job template) the lease is taken for, shown to a run that finds it held.
+        description: As O(secops.aws_ir.evidence_lease#module:playbook).
         type: str
         default: respond.yml
       duration:
-        description: How long the lease holds, in seconds, from when it is taken; after that another run may take it over.
+        description: As O(secops.aws_ir.evidence_lease#module:duration), in seconds.
         type: int
         default: 7200
       wait_timeout:
-        description: How long, in seconds, to wait for a lease another run holds before failing; V(0) fails at once.
+        description: As O(secops.aws_ir.evidence_lease#module:wait_timeout), in seconds.
         type: int
         default: 120
 extends_documentation_fragment:
