@@ -39,6 +39,9 @@ PROFILE_ENV = {"ANSIBLE_CALLBACKS_ENABLED": "ansible.posix.profile_tasks", "PROF
 # The tasks whose seconds the table shows (profile_tasks names them "role : task name").
 TASKS = {
     "preflight": "secops.aws_ir.preflight : Check ticket, targets, evidence bucket, credentials and SSM reachability",
+    # Two tasks before 4d1825c, one since (the sum of the seconds of the names that ran).
+    "lease+journal": ("Take the ticket's lease", "Upload the manifest versions a failed upload left in the journal",
+                      "Take the ticket's lease and upload the manifest versions a failed upload left in the journal"),
     "contain": "secops.aws_ir.contain : Protect, take out of service and isolate the instances",
     "capture": "secops.aws_ir.capture : Collect volatile data (and memory images) through SSM Run Command into the evidence bucket",
     "snapshot": "secops.aws_ir.snapshot : Snapshot every EBS volume of the instances",
@@ -75,6 +78,11 @@ def preflight_runs(variants, runs):
     return found
 
 
+def _seconds(task_seconds, names):
+    """The seconds of the task named names, or the sum of those of a tuple of names (0 for a task that did not run)."""
+    return sum(task_seconds.get(name, 0.0) for name in ((names,) if isinstance(names, str) else names))
+
+
 def ratio_to_baseline(measured, baseline):
     return round(measured["t_resp_s"] / baseline["t_resp_s"], 3)
 
@@ -82,30 +90,34 @@ def ratio_to_baseline(measured, baseline):
 def summarise(count, variants, runs):
     """Per variant: medians over the repetitions of one N, and the median of the per-repetition ratios to the baseline."""
     mine = [r for r in runs if r["n"] == count]
-    summary = {"n": count, "baseline_s": run.spread([r["baseline"]["t_resp_s"] for r in mine]), "variants": {}}
+    timed = [r for r in mine if r["baseline"] is not None]
+    summary = {"n": count, "baseline_s": run.spread([r["baseline"]["t_resp_s"] for r in timed]) if timed else None, "variants": {}}
     for name in variants:
         measured = [r["variants"][name] for r in mine]
         summary["variants"][name] = {
             "t_iso_s": run.spread([m["t_iso_s"] for m in measured]),
             "t_resp_s": run.spread([m["t_resp_s"] for m in measured]),
             "cpu_s": run.spread([m["cpu_s"] for m in measured]),
-            "ratio": round(statistics.median(ratio_to_baseline(r["variants"][name], r["baseline"]) for r in mine), 3),
+            "ratio": round(statistics.median(ratio_to_baseline(r["variants"][name], r["baseline"]) for r in timed), 3) if timed else None,
             "requests_per_instance": max(m["requests_per_instance"]["total"] for m in measured),
-            "task_seconds": {short: round(statistics.median(m["task_seconds"].get(task, 0.0) for m in measured), 2) for short, task in TASKS.items()},
+            "peak_tree_rss_mib": max(m["peak_tree_rss_mib"] for m in measured),
+            "task_seconds": {short: round(statistics.median(_seconds(m["task_seconds"], task) for m in measured), 2) for short, task in TASKS.items()},
         }
     return summary
 
 
 def table(results):
-    lines = ["| N | variant | commit | T_iso (s) | T_resp (s) | CPU (s) | T_resp / baseline (same run) | requests per instance | "
+    lines = ["| N | variant | commit | T_iso (s) | T_resp (s) | CPU (s) | T_resp / baseline (same run) | requests per instance | peak memory (MiB) | "
              + " | ".join(f"{short} task (s)" for short in TASKS) + " |",
-             "| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | " + " | ".join("---:" for _task in TASKS) + " |"]
+             "| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | " + " | ".join("---:" for _task in TASKS) + " |"]
     for s in results["summary"]:
         for name, v in s["variants"].items():
             lines.append(f"| {s['n']} | {name} | {results['variants'][name]['commit'][:10]} | {v['t_iso_s']['median']:.2f} | {v['t_resp_s']['median']:.2f} | "
-                         f"{v['cpu_s']['median']:.1f} | {v['ratio']:.3f} | {v['requests_per_instance']} | "
+                         f"{v['cpu_s']['median']:.1f} | {'' if v['ratio'] is None else format(v['ratio'], '.3f')} | "
+                         f"{v['requests_per_instance']} | {v['peak_tree_rss_mib']} | "
                          + " | ".join(f"{v['task_seconds'][short]:.2f}" for short in TASKS) + " |")
-        lines.append(f"| {s['n']} | baseline (seed CLI) | | | {s['baseline_s']['median']:.2f} | | 1.000 | | " + " | " * (len(TASKS) - 1) + " |")
+        if s["baseline_s"] is not None:
+            lines.append(f"| {s['n']} | baseline (seed CLI) | | | {s['baseline_s']['median']:.2f} | | 1.000 | | | " + " | " * (len(TASKS) - 1) + " |")
     if "preflight_summary" in results:
         lines += ["", f"The preflight task alone (bench/preflight.yml), {len(next(iter(results['preflight'].values())))} runs per variant, "
                   "median (min-max):", "", "| variant | CPU (s) | wall (s) | span of its AWS requests (s) |", "| --- | ---: | ---: | ---: |"]
@@ -124,6 +136,8 @@ def main():
     parser.add_argument("--variant", action="append", required=True, metavar="NAME=COMMIT", help="a name and a git commit (branch, tag or id)")
     parser.add_argument("--sizes", type=int, nargs="+", default=[1])
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--baseline-sizes", type=int, nargs="*", help="the sizes whose repetitions also run the baseline (default: every size); "
+                        "the CLI sequence takes about 5 s per instance, so a lever compared at N=50 can leave it out and compare variants")
     parser.add_argument("--preflight-runs", type=int, default=0, help="runs of the preflight alone per variant (0: none)")
     parser.add_argument("--output", default=str(REPO / "bench" / "results" / "issue-19-levers"))
     args = parser.parse_args()
@@ -137,15 +151,16 @@ def main():
         results = {"machine": run.machine(), "repeat": args.repeat, "variants": variants, "runs": []}
         for count in args.sizes:
             for repetition in range(args.repeat):
-                row = {"n": count, "repetition": repetition, "baseline": run.measure_once("baseline", count), "variants": {}}
+                baseline = run.measure_once("baseline", count) if args.baseline_sizes is None or count in args.baseline_sizes else None
+                row = {"n": count, "repetition": repetition, "baseline": baseline, "variants": {}}
                 for name, checkout in checkouts.items():
                     measured = row["variants"][name] = run.measure_once("respond", count, checkout, variants[name]["collections"], PROFILE_ENV)
                     print(f"N={count} #{repetition + 1} {name}: T_iso {measured['t_iso_s']:.2f} s, T_resp {measured['t_resp_s']:.2f} s, "
-                          f"baseline {row['baseline']['t_resp_s']:.2f} s (load {measured['load_average_1min']})", flush=True)
+                          f"baseline {baseline['t_resp_s'] if baseline else float('nan'):.2f} s (load {measured['load_average_1min']})", flush=True)
                 results["runs"].append(row)
         if args.preflight_runs:
             results["preflight"] = preflight_runs(variants, args.preflight_runs)
-    every = [m for r in results["runs"] for m in [r["baseline"], *r["variants"].values()]]
+    every = [m for r in results["runs"] for m in [r["baseline"], *r["variants"].values()] if m is not None]
     results["load_average_1min"] = run.spread([m["load_average_1min"] for m in every])
     results["others_cores"] = run.spread([m["others_cores"] for m in every])
     results["summary"] = [summarise(count, variants, results["runs"]) for count in args.sizes]

@@ -221,14 +221,12 @@ stage:
   sample: lease
 """
 
-import socket
-
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_LEASE
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.artifacts import s3_uri
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket import validate_bucket_name
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.lease import Lease
-from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.lease import LeaseHeld
-from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.lease import describe
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.lease import take_for_run
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.lease import timing_problem
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.owner import evidence_client
 from ansible_collections.secops.aws_ir.plugins.module_utils.modules import AwsIrModule
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import DEFAULT_TICKET_PATTERN
@@ -245,19 +243,8 @@ def do(module):
     if params["state"] == "absent":
         released = lease.release(params["run_id"])
         module.exit_json(changed=released, lease=None, **dict(result, released=released))
-    identity = module.caller_identity()
-    owner = {"playbook": params["playbook"], "actor": identity["Arn"], "host": socket.gethostname()}
-    if module.check_mode:
-        try:
-            record, taken_over, waited = lease.take(owner, params["duration"], 0)
-        except LeaseHeld as e:
-            module.warn(f"a run now would wait or stop: {e}")
-            module.exit_json(changed=False, lease=None, **result)
-    else:
-        record, taken_over, waited = lease.take(owner, params["duration"], params["wait_timeout"])
-    if taken_over is not None:
-        module.warn(f"the lease of ticket {ticket} had expired and was taken over from {describe(taken_over)}")
-    module.exit_json(changed=True, lease=record, **dict(result, taken_over=taken_over, waited_seconds=round(waited, 1)))
+    taken = take_for_run(module, lease, params["playbook"], params["duration"], params["wait_timeout"])
+    module.exit_json(changed=taken["lease"] is not None, **dict(result, **taken))
 
 
 def main():
@@ -273,9 +260,9 @@ def main():
     )
     module = AwsIrModule(stage=STAGE_LEASE, argument_spec=argument_spec, supports_check_mode=True,
                          required_if=[("state", "absent", ["run_id"])])
-    for name in ("duration", "wait_timeout"):
-        if module.params[name] < (1 if name == "duration" else 0):
-            module.fail_json(msg=f"{name} {module.params[name]} is out of range: a number of seconds, at least {1 if name == 'duration' else 0}")
+    problem = timing_problem(module.params)
+    if problem:
+        module.fail_json(msg=problem)
     module.run(do, "the lease of the ticket could not be taken or released")
 
 

@@ -130,6 +130,27 @@ options:
     description: Only upload what the journal holds for the ticket (the first step of a run, before any change); O(stage_results) is ignored.
     type: bool
     default: false
+  lease:
+    description:
+      - With O(journal_only), first take the ticket's lease as M(secops.aws_ir.evidence_lease) with O(secops.aws_ir.evidence_lease#module:state=present)
+        does (same object, same conditional C(PutObject), same waiting, same check mode), then upload the journal (the first
+        step of a run, in one task instead of two). Release it with M(secops.aws_ir.evidence_lease) and the C(run_id) of RV(lease).
+      - When the journal upload fails after the lease was taken, the failed result still holds RV(lease), so the run can release it.
+      - Omitted, no lease is taken.
+    type: dict
+    suboptions:
+      playbook:
+        description: As O(secops.aws_ir.evidence_lease#module:playbook).
+        type: str
+        default: respond.yml
+      duration:
+        description: As O(secops.aws_ir.evidence_lease#module:duration), in seconds.
+        type: int
+        default: 7200
+      wait_timeout:
+        description: As O(secops.aws_ir.evidence_lease#module:wait_timeout), in seconds.
+        type: int
+        default: 120
 extends_documentation_fragment:
   - secops.aws_ir.ticket
   - amazon.aws.common.modules
@@ -408,6 +429,25 @@ actions:
       description: The AWS request id of the answer; null in check mode.
       type: str
       sample: 8c7a3e52-4f0b-4d7e-9b3a-1e2f3a4b5c6d
+lease:
+  description:
+    - With O(lease), the lease as written or planned (the keys of M(secops.aws_ir.evidence_lease)'s RV(secops.aws_ir.evidence_lease#module:lease));
+      null in check mode when another run holds it.
+  returned: when O(lease) is set
+  type: dict
+  sample: {run_id: 7d3c1f0e-2f7a-4a9e-9d57-0c3f5a1e2b44, playbook: respond.yml, state: held, ticket: INC-123456,
+           actor: "arn:aws:sts::123456789012:assumed-role/IncidentResponder/alice", host: responder-laptop,
+           started_at: "2026-11-29T20:15:01Z", expires_at: "2026-11-29T22:15:01Z"}
+taken_over:
+  description: With O(lease), the expired lease of another run this one took over, or null.
+  returned: when O(lease) is set
+  type: dict
+  sample: null
+waited_seconds:
+  description: With O(lease), how long the module waited for another run's lease, in seconds.
+  returned: when O(lease) is set
+  type: float
+  sample: 0.0
 journal_uploaded:
   description: The journal files (left by earlier runs whose upload failed) uploaded as versions by this call, oldest first.
   returned: always
@@ -438,6 +478,9 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.case_report
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_MANIFEST
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_PREFLIGHT
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket import validate_bucket_name
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.lease import Lease
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.lease import take_for_run
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.lease import timing_problem
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.owner import evidence_client
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.store import put_record
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.store import retention_days_problem
@@ -561,9 +604,13 @@ def do(module):
     writer = Writer(module, evidence_client(module, bucket), bucket, ticket["normalized"])
     sign = signer(module, params["signing_key_id"]) if params["signing_key_id"] else None
     target = versions.Target(writer, ticket, module.region, params["journal_dir"], sign)
+    result = {"s3_uri": s3_uri(bucket, target.key)}
+    if params["lease"]:
+        # The lease first: no upload (of the journal or of this run) while another run of the ticket holds it.
+        result.update(take_for_run(module, Lease(module.actions, writer.client, bucket, ticket["normalized"]), **params["lease"]))
     now = utc_now()
     uploaded = [] if module.check_mode else versions.upload_journal(target, now)
-    result = {"s3_uri": s3_uri(bucket, target.key), "journal_uploaded": uploaded}
+    result["journal_uploaded"] = uploaded
     if params["journal_only"]:
         # The current version is read only when the journal held something (one GetObject less per run otherwise).
         current, _body, version, _etag = target.read() if uploaded else (None, None, None, None)
@@ -601,9 +648,17 @@ def main():
         journal_dir=dict(type="path"),
         journal_only=dict(type="bool", default=False),
         signing_key_id=dict(type="str"),
+        lease=dict(type="dict", options=dict(
+            playbook=dict(type="str", default="respond.yml"),
+            duration=dict(type="int", default=7200),
+            wait_timeout=dict(type="int", default=120),
+        )),
     )
     module = AwsIrModule(stage=STAGE_MANIFEST, argument_spec=argument_spec, supports_check_mode=True)
     problem = retention_days_problem(module.params["object_lock_retention_days"])
+    if module.params["lease"] and not problem:
+        problem = timing_problem(module.params["lease"]) or (None if module.params["journal_only"] else
+                                                             "lease is taken only with journal_only=true, the first step of a run")
     if problem:
         module.fail_json(msg=problem)
     model.require_jsonschema(module)

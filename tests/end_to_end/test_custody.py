@@ -47,7 +47,7 @@ def test_a_refused_manifest_upload_is_kept_in_the_journal_and_the_next_run_uploa
     lab.clear_requests()
     code, output = run_playbook(lab, "respond.yml", extra_vars=variables)
     assert code == 0
-    replay = task_result(output, "Upload the manifest versions a failed upload left in the journal")
+    replay = task_result(output, "Take the ticket's lease and upload the manifest versions a failed upload left in the journal")
     assert replay["journal_uploaded"] == [str(kept[0])] and not kept[0].exists()
     second_run = lab.requests()
     journal_upload = next(n for n, r in enumerate(second_run) if r["action"] == "PutObject" and r["params"].get("key") == MANIFEST_KEY)
@@ -56,6 +56,24 @@ def test_a_refused_manifest_upload_is_kept_in_the_journal_and_the_next_run_uploa
     oldest = versions[-1]["manifest"]
     assert oldest["previous_version"] is None and oldest["runs"][0]["uploaded_from_journal"]["file"] == str(kept[0])
     assert _recorded(versions[0]["manifest"]) == made + _changes(second_run)
+
+
+def test_a_journal_upload_refused_after_the_lease_was_taken_changes_nothing_and_releases_the_lease(lab, demo, tmp_path):
+    # The lease and the journal upload are one task (evidence_manifest with lease): when the upload fails, that task has
+    # already taken the lease, and the run must still release it, or the ticket stays blocked until the lease expires.
+    variables = {"ticket": TICKET, "evidence_journal_dir": str(tmp_path / "journal"), "lease_wait_timeout": 0}
+    lab.configure(faults=[{"service": "s3", "action": "PutObject", "key": MANIFEST_KEY, "code": "AccessDenied", "status": 403, "count": 2}])
+    code, _output = run_playbook(lab, "respond.yml", extra_vars=variables)
+    assert code != 0 and sorted((tmp_path / "journal").rglob("*.json"))
+
+    lab.clear_requests()
+    code, output = run_playbook(lab, "respond.yml", extra_vars=variables)
+    assert code != 0
+    taken = task_result(output, "Take the ticket's lease and upload the manifest versions a failed upload left in the journal")
+    assert taken["failed"] and taken["lease"]["state"] == "held" and "AccessDenied" in taken["msg"]
+    assert [r for r in mutating(lab.requests()) if r["service"] != "s3"] == []
+    lease = json.loads(aws(lab, "s3").get_object(Bucket=demo["bucket"], Key=f"{TICKET}/lease.json")["Body"].read())
+    assert lease["run_id"] == taken["lease"]["run_id"] and lease["state"] == "released"
 
 
 def _respond_at_once(lab, runs):

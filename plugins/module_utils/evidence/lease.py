@@ -15,6 +15,7 @@ No locking service of AWS is needed beyond S3's conditional writes (S3 User Guid
 
 import datetime
 import json
+import socket
 import time
 import uuid
 
@@ -117,3 +118,33 @@ class Lease:
         except is_boto3_error_code(CONDITION_FAILED):
             return False
         return True
+
+
+def timing_problem(options):
+    """The message refusing options' duration (at least 1 s) or wait_timeout (at least 0 s), or None."""
+    for name, least in (("duration", 1), ("wait_timeout", 0)):
+        if options[name] < least:
+            return f"{name} {options[name]} is out of range: a number of seconds, at least {least}"
+    return None
+
+
+def take_for_run(module, lease, playbook, duration, wait_timeout):
+    """Take lease for this run (module: the AwsIrModule); returns {"lease", "taken_over", "waited_seconds"} for the module's result.
+
+    Check mode writes nothing and does not wait: it plans the PutObject, or warns naming the run that holds the lease
+    (lease None). The record taken is also put in module.partial, so a failure later in the same module still hands
+    the run id that releases it.
+    """
+    identity = module.caller_identity()
+    owner = {"playbook": playbook, "actor": identity["Arn"], "host": socket.gethostname()}
+    try:
+        record, taken_over, waited = lease.take(owner, duration, 0 if module.check_mode else wait_timeout)
+    except LeaseHeld as e:
+        if not module.check_mode:
+            raise
+        module.warn(f"a run now would wait or stop: {e}")
+        return {"lease": None, "taken_over": None, "waited_seconds": 0.0}
+    module.partial["lease"] = record
+    if taken_over is not None:
+        module.warn(f"the lease of ticket {lease.ticket} had expired and was taken over from {describe(taken_over)}")
+    return {"lease": record, "taken_over": taken_over, "waited_seconds": round(waited, 1)}
