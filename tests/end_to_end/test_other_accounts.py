@@ -111,9 +111,11 @@ def test_a_finding_naming_instances_in_two_accounts_contains_and_snapshots_each_
     validate(manifest)
     by_instance = {i: [manifest["actions"][n] for n in manifest["instances"][i]["action_indexes"]] for i in (home, other)}
     stages = {i: {a["stage"] for a in actions} for i, actions in by_instance.items()}
-    assert {"contain", "snapshot"} <= stages[home] and {"contain", "snapshot"} <= stages[other]
+    assert {"containment", "snapshot"} <= stages[home] and {"containment", "snapshot"} <= stages[other]
     assert {(a["account_id"], a["region"]) for a in by_instance[home]} == {(HOME_ACCOUNT, HOME_REGION)}
-    assert {(a["account_id"], a["region"]) for a in by_instance[other]} == {(MEMBER_ACCOUNT, MEMBER_REGION)}
+    # The member instance's changes were made where it is; the finding's artifact (and Security Hub's note) where the case is kept.
+    assert {(a["stage"], a["account_id"], a["region"]) for a in by_instance[other]} == {
+        ("containment", MEMBER_ACCOUNT, MEMBER_REGION), ("snapshot", MEMBER_ACCOUNT, MEMBER_REGION), ("detection", HOME_ACCOUNT, HOME_REGION)}
     assert all("account_id" in a and "region" in a for a in manifest["actions"])
     assert manifest["instances"][other]["snapshots"] and manifest["instances"][other]["artifacts"][0]["kind"] == "finding"
 
