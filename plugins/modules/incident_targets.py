@@ -20,11 +20,16 @@ description:
     gives credentials of that account (STS C(GetCallerIdentity)); the run's own account in another Region uses
     the run's own credentials;
   - every instance exists there, is not terminated or shutting down, and carries no other ticket's
-    C(IncidentTicket) tag (EC2 C(DescribeInstances)).
+    C(IncidentTicket) tag (EC2 C(DescribeInstances));
+  - with O(volatile_capture), the evidence bucket of the account and Region, C(aws-ir-evidence-<account id>-<region>)
+    (the one C(prepare.yml) creates there), exists in that Region, belongs to that account and has versioning on:
+    SSM Run Command writes its output only to a bucket in the instance's Region.
   - The first target that fails a check stops the module, with a message naming the account and the role, or
     the Region, and nothing is changed. The instances of the run's own account and Region are returned apart
     (RV(home)): M(secops.aws_ir.incident_preflight) checks those as in a single-account response.
-  - "AWS APIs called, all read-only: STS C(GetCallerIdentity), C(AssumeRole); EC2 C(DescribeInstances)."
+  - "AWS APIs called, all read-only: STS C(GetCallerIdentity), C(AssumeRole); EC2 C(DescribeInstances); with O(volatile_capture),
+    S3 C(GetBucketLocation), C(GetBucketVersioning), C(GetObjectLockConfiguration), C(GetBucketEncryption), each naming the
+    account as C(ExpectedBucketOwner)."
 author:
   - secops.aws_ir developers (@secops)
 options:
@@ -50,6 +55,10 @@ options:
     description: Python regular expression the whole ticket must match.
     type: str
     default: '^[A-Za-z][A-Za-z0-9]*-[0-9]+$'
+  volatile_capture:
+    description: Whether the response captures volatile data; then each target's evidence bucket is checked (see above).
+    type: bool
+    default: false
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -86,6 +95,7 @@ targets:
       region: eu-west-1
       role_arn: arn:aws:iam::111122223333:role/aws-ir-member-responder
       instance_ids: [i-0fedcba9876543210]
+      bucket: aws-ir-evidence-111122223333-eu-west-1
       credentials: {access_key: ASIA..., secret_key: '...', session_token: '...'}
   contains:
     account_id:
@@ -101,6 +111,9 @@ targets:
       description: The instances of the target.
       type: list
       elements: str
+    bucket:
+      description: The evidence bucket of the target's account and Region, where its volatile data goes; checked with O(volatile_capture).
+      type: str
     credentials:
       description:
         - The assumed role's temporary credentials, as the modules' C(access_key), C(secret_key) and C(session_token)
@@ -113,6 +126,9 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AwsIrError
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import NotFoundError
 from ansible_collections.secops.aws_ir.plugins.module_utils.disk.forensic_account import session_name
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket import BucketError
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket import default_bucket_name
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.owner import inspect_owned_bucket
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import TargetError
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import describe_instances
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import refuse_gone
@@ -163,6 +179,20 @@ def check_target(module, target, options, ticket):
     refuse_other_tickets({i: tags_of(instance) for i, instance in instances.items()}, ticket)
 
 
+def check_bucket(module, target, options):
+    """Raise TargetError unless the target's evidence bucket is in its Region, owned by its account, versioned; return its warnings."""
+    where = f"account {target['account_id']}, Region {target['region']}"
+    try:
+        _bucket, warnings = inspect_owned_bucket(module, target["bucket"], target["region"], target["account_id"],
+                                               client_options=dict(options, region=target["region"]))
+    except NotFoundError as e:
+        raise TargetError(f"volatile capture: {e.located(target['account_id'], target['region'])}; SSM Run Command writes only to a bucket "
+                          "in the instance's Region: create it there (prepare.yml) or set capture_volatile=false") from None
+    except BucketError as e:
+        raise TargetError(f"volatile capture in {where}: {e}") from None
+    return [f"{where}: {warning}" for warning in warnings]
+
+
 def do(module):
     params = module.params
     ticket = validate_ticket(params["ticket"], params["ticket_pattern"])
@@ -179,7 +209,11 @@ def do(module):
     roles = {a: tg.member_role_arn(params["member_role"], a) for a in dict.fromkeys(t["account_id"] for t in others if t["account_id"] != home["account_id"])}
     options = {account: assume_member_role(module, role_arn, account, ticket) for account, role_arn in roles.items()}
     for target in others:
+        target["bucket"] = default_bucket_name(target["account_id"], target["region"])
         check_target(module, target, options.get(target["account_id"], {}), ticket)
+        if params["volatile_capture"]:
+            for warning in check_bucket(module, target, options.get(target["account_id"], {})):
+                module.warn(warning)
     home_ids = next((t["instance_ids"] for t in grouped if (t["account_id"], t["region"]) == (home["account_id"], home["region"])), [])
     module.exit_json(
         changed=False,
@@ -201,6 +235,7 @@ def main():
         member_role=dict(type="str", required=True),
         ticket=dict(type="str", required=True),
         ticket_pattern=dict(type="str", default=DEFAULT_TICKET_PATTERN),
+        volatile_capture=dict(type="bool", default=False),
     )
     module = AwsIrModule(stage=STAGE_PREFLIGHT, argument_spec=argument_spec, supports_check_mode=True)
     module.run(do, "the accounts and Regions of the response could not be checked")

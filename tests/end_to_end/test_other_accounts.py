@@ -7,6 +7,7 @@ is read back with boto3 in the account and Region it belongs to.
 """
 
 import copy
+import hashlib
 import json
 
 import boto3
@@ -25,6 +26,7 @@ HOME_ACCOUNT, HOME_REGION = "123456789012", "us-east-1"
 MEMBER_ACCOUNT, MEMBER_REGION = "111122223333", "us-west-2"
 MEMBER_ROLE = "arn:aws:iam::{account_id}:role/aws-ir-member-responder"
 MEMBER_ROLE_ARN = f"arn:aws:iam::{MEMBER_ACCOUNT}:role/aws-ir-member-responder"
+MEMBER_BUCKET = f"aws-ir-evidence-{MEMBER_ACCOUNT}-{MEMBER_REGION}"
 TICKET = "INC-424242"
 REFUSAL_TASK = "Fail the run when a stage failed"
 
@@ -50,10 +52,19 @@ def launch_member_instance(lab):
     return instance["InstanceId"], sorted(v["VolumeId"] for v in volumes)
 
 
+def create_member_bucket(lab):
+    """The member account's evidence bucket in the member instance's Region, as prepare.yml makes it there (versioned)."""
+    s3 = member(lab, "s3")
+    s3.create_bucket(Bucket=MEMBER_BUCKET, CreateBucketConfiguration={"LocationConstraint": MEMBER_REGION})
+    s3.put_bucket_versioning(Bucket=MEMBER_BUCKET, VersioningConfiguration={"Status": "Enabled"})
+
+
 @pytest.fixture
 def estate(lab, demo_before_any_case):
-    """The demo's compromised instance (run's own account and Region) and one member-account instance in another Region."""
+    """The demo's compromised instance (run's own account and Region) and one member-account instance in another Region,
+    with the member account's evidence bucket there."""
     instance_id, volume_ids = launch_member_instance(lab)
+    create_member_bucket(lab)
     lab.clear_requests()
     return {"demo": demo_before_any_case, "home_instance": demo_before_any_case["compromised_instance_id"],
             "member_instance": instance_id, "member_volumes": volume_ids}
@@ -87,7 +98,7 @@ def snapshot_volumes(ec2, instance_id):
 
 
 def run(lab, **extra):
-    return run_playbook(lab, "respond.yml", extra_vars=dict({"ticket": TICKET, "capture_volatile": False}, **extra))
+    return run_playbook(lab, "respond.yml", extra_vars=dict({"ticket": TICKET}, **extra))
 
 
 def test_a_finding_naming_instances_in_two_accounts_contains_and_snapshots_each_in_its_own(lab, estate):
@@ -115,9 +126,20 @@ def test_a_finding_naming_instances_in_two_accounts_contains_and_snapshots_each_
     assert {(a["account_id"], a["region"]) for a in by_instance[home]} == {(HOME_ACCOUNT, HOME_REGION)}
     # The member instance's changes were made where it is; the finding's artifact (and Security Hub's note) where the case is kept.
     assert {(a["stage"], a["account_id"], a["region"]) for a in by_instance[other]} == {
-        ("containment", MEMBER_ACCOUNT, MEMBER_REGION), ("snapshot", MEMBER_ACCOUNT, MEMBER_REGION), ("detection", HOME_ACCOUNT, HOME_REGION)}
+        ("containment", MEMBER_ACCOUNT, MEMBER_REGION), ("volatile_capture", MEMBER_ACCOUNT, MEMBER_REGION),
+        ("snapshot", MEMBER_ACCOUNT, MEMBER_REGION), ("detection", HOME_ACCOUNT, HOME_REGION)}
     assert all("account_id" in a and "region" in a for a in manifest["actions"])
     assert manifest["instances"][other]["snapshots"] and manifest["instances"][other]["artifacts"][0]["kind"] == "finding"
+
+    # Volatile data: each instance's SSM output is in the evidence bucket of its own account and Region, as recorded.
+    captured = {i: [a for a in manifest["instances"][i]["artifacts"] if a["kind"] != "finding"] for i in (home, other)}
+    assert captured[home] and {a["bucket"] for a in captured[home]} == {estate["demo"]["bucket"]}
+    assert captured[other] and {a["bucket"] for a in captured[other]} == {MEMBER_BUCKET}
+    member_s3 = member(lab, "s3")
+    for artifact in captured[other]:
+        body = member_s3.get_object(Bucket=MEMBER_BUCKET, Key=artifact["key"], VersionId=artifact["version_id"])["Body"].read()
+        assert hashlib.sha256(body).hexdigest() == artifact["sha256"]
+    assert {(a["account_id"], a["region"]) for a in by_instance[other] if a["stage"] == "volatile_capture"} == {(MEMBER_ACCOUNT, MEMBER_REGION)}
 
 
 def test_instances_given_as_arns_in_another_account(lab, estate):
@@ -166,11 +188,20 @@ def test_an_instance_missing_from_its_account_stops_the_run_before_any_change(la
     refused_before_any_change(lab, estate, output, f"{estate['member_instance']} not found in account {HOME_ACCOUNT}, Region {MEMBER_REGION}")
 
 
-def test_volatile_capture_in_another_account_is_refused_before_any_change(lab, estate):
-    code, output = run(lab, finding=two_account_finding(estate), member_role=MEMBER_ROLE, capture_volatile=True)
+def test_a_member_account_without_an_evidence_bucket_in_the_region_stops_the_run_before_any_change(lab, estate):
+    member(lab, "s3").delete_bucket(Bucket=MEMBER_BUCKET)
+    lab.clear_requests()
+    code, output = run(lab, finding=two_account_finding(estate), member_role=MEMBER_ROLE)
     assert code != 0
-    refused_before_any_change(lab, estate, output, "volatile capture in other accounts and Regions is not supported yet",
+    refused_before_any_change(lab, estate, output, f"evidence bucket '{MEMBER_BUCKET}' does not exist",
                               f"account {MEMBER_ACCOUNT}, Region {MEMBER_REGION}", "capture_volatile=false")
+
+
+def test_a_memory_image_in_another_account_is_refused_before_any_change(lab, estate):
+    code, output = run(lab, finding=two_account_finding(estate), member_role=MEMBER_ROLE, memory=True)
+    assert code != 0
+    refused_before_any_change(lab, estate, output, "memory images in other accounts and Regions are not supported yet",
+                              f"account {MEMBER_ACCOUNT}, Region {MEMBER_REGION}", "memory=false")
 
 
 def test_without_member_role_a_finding_in_another_account_is_refused_naming_finding_and_reason(lab, estate):
