@@ -23,7 +23,7 @@ from tests.end_to_end.support import run_playbook
 from tests.end_to_end.support import task_result
 
 HOME_ACCOUNT, HOME_REGION = "123456789012", "us-east-1"
-MEMBER_ACCOUNT, MEMBER_REGION = "111122223333", "us-west-2"
+MEMBER_ACCOUNT, MEMBER_REGION = "444455556666", "us-west-2"
 MEMBER_ROLE = "arn:aws:iam::{account_id}:role/aws-ir-member-responder"
 MEMBER_ROLE_ARN = f"arn:aws:iam::{MEMBER_ACCOUNT}:role/aws-ir-member-responder"
 MEMBER_BUCKET = f"aws-ir-evidence-{MEMBER_ACCOUNT}-{MEMBER_REGION}"
