@@ -38,7 +38,7 @@ options:
   resolve_instances:
     description:
       - V(false) when every instance of the response is in another account or Region, checked by
-        M(secops.aws_ir.incident_targets): no instance is resolved here (RV(instance_ids) is empty) and
+        M(secops.aws_ir.incident_targets); no instance is resolved here (RV(instance_ids) is empty) and
         O(instance_ids) must be omitted; the ticket, the credentials, the bucket and the signing key are checked as always.
     type: bool
     default: true

@@ -22,11 +22,11 @@ description:
   - every instance exists there, is not terminated or shutting down, and carries no other ticket's
     C(IncidentTicket) tag (EC2 C(DescribeInstances));
   - with O(volatile_capture), the evidence bucket of the account and Region, C(aws-ir-evidence-<account id>-<region>)
-    (the one C(prepare.yml) creates there), exists in that Region, belongs to that account and has versioning on:
+    (the one C(prepare.yml) creates there), exists in that Region, belongs to that account and has versioning on;
     SSM Run Command writes its output only to a bucket in the instance's Region.
   - The first target that fails a check stops the module, with a message naming the account and the role, or
     the Region, and nothing is changed. The instances of the run's own account and Region are returned apart
-    (RV(home)): M(secops.aws_ir.incident_preflight) checks those as in a single-account response.
+    (RV(home)); M(secops.aws_ir.incident_preflight) checks those as in a single-account response.
   - "AWS APIs called, all read-only: STS C(GetCallerIdentity), C(AssumeRole); EC2 C(DescribeInstances); with O(volatile_capture),
     S3 C(GetBucketLocation), C(GetBucketVersioning), C(GetObjectLockConfiguration), C(GetBucketEncryption), each naming the
     account as C(ExpectedBucketOwner)."
