@@ -12,20 +12,18 @@ the run's own (account, Region) is reached through a member role of its account,
 AssumeRole. Everything here is read-only and runs before the first change (docs/accounts-and-regions.md).
 """
 
-import re
-
+from ansible_collections.secops.aws_ir.plugins.module_utils.disk.forensic_account import ROLE_ARN
+from ansible_collections.secops.aws_ir.plugins.module_utils.finding.shapes import INSTANCE_ARN
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import TargetError
 
-_INSTANCE_ARN = re.compile(r"^arn:(aws[a-z-]*):ec2:([a-z0-9-]+):([0-9]{12}):instance/(i-[0-9a-f]+)$")
-_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::([0-9]{12}):role/[\w+=,.@/-]+$")
 _ACCOUNT_FIELD = "{account_id}"
 
 
 def parse_instance(value, home):
     """{"instance_id", "account_id", "region"} of an instance id (in home: {"account_id", "region"}) or an instance ARN."""
-    match = _INSTANCE_ARN.match(value)
+    match = INSTANCE_ARN.match(value)
     if match:
-        return {"instance_id": match.group(4), "account_id": match.group(3), "region": match.group(2)}
+        return {"instance_id": match["id"], "account_id": match["account"], "region": match["region"]}
     if value.startswith("arn:"):
         raise TargetError(f"instances: {value!r} is not an EC2 instance ARN (arn:aws:ec2:<region>:<account id>:instance/<instance id>)")
     return {"instance_id": value, "account_id": home["account_id"], "region": home["region"]}
@@ -46,7 +44,7 @@ def member_role_arn(template, account_id):
         raise TargetError(f"member_role {template!r} has no {_ACCOUNT_FIELD} where the account goes "
                           "(for example arn:aws:iam::{account_id}:role/aws-ir-member-responder)")
     role_arn = template.replace(_ACCOUNT_FIELD, account_id)
-    match = _ROLE_ARN.match(role_arn)
+    match = ROLE_ARN.match(role_arn)
     if not match or match.group(1) != account_id:
         raise TargetError(f"member_role {template!r} gives {role_arn!r} for account {account_id}, which is not an IAM role ARN of that account")
     return role_arn

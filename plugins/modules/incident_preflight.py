@@ -306,6 +306,7 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.instances import ref
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import validate_instance_ids
 from ansible_collections.secops.aws_ir.plugins.module_utils.modules import AwsIrModule
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import throttled_code
+from ansible_collections.secops.aws_ir.plugins.module_utils.targets import known_regions
 from ansible_collections.secops.aws_ir.plugins.module_utils.tags import tags_of
 from ansible_collections.secops.aws_ir.plugins.module_utils.capture.ssm_reachability import describe_reachability
 from ansible_collections.secops.aws_ir.plugins.module_utils.capture.ssm_reachability import volatile_capture
@@ -326,10 +327,7 @@ def validate_region(session, region):
     """Raise TargetError unless region is a Region botocore knows in any partition (session: the module's boto3 session)."""
     if not region:
         raise TargetError("region is required (set it, or AWS_REGION)")
-    known = set()
-    for partition in session.get_available_partitions():
-        known.update(session.get_available_regions("ec2", partition_name=partition))
-    if region not in known:
+    if region not in known_regions(session):
         raise TargetError(f"region {region!r} is not a known AWS Region")
     return region
 
