@@ -25,7 +25,8 @@ description:
     (the one C(prepare.yml) creates there), exists in that Region, belongs to that account and has versioning on;
     SSM Run Command writes its output only to a bucket in the instance's Region.
   - The first target that fails a check stops the module, with a message naming the account and the role, or
-    the Region, and nothing is changed. The instances of the run's own account and Region are returned apart
+    the Region, and nothing is changed. The ticket names the role sessions (V(aws-ir-<ticket>)) and is checked against the
+    instances' C(IncidentTicket) tags. The instances of the run's own account and Region are returned apart
     (RV(home)); M(secops.aws_ir.incident_preflight) checks those as in a single-account response.
   - "AWS APIs called, all read-only: STS C(GetCallerIdentity), C(AssumeRole); EC2 C(DescribeInstances); with O(volatile_capture),
     S3 C(GetBucketLocation), C(GetBucketVersioning), C(GetObjectLockConfiguration), C(GetBucketEncryption), each naming the
@@ -47,19 +48,12 @@ options:
         with C(prepare_member_role); its policy is C(docs/iam/member-account-role-policy.json)).
     type: str
     required: true
-  ticket:
-    description: The incident ticket; it names the role sessions (V(aws-ir-<ticket>)) and is checked against the instances' tags.
-    type: str
-    required: true
-  ticket_pattern:
-    description: Python regular expression the whole ticket must match.
-    type: str
-    default: '^[A-Za-z][A-Za-z0-9]*-[0-9]+$'
   volatile_capture:
     description: Whether the response captures volatile data; then each target's evidence bucket is checked (see above).
     type: bool
     default: false
 extends_documentation_fragment:
+  - secops.aws_ir.ticket
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
