@@ -178,7 +178,7 @@ def check_bucket(module, target, options):
     where = f"account {target['account_id']}, Region {target['region']}"
     try:
         _bucket, warnings = inspect_owned_bucket(module, target["bucket"], target["region"], target["account_id"],
-                                               client_options=dict(options, region=target["region"]))
+                                                 client_options=dict(options, region=target["region"]))
     except NotFoundError as e:
         raise TargetError(f"volatile capture: {e.located(target['account_id'], target['region'])}; SSM Run Command writes only to a bucket "
                           "in the instance's Region: create it there (prepare.yml) or set capture_volatile=false") from None

@@ -142,6 +142,17 @@ def test_a_finding_naming_instances_in_two_accounts_contains_and_snapshots_each_
     assert {(a["account_id"], a["region"]) for a in by_instance[other] if a["stage"] == "volatile_capture"} == {(MEMBER_ACCOUNT, MEMBER_REGION)}
 
 
+def test_release_restores_the_runs_own_instances_and_names_those_of_other_accounts_it_leaves_contained(lab, estate):
+    home, other = estate["home_instance"], estate["member_instance"]
+    code, output = run(lab, finding=two_account_finding(estate), member_role=MEMBER_ROLE, capture_volatile=False)
+    assert code == 0, first_failure(output)
+    code, output = run_playbook(lab, "release.yml", extra_vars={"ticket": TICKET})
+    assert code == 0, first_failure(output)
+    assert not quarantined(aws(lab, "ec2"), home) and quarantined(member(lab, "ec2"), other)
+    said = task_result(output, "Name the instances of other accounts and Regions this release leaves contained")["msg"]
+    assert f"other accounts and Regions: {other}." in said and f"account {HOME_ACCOUNT}, Region {HOME_REGION}; these stay contained" in said
+
+
 def test_instances_given_as_arns_in_another_account(lab, estate):
     other = estate["member_instance"]
     code, output = run(lab, instance_ids=[arn(MEMBER_REGION, MEMBER_ACCOUNT, other)], member_role=MEMBER_ROLE)
