@@ -90,29 +90,35 @@ targets:
       role_arn: arn:aws:iam::111122223333:role/aws-ir-member-responder
       instance_ids: [i-0fedcba9876543210]
       bucket: aws-ir-evidence-111122223333-eu-west-1
-      credentials: {access_key: ASIA..., secret_key: '...', session_token: '...'}
+      credentials: {access_key: '<access key id>', secret_key: '<secret>', session_token: '<token>'}
   contains:
     account_id:
       description: The account.
       type: str
+      sample: '111122223333'
     region:
       description: The Region.
       type: str
+      sample: eu-west-1
     role_arn:
       description: The member role assumed there; empty for the run's own account in another Region.
       type: str
+      sample: arn:aws:iam::111122223333:role/aws-ir-member-responder
     instance_ids:
       description: The instances of the target.
       type: list
       elements: str
+      sample: [i-0fedcba9876543210]
     bucket:
       description: The evidence bucket of the target's account and Region, where its volatile data goes; checked with O(volatile_capture).
       type: str
+      sample: aws-ir-evidence-111122223333-eu-west-1
     credentials:
       description:
         - The assumed role's temporary credentials, as the modules' C(access_key), C(secret_key) and C(session_token)
           options take them; empty for the run's own account in another Region.
       type: dict
+      sample: {access_key: '<access key id>', secret_key: '<secret>', session_token: '<token>'}
 """
 
 from ansible_collections.secops.aws_ir.plugins.module_utils import targets as tg
