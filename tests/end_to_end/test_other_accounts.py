@@ -153,6 +153,21 @@ def test_release_restores_the_runs_own_instances_and_names_those_of_other_accoun
     assert f"other accounts and Regions: {other}." in said and f"account {HOME_ACCOUNT}, Region {HOME_REGION}; these stay contained" in said
 
 
+def test_a_failure_in_another_account_after_the_first_change_is_recorded_with_every_change_made(lab, estate):
+    home, other = estate["home_instance"], estate["member_instance"]
+    # The run's own instance is snapshotted first; the member instance's CreateSnapshots then fails.
+    lab.configure(faults=[{"service": "ec2", "action": "CreateSnapshots", "code": "InternalError", "status": 500, "after": 1, "count": 1}])
+    code, output = run(lab, finding=two_account_finding(estate), member_role=MEMBER_ROLE, capture_volatile=False)
+    assert code != 0
+    assert quarantined(member(lab, "ec2"), other) and snapshot_volumes(member(lab, "ec2"), other) == []
+    manifest = manifest_versions(lab, estate["demo"]["bucket"], TICKET)[-1]["manifest"]
+    assert manifest["runs"][-1]["status"] == "failed"
+    recorded = {(a["stage"], a["action"], a["outcome"], a["account_id"], a["region"]) for a in manifest["actions"] if other in a["instance_ids"]}
+    assert ("containment", "ModifyNetworkInterfaceAttribute", "ok", MEMBER_ACCOUNT, MEMBER_REGION) in recorded
+    assert ("snapshot", "CreateSnapshots", "error", MEMBER_ACCOUNT, MEMBER_REGION) in recorded
+    assert snapshot_volumes(aws(lab, "ec2"), home) == sorted(estate["demo"]["volume_ids"][home])
+
+
 def test_instances_given_as_arns_in_another_account(lab, estate):
     other = estate["member_instance"]
     code, output = run(lab, instance_ids=[arn(MEMBER_REGION, MEMBER_ACCOUNT, other)], member_role=MEMBER_ROLE)
