@@ -24,7 +24,8 @@ description:
     administrator, the event's own C(account) is the administrator's.
   - A finding is refused, with its id and the reason, when its severity is below O(min_severity), none of
     its types matches O(finding_types), it names no EC2 instance, or one of its instances is in another
-    account than the caller's (STS C(GetCallerIdentity)) or another Region than O(region). Refused findings
+    account than the caller's (STS C(GetCallerIdentity)) or another Region than O(region), unless
+    O(member_role) is given. Refused findings
     are returned in RV(refused) and warned about; when every finding is refused, the module fails naming
     each finding and its reason. It never changes anything.
   - "AWS APIs called, all read-only; STS C(GetCallerIdentity); with O(finding_id): GuardDuty
@@ -74,6 +75,15 @@ options:
     description: Python regular expression the whole ticket, given or derived, must match.
     type: str
     default: '^[A-Za-z][A-Za-z0-9]*-[0-9]+$'
+  member_role:
+    description:
+      - The role the response assumes in each account it acts in, as a template in which V({account_id}) stands
+        for the account, for example V(arn:aws:iam::{account_id}:role/aws-ir-member-responder).
+      - Given, an instance in another account or Region is acted on (M(secops.aws_ir.incident_targets) then checks,
+        before any change, that the role can be assumed and the Region reached); not given, such a finding is refused.
+      - This module only reads the finding; it assumes no role.
+    type: str
+    version_added: 1.1.0
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -117,6 +127,15 @@ instance_ids:
   type: list
   elements: str
   sample: [i-0123456789abcdef0]
+instance_arns:
+  description:
+    - The same instances as RV(instance_ids), each as its ARN, which names its account and Region
+      (the form M(secops.aws_ir.incident_targets) takes with O(member_role)).
+  returned: success
+  type: list
+  elements: str
+  sample: [arn:aws:ec2:us-east-1:123456789012:instance/i-0123456789abcdef0]
+  version_added: 1.1.0
 account_id:
   description: The account the run acts in (the caller's).
   returned: success
@@ -313,6 +332,11 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.modules import AwsIr
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import DEFAULT_TICKET_PATTERN
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import validate_ticket
 
+try:
+    from botocore.exceptions import BotoCoreError
+except ImportError:
+    pass  # AnsibleAWSModule reports the missing SDK.
+
 
 def read_input(module):
     """The findings given or read by id (list of summaries)."""
@@ -334,13 +358,25 @@ def refusals_message(refused):
     return "; ".join(f"{policy.describe(r['finding'])}: {r['reason']}" for r in refused)
 
 
+def partition_of(module):
+    """Region -> its partition as botocore knows it; "aws" for a Region botocore does not know (incident_targets refuses it, naming it)."""
+    session = module.session(module.params.get("profile"))
+
+    def partition(region):
+        try:
+            return session.get_partition_for_region(region)
+        except BotoCoreError:
+            return "aws"
+    return partition
+
+
 def do(module):
     params = module.params
     if not module.region:
         raise AwsIrError("region is required (set it, or AWS_REGION)")
     findings = read_input(module)
     account = module.caller_identity()["Account"]
-    reach = {"account_id": account, "region": module.region}
+    reach = None if params["member_role"] else {"account_id": account, "region": module.region}
     acted, refused = policy.select(findings, params["min_severity"], params["finding_types"], reach)
     module.partial["refused"] = [{"source": r["finding"]["source"], "id": r["finding"]["id"], "reason": r["reason"]} for r in refused]
     if not acted:
@@ -350,6 +386,7 @@ def do(module):
     ticket = params["ticket"] or policy.derived_ticket(acted)
     validate_ticket(ticket, params["ticket_pattern"], field="ticket" if params["ticket"] else "the derived ticket")
     module.exit_json(changed=False, ticket=ticket, ticket_derived=not params["ticket"], instance_ids=policy.instance_ids(acted),
+                     instance_arns=policy.instance_arns(acted, partition_of(module)),
                      account_id=account, region=module.region, findings=acted)
 
 
@@ -362,6 +399,7 @@ def main():
         finding_types=dict(type="list", elements="str", default=[]),
         ticket=dict(type="str"),
         ticket_pattern=dict(type="str", default=DEFAULT_TICKET_PATTERN),
+        member_role=dict(type="str"),
     )
     module = AwsIrModule(
         stage=STAGE_DETECTION, argument_spec=argument_spec, supports_check_mode=True,

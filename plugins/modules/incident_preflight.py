@@ -35,6 +35,14 @@ options:
         ticket as given or its normalised form that are not terminated; finding none is an error.
     type: list
     elements: str
+  resolve_instances:
+    description:
+      - V(false) when every instance of the response is in another account or Region, checked by
+        M(secops.aws_ir.incident_targets); no instance is resolved here (RV(instance_ids) is empty) and
+        O(instance_ids) must be omitted; the ticket, the credentials, the bucket and the signing key are checked as always.
+    type: bool
+    default: true
+    version_added: 1.1.0
   bucket:
     description:
       - The evidence bucket. It must exist in O(region) and have versioning enabled.
@@ -298,6 +306,7 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.instances import ref
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import validate_instance_ids
 from ansible_collections.secops.aws_ir.plugins.module_utils.modules import AwsIrModule
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import throttled_code
+from ansible_collections.secops.aws_ir.plugins.module_utils.targets import known_regions
 from ansible_collections.secops.aws_ir.plugins.module_utils.tags import tags_of
 from ansible_collections.secops.aws_ir.plugins.module_utils.capture.ssm_reachability import describe_reachability
 from ansible_collections.secops.aws_ir.plugins.module_utils.capture.ssm_reachability import volatile_capture
@@ -318,10 +327,7 @@ def validate_region(session, region):
     """Raise TargetError unless region is a Region botocore knows in any partition (session: the module's boto3 session)."""
     if not region:
         raise TargetError("region is required (set it, or AWS_REGION)")
-    known = set()
-    for partition in session.get_available_partitions():
-        known.update(session.get_available_regions("ec2", partition_name=partition))
-    if region not in known:
+    if region not in known_regions(session):
         raise TargetError(f"region {region!r} is not a known AWS Region")
     return region
 
@@ -381,13 +387,15 @@ def do(module):
     normalized = normalize_ticket(ticket)
     module.partial["ticket"] = {"raw": ticket, "normalized": normalized}
     region = validate_region(module.session(module.params.get("profile")), module.region)
+    if not params["resolve_instances"] and params["instance_ids"]:
+        raise TargetError(f"instance_ids {params['instance_ids']} were given with resolve_instances=false: omit one or the other")
 
     caller = caller_identity(module.client("sts"))
     module.account = caller["account"]
     bucket_name = params["bucket"] or default_bucket_name(caller["account"], region)
     # Independent reads, side by side; a fault is reported as when they ran one after another (the first in this order).
     instances, (bucket, bucket_warnings), (signing, signing_warnings), _case = side_by_side(
-        lambda: resolve_targets(module.client("ec2"), params["instance_ids"], ticket),
+        lambda: resolve_targets(module.client("ec2"), params["instance_ids"], ticket) if params["resolve_instances"] else {},
         lambda: inspect_owned_bucket(module, bucket_name, region, caller["account"]),
         lambda: preflight_signing(lambda: module.client("kms"), params["signing_key_id"]),
         lambda: refuse_other_case_in(expect_owner(module.client("s3"), bucket_name, caller["account"]), bucket_name, ticket),
@@ -418,6 +426,7 @@ def main():
         ticket=dict(type="str", required=True),
         ticket_pattern=dict(type="str", default=DEFAULT_TICKET_PATTERN),
         instance_ids=dict(type="list", elements="str"),
+        resolve_instances=dict(type="bool", default=True),
         bucket=dict(type="str"),
         signing_key_id=dict(type="str"),
     )

@@ -2,8 +2,9 @@
 
 The responder policy is compared, both ways, with the IAM actions of every call Ansible modules
 made in the lab during the integration tests (see responder_calls.py and iam_actions.py) in any
-account but the forensic one; the forensic role's policy with the calls made in the forensic
-account (the lab logs the account each request acted in). That comparison runs after every
+account but the forensic and the member one; the forensic role's policy with the calls made in the forensic
+account (the lab logs the account each request acted in). The member-account role's policy allows every
+call made in the member account and nothing the responder policy does not. That comparison runs after every
 other test of the session.
 """
 
@@ -21,7 +22,9 @@ POLICIES = REPO / "docs" / "iam"
 RESPONDER = POLICIES / "responder-policy.json"
 INSTANCE_ROLE = POLICIES / "instance-role-policy.json"
 FORENSIC_ROLE = POLICIES / "forensic-role-policy.json"
+MEMBER_ROLE = POLICIES / "member-account-role-policy.json"
 FORENSIC_ACCOUNT = "111122223333"  # the lab's forensic account (tests/end_to_end/test_forensic_account.py)
+MEMBER_ACCOUNT = "444455556666"  # the lab's member account (tests/end_to_end/test_other_accounts.py)
 ACTION = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9]+$")  # one action, no wildcard
 READ_ONLY = re.compile(r"^[a-z0-9-]+:(Describe|List|Get)[A-Za-z0-9]*$")
 EVIDENCE_BUCKET = "arn:aws:s3:::aws-ir-evidence-*"
@@ -37,7 +40,7 @@ def allowed_actions(statements):
     return {action for statement in statements for action in statement["Action"]}
 
 
-@pytest.mark.parametrize("path", [RESPONDER, INSTANCE_ROLE, FORENSIC_ROLE], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [RESPONDER, INSTANCE_ROLE, FORENSIC_ROLE, MEMBER_ROLE], ids=lambda p: p.name)
 def test_every_statement_allows_named_actions_on_named_resources(path):
     statements = load(path)
     assert len({s["Sid"] for s in statements}) == len(statements), "each statement needs its own Sid"
@@ -53,7 +56,7 @@ def test_every_statement_allows_named_actions_on_named_resources(path):
             assert all(arn.startswith("arn:aws:") and arn != "arn:aws:*" for arn in statement["Resource"]), statement["Sid"]
 
 
-@pytest.mark.parametrize("path", [RESPONDER, INSTANCE_ROLE, FORENSIC_ROLE], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [RESPONDER, INSTANCE_ROLE, FORENSIC_ROLE, MEMBER_ROLE], ids=lambda p: p.name)
 def test_s3_access_is_limited_to_the_evidence_buckets(path):
     for statement in load(path):
         if any(action.startswith("s3:") for action in statement["Action"]):
@@ -93,27 +96,52 @@ def difference_report(needed, allowed, path=RESPONDER):
     return lines
 
 
-def compare(module_calls, path, in_forensic_account):
-    """Fail with the difference between the policy at path and the module calls made (or not) in the forensic account."""
-    calls = [c for c in module_calls.collect() if (c.get("account") == FORENSIC_ACCOUNT) == in_forensic_account]
+def needed_in(module_calls, accounts):
+    """needed_actions of the module calls made in accounts (a predicate on the account id)."""
+    calls = [c for c in module_calls.collect() if accounts(c.get("account"))]
     assert calls, ("no module call was recorded: this test compares the policy with the calls of the other "
                    "integration tests, so run it together with them (pytest tests/end_to_end)")
     try:
-        needed = needed_actions(calls)
+        return needed_actions(calls)
     except UnknownRequest as error:
-        pytest.fail(str(error))
-    report = difference_report(needed, allowed_actions(load(path)), path)
+        return pytest.fail(str(error))
+
+
+def compare(module_calls, path, accounts):
+    """Fail with the difference between the policy at path and the module calls made in accounts (a predicate on the account id)."""
+    report = difference_report(needed_in(module_calls, accounts), allowed_actions(load(path)), path)
     assert report == [], "\n".join(report) + f"\n(the calls are in {module_calls.path})"
 
 
 @pytest.mark.after_integration
 def test_responder_policy_allows_exactly_what_the_modules_called(module_calls):
-    compare(module_calls, RESPONDER, in_forensic_account=False)
+    compare(module_calls, RESPONDER, lambda account: account not in (FORENSIC_ACCOUNT, MEMBER_ACCOUNT))
 
 
 @pytest.mark.after_integration
 def test_forensic_role_policy_allows_exactly_what_the_modules_called_in_the_forensic_account(module_calls):
-    compare(module_calls, FORENSIC_ROLE, in_forensic_account=True)
+    compare(module_calls, FORENSIC_ROLE, lambda account: account == FORENSIC_ACCOUNT)
+
+
+@pytest.mark.after_integration
+def test_member_role_policy_allows_what_the_modules_called_in_a_member_account_and_nothing_the_responder_may_not(module_calls):
+    # The member role does, in its own account, part of what the responder does in its own: containment, triage and snapshots of
+    # its instances. The tests reach only part of that part (no Auto Scaling group or load balancer in the member estate), so the
+    # comparison is: every call made there is allowed, and every action allowed is one the responder policy holds, which the
+    # comparison above keeps to actions some test needed.
+    needed = needed_in(module_calls, lambda account: account == MEMBER_ACCOUNT)
+    allowed = allowed_actions(load(MEMBER_ROLE))
+    missing = [line for line in difference_report(needed, allowed, MEMBER_ROLE) if line.startswith("missing")]
+    assert missing == [], "\n".join(missing)
+    assert sorted(allowed - allowed_actions(load(RESPONDER))) == []
+
+
+def test_member_role_policy_cannot_touch_the_record():
+    # The case's record (manifest, signatures, leases, forensic copies, Security Hub) is kept by the responder in its own account:
+    # a member role, which an administrator of the compromised account can use too, writes none of it.
+    writes = {"s3:PutObject", "s3:PutObjectRetention", "s3:AbortMultipartUpload", "kms:Sign", "sts:AssumeRole",
+              "securityhub:BatchUpdateFindings", "ec2:CopySnapshot", "ec2:ModifySnapshotAttribute", "ec2:DeleteSnapshot", "ec2:LockSnapshot"}
+    assert sorted(allowed_actions(load(MEMBER_ROLE)) & writes) == []
 
 
 @pytest.mark.after_integration

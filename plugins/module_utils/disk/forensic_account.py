@@ -22,7 +22,7 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.disk import snapshot
 from ansible_collections.secops.aws_ir.plugins.module_utils.disk.snapshot_locks import validate_lock
 from ansible_collections.secops.aws_ir.plugins.module_utils.disk.snapshots import iso_time
 
-_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::([0-9]{12}):role/[\w+=,.@/-]+$")
+ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::([0-9]{12}):role/[\w+=,.@/-]+$")
 # AssumeRole's RoleSessionName: 2..64 characters of [\w+=,.@-].
 _SESSION_NAME = re.compile(r"[^\w+=,.@-]")
 CLIENT_ERRORS = ("AccessDenied", "AccessDeniedException", "InvalidClientTokenId", "ExpiredToken", "RegionDisabledException")
@@ -63,7 +63,7 @@ def validate_forensic(copy_to):
 
 def validate_role(role_arn, account_id):
     """Raise CopyError unless role_arn is an IAM role ARN of account_id."""
-    match = _ROLE_ARN.match(role_arn)
+    match = ROLE_ARN.match(role_arn)
     if not match:
         raise copies.CopyError(f"copy_to.role_arn: {role_arn!r} is not an IAM role ARN (arn:aws:iam::<account id>:role/<name>)")
     if match.group(1) != str(account_id):

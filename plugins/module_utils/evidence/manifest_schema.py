@@ -39,6 +39,10 @@ _ACTION = {
         "request_id": _NULLABLE_STR,
         # Only on an error AWS may still have acted on (a 5xx answer, no answer): the call was not repeated.
         "may_have_changed": {"const": True},
+        # Only in a response in several accounts and Regions (member_role, docs/accounts-and-regions.md).
+        "account_id": {"type": "string", "pattern": "^[0-9]{12}$",
+                       "description": "The account the call was made in; in a response with member_role (several accounts and Regions)."},
+        "region": {"type": "string", "description": "The Region the call was made in; in a response with member_role (several accounts and Regions)."},
     },
 }
 

@@ -65,10 +65,14 @@ def check_owner(plain_client, bucket, account):
                       "name a bucket of your own account with evidence_bucket")
 
 
-def inspect_owned_bucket(module, name, region, account):
-    """inspect_bucket with every request naming account as the owner; a bucket of another account is refused, naming both."""
+def inspect_owned_bucket(module, name, region, account, client_options=None):
+    """inspect_bucket with every request naming account as the owner; a bucket of another account is refused, naming both.
+
+    client_options: AwsIrModule.client's extra parameters (another account's credentials, a Region), for a member account's bucket.
+    """
+    client_options = client_options or {}
     try:
-        return inspect_bucket(expect_owner(module.client("s3"), name, account), name, region)
+        return inspect_bucket(expect_owner(module.client("s3", **client_options), name, account), name, region)
     except BucketAccessDenied:
-        check_owner(module.client("s3"), name, account)
+        check_owner(module.client("s3", **client_options), name, account)
         raise

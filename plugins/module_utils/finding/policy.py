@@ -8,7 +8,7 @@
 A finding is refused, with its id and the reason, when its severity is below
 min_severity, none of its types is in the finding_types allow-list, it names no
 EC2 instance, or one of its instances is in an account or Region this run cannot
-reach. A finding is acted on whole or not at all: half a response to a finding
+reach (unless a member role reaches other accounts). A finding is acted on whole or not at all: half a response to a finding
 would look like a whole one in the record.
 """
 
@@ -32,7 +32,8 @@ def describe(finding):
 def refusal(finding, min_severity, finding_types, reach):
     """Why finding is not acted on (str), or None.
 
-    reach: {"account_id", "region"} this run can act in.
+    reach: {"account_id", "region"} this run can act in; None when every account and Region can be reached
+    (a member role, assumed per account: incident_targets checks each before any change).
     """
     label = finding["severity"]["label"]
     if SEVERITY_LABELS.index(label) < SEVERITY_LABELS.index(min_severity):
@@ -41,7 +42,7 @@ def refusal(finding, min_severity, finding_types, reach):
         return f"none of its types {finding['types']} matches finding_types {finding_types}"
     if not finding["instances"]:
         return f"it names no EC2 instance (resource types {finding['resource_types'] or 'none'})"
-    for instance in finding["instances"]:
+    for instance in finding["instances"] if reach else []:
         if (instance["account_id"], instance["region"]) != (reach["account_id"], reach["region"]):
             return (f"instance {instance['instance_id']} is in account {instance['account_id']}, Region {instance['region']}; "
                     f"this run acts in account {reach['account_id']}, Region {reach['region']}")
@@ -75,3 +76,13 @@ def derived_ticket(findings):
 def instance_ids(findings):
     """Every instance the findings name, each once, in the order first named."""
     return list(dict.fromkeys(i["instance_id"] for f in findings for i in f["instances"]))
+
+
+def instance_arns(findings, partition_of):
+    """Every instance the findings name as its ARN (arn:PARTITION:ec2:REGION:ACCOUNT:instance/ID), each once, in the order first named.
+
+    partition_of: Region -> partition (aws, aws-cn, aws-us-gov). The ARN carries the account and Region that the
+    instance id alone does not, for a response in several accounts and Regions (incident_targets).
+    """
+    return list(dict.fromkeys(f"arn:{partition_of(i['region'])}:ec2:{i['region']}:{i['account_id']}:instance/{i['instance_id']}"
+                              for f in findings for i in f["instances"]))

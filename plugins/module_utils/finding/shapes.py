@@ -31,7 +31,7 @@ SECURITYHUB_DETAIL_TYPES = ("Security Hub Findings - Imported", "Security Hub Fi
 SEVERITY_LABELS = ("INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL")
 # GuardDuty User Guide, "Severity levels for GuardDuty findings": the lower bound of each label's range.
 _GUARDDUTY_SEVERITY_FLOORS = ((9.0, "CRITICAL"), (7.0, "HIGH"), (4.0, "MEDIUM"), (1.0, "LOW"))
-_INSTANCE_ARN = re.compile(r"^arn:aws[a-z-]*:ec2:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):instance/(?P<id>i-[0-9a-f]+)$")
+INSTANCE_ARN = re.compile(r"^arn:aws[a-z-]*:ec2:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):instance/(?P<id>i-[0-9a-f]+)$")
 
 
 class FindingError(AwsIrError, ValueError):
@@ -156,7 +156,7 @@ def summarize_asff(finding, event):
 
 
 def _asff_instance(resource, where):
-    match = _INSTANCE_ARN.match(resource.get("Id") or "")
+    match = INSTANCE_ARN.match(resource.get("Id") or "")
     if not match:
         raise FindingError(f"{where}: the AwsEc2Instance resource's Id {resource.get('Id')!r} is not an EC2 instance ARN "
                            "(arn:aws:ec2:<region>:<account>:instance/i-...)")

@@ -68,3 +68,17 @@ def test_the_derived_ticket_is_the_documented_digest(sample):
 def test_instance_ids_are_each_named_once_in_order(sample):
     findings = parse([sample("securityhub-imported-event.json"), sample("asff-finding.json")])
     assert policy.instance_ids(findings) == ["i-0123456789abcdef0", "i-0fedcba9876543210"]
+
+
+def test_with_a_member_role_an_instance_in_another_account_or_region_is_acted_on(sample):
+    finding = one(sample, "guardduty-event.json")
+    assert policy.refusal(finding, "LOW", [], None) is None
+    # The other reasons still hold.
+    assert "below min_severity" in policy.refusal(finding, "CRITICAL", [], None)
+
+
+def test_instance_arns_name_account_and_region_each_once_in_order(sample):
+    findings = parse([sample("securityhub-imported-event.json"), sample("asff-finding.json")])
+    assert policy.instance_arns(findings, lambda region: "aws") == [
+        "arn:aws:ec2:us-east-1:123456789012:instance/i-0123456789abcdef0", "arn:aws:ec2:us-east-1:123456789012:instance/i-0fedcba9876543210"]
+    assert policy.instance_arns(findings[:1], lambda region: "aws-us-gov")[0].startswith("arn:aws-us-gov:ec2:us-east-1:")
