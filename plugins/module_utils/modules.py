@@ -37,6 +37,7 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.common import AwsIrE
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AWS_IR_COLLECTION_NAME
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AWS_IR_COLLECTION_VERSION
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import NotFoundError
+from ansible_collections.secops.aws_ir.plugins.module_utils.targets import assume_member_role
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import CLIENT_RETRIES
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import DEFAULT_RETRY
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import describe_throttled
@@ -65,6 +66,7 @@ class AwsIrModule(AnsibleAWSModule):
         self.account = None
         self._caller_identity = None
         self._sessions = {}
+        self._role_options = None
         self._client_lock = threading.Lock()
         self.actions = ActionLog(stage=stage, check_mode=False)
         # amazon.aws shows the access key id in the task's invocation (verbose output, AWX job events);
@@ -88,6 +90,7 @@ class AwsIrModule(AnsibleAWSModule):
         client costs about 0.1 s of CPU for each client after the first.
         """
         region, endpoint_url, connection = get_aws_connection_info(self)
+        connection.update(self.role_options())
         connection.update(extra_params)
         region = connection.pop("region", region)
         endpoint_url = connection.pop("endpoint", endpoint_url)
@@ -104,6 +107,21 @@ class AwsIrModule(AnsibleAWSModule):
             return RetryingBotoClientWrapper(client, retry_decorator or DEFAULT_RETRY)
         except (ValueError, BotoCoreError) as e:
             return self.fail_json_aws(e, msg="Couldn't connect to AWS")
+
+    def role_options(self):
+        """Client options with the credentials of the module's role_arn (another account's member role), assumed once per
+        module run with the module's own credentials; none without role_arn.
+
+        The role is assumed here, not in a task before, so that no result, loop item or job event ever holds the
+        temporary credentials, and each stage gets credentials as fresh as its own start (docs/accounts-and-regions.md).
+        """
+        role_arn = self.params.get("role_arn")
+        if not role_arn:
+            return {}
+        if self._role_options is None:
+            self._role_options = {}  # the STS client below acts with the module's own credentials
+            self._role_options = assume_member_role(self.client, role_arn, self.params["ticket"])
+        return self._role_options
 
     def session(self, profile=None):
         """The module's boto3 session of profile (None: the default credential chain), created once.

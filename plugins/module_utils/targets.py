@@ -13,8 +13,15 @@ AssumeRole. Everything here is read-only and runs before the first change (docs/
 """
 
 from ansible_collections.secops.aws_ir.plugins.module_utils.disk.forensic_account import ROLE_ARN
+from ansible_collections.secops.aws_ir.plugins.module_utils.disk.forensic_account import session_name
 from ansible_collections.secops.aws_ir.plugins.module_utils.finding.shapes import INSTANCE_ARN
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import TargetError
+from ansible_collections.secops.aws_ir.plugins.module_utils.retry import throttled_code
+
+try:
+    from botocore.exceptions import ClientError
+except ImportError:
+    pass  # AnsibleAWSModule reports the missing SDK.
 
 _ACCOUNT_FIELD = "{account_id}"
 
@@ -61,3 +68,29 @@ def refuse_unknown_region(known_regions, target):
     if target["region"] not in known_regions:
         raise TargetError(f"Region {target['region']} cannot be reached: it is not an AWS Region this controller knows "
                           f"(instances {', '.join(target['instance_ids'])} of account {target['account_id']})")
+
+
+def assume_member_role(client, role_arn, ticket, field="role_arn"):
+    """Client options with the temporary credentials of role_arn (STS AssumeRole, session aws-ir-<ticket>), checked to act
+    in the role's account (STS GetCallerIdentity). client: the module's client(service, **options).
+
+    TargetError naming field, the role and its account when the role is malformed, refused, or acts elsewhere;
+    throttling is raised as it is.
+    """
+    match = ROLE_ARN.match(role_arn)
+    if not match:
+        raise TargetError(f"{field}: {role_arn!r} is not an IAM role ARN (arn:aws:iam::<account id>:role/<name>)")
+    account = match.group(1)
+    try:
+        credentials = client("sts").assume_role(aws_retry=True, RoleArn=role_arn, RoleSessionName=session_name(ticket))["Credentials"]
+        options = {"aws_access_key_id": credentials["AccessKeyId"], "aws_secret_access_key": credentials["SecretAccessKey"],
+                   "aws_session_token": credentials["SessionToken"]}
+        acting_in = client("sts", **options).get_caller_identity(aws_retry=True)["Account"]
+    except ClientError as e:
+        if throttled_code(e):
+            raise
+        error = e.response.get("Error", {})
+        raise TargetError(f"{field}: {role_arn} of account {account} cannot be assumed: {error.get('Code')} ({error.get('Message', '')})") from None
+    if acting_in != account:
+        raise TargetError(f"{field}: {role_arn} gives credentials of account {acting_in}, not of account {account}")
+    return options

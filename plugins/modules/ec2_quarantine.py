@@ -920,6 +920,7 @@ def do(module):
 
 def main():
     argument_spec = dict(
+        role_arn=dict(type="str"),
         instance_ids=dict(type="list", elements="str", required=True),
         ticket=dict(type="str", required=True),
         state=dict(type="str", choices=["present", "absent"], default="present"),

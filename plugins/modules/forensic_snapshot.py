@@ -1024,6 +1024,7 @@ def do(module):
 
 def main():
     argument_spec = dict(
+        role_arn=dict(type="str"),
         instance_ids=dict(type="list", elements="str", required=True),
         ticket=dict(type="str", required=True),
         description=dict(type="str"),

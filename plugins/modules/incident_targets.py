@@ -58,8 +58,7 @@ extends_documentation_fragment:
   - amazon.aws.region.modules
   - amazon.aws.boto3
 notes:
-  - RV(targets) holds temporary credentials (one hour, STS's default) for the later stages of the same run;
-    keep the registered result out of logs you keep (C(loop_control.label)).
+  - Nothing returned holds credentials; each stage module assumes RV(targets[].role_arn) itself (its O(secops.aws_ir.ec2_quarantine#module:role_arn)).
 """
 
 EXAMPLES = r"""
@@ -90,7 +89,6 @@ targets:
       role_arn: arn:aws:iam::111122223333:role/aws-ir-member-responder
       instance_ids: [i-0fedcba9876543210]
       bucket: aws-ir-evidence-111122223333-eu-west-1
-      credentials: {access_key: '<access key id>', secret_key: '<secret>', session_token: '<token>'}
   contains:
     account_id:
       description: The account.
@@ -101,7 +99,9 @@ targets:
       type: str
       sample: eu-west-1
     role_arn:
-      description: The member role assumed there; empty for the run's own account in another Region.
+      description:
+        - The member role assumed there; empty for the run's own account in another Region.
+        - The stage modules take it as their C(role_arn) and assume it themselves, so that no result holds credentials.
       type: str
       sample: arn:aws:iam::111122223333:role/aws-ir-member-responder
     instance_ids:
@@ -113,19 +113,12 @@ targets:
       description: The evidence bucket of the target's account and Region, where its volatile data goes; checked with O(volatile_capture).
       type: str
       sample: aws-ir-evidence-111122223333-eu-west-1
-    credentials:
-      description:
-        - The assumed role's temporary credentials, as the modules' C(access_key), C(secret_key) and C(session_token)
-          options take them; empty for the run's own account in another Region.
-      type: dict
-      sample: {access_key: '<access key id>', secret_key: '<secret>', session_token: '<token>'}
 """
 
 from ansible_collections.secops.aws_ir.plugins.module_utils import targets as tg
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_PREFLIGHT
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import AwsIrError
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import NotFoundError
-from ansible_collections.secops.aws_ir.plugins.module_utils.disk.forensic_account import session_name
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket import BucketError
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket import default_bucket_name
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.owner import inspect_owned_bucket
@@ -134,7 +127,6 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.instances import des
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import refuse_gone
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import validate_instance_ids
 from ansible_collections.secops.aws_ir.plugins.module_utils.modules import AwsIrModule
-from ansible_collections.secops.aws_ir.plugins.module_utils.retry import throttled_code
 from ansible_collections.secops.aws_ir.plugins.module_utils.tags import tags_of
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import DEFAULT_TICKET_PATTERN
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import refuse_other_tickets
@@ -142,28 +134,16 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import valida
 
 try:
     from botocore.exceptions import BotoCoreError
-    from botocore.exceptions import ClientError
 except ImportError:
     pass  # AnsibleAWSModule reports the missing SDK.
 
 
-def assume_member_role(module, role_arn, account_id, ticket):
-    """The module's client options for credentials of role_arn; TargetError naming the account and the role when refused."""
+def checked_member_role(module, role_arn, ticket):
+    """The client options of a member role (targets.assume_member_role), its refusal saying nothing was changed."""
     try:
-        answer = module.client("sts").assume_role(aws_retry=True, RoleArn=role_arn, RoleSessionName=session_name(ticket))
-        credentials = answer["Credentials"]
-        options = {"aws_access_key_id": credentials["AccessKeyId"], "aws_secret_access_key": credentials["SecretAccessKey"],
-                   "aws_session_token": credentials["SessionToken"]}
-        acting_in = module.client("sts", **options).get_caller_identity(aws_retry=True)["Account"]
-    except ClientError as e:
-        if throttled_code(e):
-            raise
-        error = e.response.get("Error", {})
-        raise TargetError(f"member_role: {role_arn} of account {account_id} cannot be assumed: {error.get('Code')} "
-                          f"({error.get('Message', '')}); nothing was changed") from None
-    if acting_in != account_id:
-        raise TargetError(f"member_role: {role_arn} gives credentials of account {acting_in}, not of account {account_id}")
-    return options
+        return tg.assume_member_role(module.client, role_arn, ticket, field="member_role")
+    except TargetError as e:
+        raise TargetError(f"{e}; nothing was changed") from None
 
 
 def check_target(module, target, options, ticket):
@@ -207,7 +187,7 @@ def do(module):
     for target in others:
         tg.refuse_unknown_region(known, target)
     roles = {a: tg.member_role_arn(params["member_role"], a) for a in dict.fromkeys(t["account_id"] for t in others if t["account_id"] != home["account_id"])}
-    options = {account: assume_member_role(module, role_arn, account, ticket) for account, role_arn in roles.items()}
+    options = {account: checked_member_role(module, role_arn, ticket) for account, role_arn in roles.items()}
     for target in others:
         target["bucket"] = default_bucket_name(target["account_id"], target["region"])
         check_target(module, target, options.get(target["account_id"], {}), ticket)
@@ -218,15 +198,8 @@ def do(module):
     module.exit_json(
         changed=False,
         home=dict(home, instance_ids=home_ids),
-        targets=[dict(t, role_arn=roles.get(t["account_id"], ""), credentials=module_credentials(options.get(t["account_id"], {})))
-                 for t in others],
+        targets=[dict(t, role_arn=roles.get(t["account_id"], "")) for t in others],
     )
-
-
-def module_credentials(options):
-    """botocore's credential names as the modules' options name them (access_key, secret_key, session_token)."""
-    names = {"aws_access_key_id": "access_key", "aws_secret_access_key": "secret_key", "aws_session_token": "session_token"}
-    return {names[k]: v for k, v in options.items()}
 
 
 def main():

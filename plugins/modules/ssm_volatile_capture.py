@@ -714,6 +714,7 @@ def main():
     tool = dict(type="dict", options=dict(s3_uri=dict(type="str", required=True), sha256=dict(type="str", required=True),
                                           version_id=dict(type="str")))
     argument_spec = dict(
+        role_arn=dict(type="str"),
         instance_ids=dict(type="list", elements="str", required=True),
         ticket=dict(type="str", required=True),
         bucket=dict(type="str", required=True),

@@ -9,6 +9,7 @@ is read back with boto3 in the account and Region it belongs to.
 import copy
 import hashlib
 import json
+import re
 
 import boto3
 import pytest
@@ -105,6 +106,9 @@ def test_a_finding_naming_instances_in_two_accounts_contains_and_snapshots_each_
     home, other = estate["home_instance"], estate["member_instance"]
     code, output = run(lab, finding=two_account_finding(estate), member_role=MEMBER_ROLE)
     assert code == 0, first_failure(output)
+    # The member role's temporary credentials (STS access key ids begin with ASIA) are in no task result, loop item or
+    # invocation: what the JSON callback prints is what an AWX job event stores.
+    assert not re.search(r"ASIA[A-Z0-9]{16}", json.dumps(output))
 
     home_ec2, member_ec2 = aws(lab, "ec2"), member(lab, "ec2")
     assert quarantined(home_ec2, home) and protected(home_ec2, home)
