@@ -42,8 +42,8 @@ TASKS = {
     # Two tasks before 4d1825c, one since (the sum of the seconds of the names that ran).
     "lease+journal": ("Take the ticket's lease", "Upload the manifest versions a failed upload left in the journal",
                       "Take the ticket's lease and upload the manifest versions a failed upload left in the journal"),
-    "contain": "secops.aws_ir.contain : Protect, take out of service and isolate the instances",
-    "capture": "secops.aws_ir.capture : Collect volatile data (and memory images) through SSM Run Command into the evidence bucket",
+    "contain": "secops.aws_ir.containment : Protect, take out of service and isolate the instances",
+    "capture": "secops.aws_ir.volatile_capture : Collect volatile data (and memory images) through SSM Run Command into the evidence bucket",
     "snapshot": "secops.aws_ir.snapshot : Snapshot every EBS volume of the instances",
     "record": "secops.aws_ir.record : Write the evidence manifest",
 }

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import boto3
 
-from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import terminal_summary
+from ansible_collections.secops.aws_ir.plugins.module_utils.record import terminal_summary
 
 
 def client(service, region):

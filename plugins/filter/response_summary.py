@@ -51,7 +51,7 @@ import json
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import terminal_summary
+from ansible_collections.secops.aws_ir.plugins.module_utils.record import terminal_summary
 
 
 def response_summary(result, report=True, local_files=()):

@@ -21,10 +21,10 @@ STAGE_PREPARATION = "preparation"
 STAGE_DETECTION = "detection"
 STAGE_PREFLIGHT = "preflight"
 STAGE_CONTAINMENT = "containment"
-STAGE_VOLATILE = "volatile_capture"
+STAGE_VOLATILE_CAPTURE = "volatile_capture"
 STAGE_SNAPSHOT = "snapshot"
-STAGE_MANIFEST = "manifest"
-STAGES = (STAGE_PREFLIGHT, STAGE_CONTAINMENT, STAGE_VOLATILE, STAGE_SNAPSHOT, STAGE_MANIFEST)
+STAGE_RECORD = "record"
+STAGES = (STAGE_PREFLIGHT, STAGE_CONTAINMENT, STAGE_VOLATILE_CAPTURE, STAGE_SNAPSHOT, STAGE_RECORD)
 # After the response, not stages of it: undoing the containment once the investigation allows it
 # (ec2_quarantine state=absent, playbooks/release.yml), analysis in the forensic account
 # (playbooks/analyze.yml), and the auditor's read-only check (playbooks/verify.yml).

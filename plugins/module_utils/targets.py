@@ -12,8 +12,8 @@ the run's own (account, Region) is reached through a member role of its account,
 AssumeRole. Everything here is read-only and runs before the first change (docs/accounts-and-regions.md).
 """
 
-from ansible_collections.secops.aws_ir.plugins.module_utils.disk.forensic_account import ROLE_ARN
-from ansible_collections.secops.aws_ir.plugins.module_utils.disk.forensic_account import session_name
+from ansible_collections.secops.aws_ir.plugins.module_utils.snapshot.forensic_account import ROLE_ARN
+from ansible_collections.secops.aws_ir.plugins.module_utils.snapshot.forensic_account import session_name
 from ansible_collections.secops.aws_ir.plugins.module_utils.finding.shapes import INSTANCE_ARN
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import TargetError
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import throttled_code

@@ -243,14 +243,14 @@ stage:
 
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_specifications
 
-from ansible_collections.secops.aws_ir.plugins.module_utils.disk import analysis
+from ansible_collections.secops.aws_ir.plugins.module_utils.analysis import analysis
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_ANALYSIS
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import describe_instances
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import refuse_gone
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import validate_instance_ids
 from ansible_collections.secops.aws_ir.plugins.module_utils.modules import AwsIrModule
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import poll
-from ansible_collections.secops.aws_ir.plugins.module_utils.disk.snapshots import describe_volumes
+from ansible_collections.secops.aws_ir.plugins.module_utils.snapshot.snapshots import describe_volumes
 from ansible_collections.secops.aws_ir.plugins.module_utils.tags import validate_tags
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import normalize_ticket
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import validate_ticket

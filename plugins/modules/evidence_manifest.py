@@ -165,7 +165,7 @@ EXAMPLES = r"""
     ticket: INC-123456
     stage_results:
       - "{{ preflight_result }}"
-      - "{{ contain_result }}"
+      - "{{ containment_result }}"
   check_mode: true
   register: plan
 
@@ -185,7 +185,7 @@ EXAMPLES = r"""
     ticket: INC-123456
     stage_results:
       - "{{ preflight_result }}"
-      - "{{ contain_result }}"
+      - "{{ containment_result }}"
     run:
       playbook: respond.yml
       status: complete
@@ -363,7 +363,7 @@ actions:
   elements: dict
   sample:
     - time: '2026-11-29T20:15:02.481Z'
-      stage: manifest
+      stage: record
       service: s3
       action: PutObject
       target: s3://aws-ir-evidence-123456789012-us-east-1/INC-123456/manifest.json
@@ -387,7 +387,7 @@ actions:
     stage:
       description: The workflow stage that made the call.
       type: str
-      sample: manifest
+      sample: record
     service:
       description: The AWS service, as in IAM action names.
       type: str
@@ -455,10 +455,10 @@ journal_uploaded:
   elements: str
   sample: [/home/alice/.local/share/secops.aws_ir/journal/INC-123456/20261129T201509310Z.json]
 stage:
-  description: The workflow stage, C(manifest).
+  description: The workflow stage, C(record).
   returned: always
   type: str
-  sample: manifest
+  sample: record
 """
 
 import functools
@@ -468,14 +468,14 @@ import uuid
 
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import manifest as model
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import signing
-from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import versions
+from ansible_collections.secops.aws_ir.plugins.module_utils.record import versions
 from ansible_collections.secops.aws_ir.plugins.module_utils.actions import utc_now
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.artifacts import s3_uri
-from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.case_report import REPORT_HTML
-from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.case_report import REPORT_MARKDOWN
-from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.case_report import render
-from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.case_report import report_key
-from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_MANIFEST
+from ansible_collections.secops.aws_ir.plugins.module_utils.record.case_report import REPORT_HTML
+from ansible_collections.secops.aws_ir.plugins.module_utils.record.case_report import REPORT_MARKDOWN
+from ansible_collections.secops.aws_ir.plugins.module_utils.record.case_report import render
+from ansible_collections.secops.aws_ir.plugins.module_utils.record.case_report import report_key
+from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_RECORD
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_PREFLIGHT
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket import validate_bucket_name
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.lease import Lease
@@ -654,7 +654,7 @@ def main():
             wait_timeout=dict(type="int", default=120),
         )),
     )
-    module = AwsIrModule(stage=STAGE_MANIFEST, argument_spec=argument_spec, supports_check_mode=True)
+    module = AwsIrModule(stage=STAGE_RECORD, argument_spec=argument_spec, supports_check_mode=True)
     problem = retention_days_problem(module.params["object_lock_retention_days"])
     if module.params["lease"] and not problem:
         problem = timing_problem(module.params["lease"]) or (None if module.params["journal_only"] else

@@ -103,10 +103,10 @@ sha256:
   type: str
   sample: 0b5ad5d28d3f0c6f3b3a3f9d7b6c1e2a4d5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b
 stage:
-  description: The workflow stage, C(manifest).
+  description: The workflow stage, C(record).
   returned: always
   type: str
-  sample: manifest
+  sample: record
 """
 
 import json
@@ -114,7 +114,7 @@ import json
 
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import manifest as model
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.artifacts import s3_uri
-from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_MANIFEST
+from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_RECORD
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket import validate_bucket_name
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.owner import evidence_client
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.store import read_current
@@ -148,7 +148,7 @@ def main():
         ticket=dict(type="str", required=True),
         ticket_pattern=dict(type="str", default=DEFAULT_TICKET_PATTERN),
     )
-    module = AwsIrModule(stage=STAGE_MANIFEST, argument_spec=argument_spec, supports_check_mode=True)
+    module = AwsIrModule(stage=STAGE_RECORD, argument_spec=argument_spec, supports_check_mode=True)
     model.require_jsonschema(module)
     module.run(do, "the evidence manifest could not be read")
 

@@ -98,7 +98,7 @@ EXAMPLES = r"""
   secops.aws_ir.evidence_replicate:
     ticket: INC-123456
     bucket: aws-ir-evidence-123456789012-us-east-1
-    instances: "{{ capture_result.instances }}"
+    instances: "{{ volatile_capture_result.instances }}"
     copy_to:
       account_id: "111122223333"
       role_arn: arn:aws:iam::111122223333:role/aws-ir-forensic
@@ -274,7 +274,7 @@ except ImportError:
     pass  # AnsibleAWSModule reports missing boto3
 
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_REPLICATION
-from ansible_collections.secops.aws_ir.plugins.module_utils.disk import forensic_account
+from ansible_collections.secops.aws_ir.plugins.module_utils.snapshot import forensic_account
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import replication
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.artifacts import key_versions
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.artifacts import read_artifact

@@ -234,7 +234,7 @@ import functools
 import re
 
 
-from ansible_collections.secops.aws_ir.plugins.module_utils.disk import forensic_account
+from ansible_collections.secops.aws_ir.plugins.module_utils.snapshot import forensic_account
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import custody
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import forensic_custody
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import manifest as model

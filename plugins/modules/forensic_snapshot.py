@@ -641,12 +641,12 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_specifications
 
-from ansible_collections.secops.aws_ir.plugins.module_utils.disk import forensic_account
-from ansible_collections.secops.aws_ir.plugins.module_utils.disk import shared_key_policy
-from ansible_collections.secops.aws_ir.plugins.module_utils.disk import not_captured
-from ansible_collections.secops.aws_ir.plugins.module_utils.disk import snapshot_locks as locks
-from ansible_collections.secops.aws_ir.plugins.module_utils.disk import snapshot_copies as copies
-from ansible_collections.secops.aws_ir.plugins.module_utils.disk import snapshots as snaps
+from ansible_collections.secops.aws_ir.plugins.module_utils.snapshot import forensic_account
+from ansible_collections.secops.aws_ir.plugins.module_utils.snapshot import shared_key_policy
+from ansible_collections.secops.aws_ir.plugins.module_utils.snapshot import not_captured
+from ansible_collections.secops.aws_ir.plugins.module_utils.snapshot import snapshot_locks as locks
+from ansible_collections.secops.aws_ir.plugins.module_utils.snapshot import snapshot_copies as copies
+from ansible_collections.secops.aws_ir.plugins.module_utils.snapshot import snapshots as snaps
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_SNAPSHOT
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import TICKET_TAG_KEY
 from ansible_collections.secops.aws_ir.plugins.module_utils.concurrency import each_recorded

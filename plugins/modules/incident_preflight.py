@@ -285,99 +285,24 @@ instances:
       sample: possible
 """
 
-import json
-
 from ansible_collections.secops.aws_ir.plugins.module_utils.actions import utc_now
-from ansible_collections.secops.aws_ir.plugins.module_utils.common import NotFoundError
 from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_PREFLIGHT
 from ansible_collections.secops.aws_ir.plugins.module_utils.concurrency import side_by_side
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket import default_bucket_name
-from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.artifacts import s3_uri
-from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.manifest import manifest_key
-from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.store import read_current
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.owner import expect_owner
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.owner import inspect_owned_bucket
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.signing import preflight_signing
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import TargetError
-from ansible_collections.secops.aws_ir.plugins.module_utils.instances import describe_instances
-from ansible_collections.secops.aws_ir.plugins.module_utils.instances import find_instances_by_ticket
-from ansible_collections.secops.aws_ir.plugins.module_utils.instances import network_interfaces
-from ansible_collections.secops.aws_ir.plugins.module_utils.instances import refuse_gone
-from ansible_collections.secops.aws_ir.plugins.module_utils.instances import validate_instance_ids
 from ansible_collections.secops.aws_ir.plugins.module_utils.modules import AwsIrModule
-from ansible_collections.secops.aws_ir.plugins.module_utils.retry import throttled_code
-from ansible_collections.secops.aws_ir.plugins.module_utils.targets import known_regions
-from ansible_collections.secops.aws_ir.plugins.module_utils.tags import tags_of
-from ansible_collections.secops.aws_ir.plugins.module_utils.capture.ssm_reachability import describe_reachability
-from ansible_collections.secops.aws_ir.plugins.module_utils.capture.ssm_reachability import volatile_capture
+from ansible_collections.secops.aws_ir.plugins.module_utils.volatile_capture.ssm_reachability import describe_reachability
+from ansible_collections.secops.aws_ir.plugins.module_utils.preflight.case import refuse_other_case_in
+from ansible_collections.secops.aws_ir.plugins.module_utils.preflight.identity import caller_identity
+from ansible_collections.secops.aws_ir.plugins.module_utils.preflight.identity import validate_region
+from ansible_collections.secops.aws_ir.plugins.module_utils.preflight.targets import describe_target
+from ansible_collections.secops.aws_ir.plugins.module_utils.preflight.targets import resolve_targets
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import DEFAULT_TICKET_PATTERN
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import normalize_ticket
-from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import refuse_other_case
-from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import refuse_other_tickets
-from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import ticket_tag_values
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import validate_ticket
-
-try:
-    import botocore.exceptions
-except ImportError:
-    pass  # AnsibleAWSModule reports the missing SDK.
-
-
-def validate_region(session, region):
-    """Raise TargetError unless region is a Region botocore knows in any partition (session: the module's boto3 session)."""
-    if not region:
-        raise TargetError("region is required (set it, or AWS_REGION)")
-    if region not in known_regions(session):
-        raise TargetError(f"region {region!r} is not a known AWS Region")
-    return region
-
-
-def caller_identity(client):
-    """{arn, account, user_id} of the credentials in use; TargetError if there are none or STS refuses them."""
-    try:
-        identity = client.get_caller_identity(aws_retry=True)
-    except botocore.exceptions.NoCredentialsError:
-        raise TargetError("no AWS credentials were found: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
-                          "(and AWS_SESSION_TOKEN for temporary ones), or give profile / access_key / secret_key") from None
-    except botocore.exceptions.ClientError as e:
-        if throttled_code(e):
-            raise  # reported as throttled (AwsIrModule.run), not as refused
-        raise TargetError(f"the AWS credentials were refused by STS GetCallerIdentity: {e}") from None
-    return {"arn": identity["Arn"], "account": identity["Account"], "user_id": identity["UserId"]}
-
-
-def resolve_targets(client, instance_ids, ticket):
-    """{instance_id: instance} of the targets (ticket: the raw ticket); TargetError when none can be used."""
-    if instance_ids is not None:
-        instances = describe_instances(client, validate_instance_ids(instance_ids))
-    else:
-        values = ticket_tag_values(ticket)
-        instances = find_instances_by_ticket(client, values)
-        if not instances:
-            tagged = " or ".join(f"IncidentTicket={value}" for value in values)
-            raise NotFoundError(f"no instance tagged {tagged} found in {{where}}: tag the instance or give instance_ids")
-    refuse_gone(instances)
-    refuse_other_tickets({i: tags_of(instance) for i, instance in instances.items()}, ticket)
-    return instances
-
-
-def refuse_other_case_in(client, bucket, ticket):
-    """TicketError when the case key of ticket (raw) names the manifest of another ticket in bucket."""
-    key = manifest_key(normalize_ticket(ticket))
-    body, _version = read_current(client, bucket, key)
-    refuse_other_case(ticket, json.loads(body)["ticket"]["raw"] if body is not None else None, s3_uri(bucket, key))
-
-
-def describe_target(instance, ssm):
-    return {
-        "instance_id": instance["InstanceId"],
-        "state": instance["State"]["Name"],
-        "platform": "windows" if instance.get("Platform") == "windows" else "linux",
-        "spot": instance.get("InstanceLifecycle") == "spot",
-        "vpc_ids": sorted({eni["vpc_id"] for eni in network_interfaces(instance) if eni["vpc_id"]}),
-        "ssm": ssm,
-        "volatile_capture": volatile_capture(instance["State"]["Name"], ssm),
-    }
 
 
 def do(module):

@@ -631,18 +631,18 @@ stage:
   sample: volatile_capture"""
 
 
-from ansible_collections.secops.aws_ir.plugins.module_utils.capture.instance_result import combine
-from ansible_collections.secops.aws_ir.plugins.module_utils.capture.instance_result import unreachable_outcome
-from ansible_collections.secops.aws_ir.plugins.module_utils.capture.memory import MemoryRun
-from ansible_collections.secops.aws_ir.plugins.module_utils.capture.memory import check_tools_exist
-from ansible_collections.secops.aws_ir.plugins.module_utils.capture.memory import validate_tools
-from ansible_collections.secops.aws_ir.plugins.module_utils.capture.memory_capture import capture_memory
-from ansible_collections.secops.aws_ir.plugins.module_utils.capture.ssm_documents import PLATFORMS
-from ansible_collections.secops.aws_ir.plugins.module_utils.capture.ssm_documents import document_for
-from ansible_collections.secops.aws_ir.plugins.module_utils.capture.ssm_reachability import describe_reachability
-from ansible_collections.secops.aws_ir.plugins.module_utils.capture.triage import validate_profile
-from ansible_collections.secops.aws_ir.plugins.module_utils.capture.triage_run import TriageRun
-from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_VOLATILE
+from ansible_collections.secops.aws_ir.plugins.module_utils.volatile_capture.instance_result import combine
+from ansible_collections.secops.aws_ir.plugins.module_utils.volatile_capture.instance_result import unreachable_outcome
+from ansible_collections.secops.aws_ir.plugins.module_utils.volatile_capture.memory import MemoryRun
+from ansible_collections.secops.aws_ir.plugins.module_utils.volatile_capture.memory import check_tools_exist
+from ansible_collections.secops.aws_ir.plugins.module_utils.volatile_capture.memory import validate_tools
+from ansible_collections.secops.aws_ir.plugins.module_utils.volatile_capture.memory_capture import capture_memory
+from ansible_collections.secops.aws_ir.plugins.module_utils.volatile_capture.ssm_documents import PLATFORMS
+from ansible_collections.secops.aws_ir.plugins.module_utils.volatile_capture.ssm_documents import document_for
+from ansible_collections.secops.aws_ir.plugins.module_utils.volatile_capture.ssm_reachability import describe_reachability
+from ansible_collections.secops.aws_ir.plugins.module_utils.volatile_capture.triage import validate_profile
+from ansible_collections.secops.aws_ir.plugins.module_utils.volatile_capture.triage_run import TriageRun
+from ansible_collections.secops.aws_ir.plugins.module_utils.common import STAGE_VOLATILE_CAPTURE
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket import validate_bucket_name
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.owner import evidence_client
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import instance_states
@@ -730,7 +730,7 @@ def main():
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=1200),
     )
-    module = AwsIrModule(stage=STAGE_VOLATILE, argument_spec=argument_spec, supports_check_mode=True)
+    module = AwsIrModule(stage=STAGE_VOLATILE_CAPTURE, argument_spec=argument_spec, supports_check_mode=True)
     module.run(do, "volatile capture stopped; the actions list says which commands were sent")
 
 

@@ -41,7 +41,7 @@ def estate(lab):
 # The lab's only account (lab/README.md): messages say where they looked.
 ACCOUNT = "123456789012"
 PREFLIGHT = "secops.aws_ir.preflight : Check ticket, targets, evidence bucket, credentials and SSM reachability"
-CONTAIN = "secops.aws_ir.contain : Protect, take out of service and isolate the instances"
+CONTAIN = "secops.aws_ir.containment : Protect, take out of service and isolate the instances"
 # (case, extra variables, the task that refuses, its message); <compromised> and <terminated> stand for those instances' ids.
 CASES = [
     ("malformed instance id", {"instance_ids": ["i-12345"]}, PREFLIGHT,

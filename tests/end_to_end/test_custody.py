@@ -88,7 +88,7 @@ def test_two_runs_of_one_ticket_at_once_make_one_response_and_one_chain_and_the_
     (_code, loser) = next(r for r in results if r[0] != 0)
     holder = [m for m in _failures(loser) if "is being handled by another run" in m]
     assert holder and "respond.yml" in holder[0] and "arn:aws:" in holder[0] and "Nothing was changed" in holder[0]
-    assert task_result(loser, "Contain") is None and task_result(loser, "secops.aws_ir.contain : Contain the instances") is None
+    assert task_result(loser, "Contain") is None and task_result(loser, "secops.aws_ir.containment : Contain the instances") is None
 
     requests = lab.requests()
     volumes = {v["VolumeId"] for v in aws(lab, "ec2").describe_volumes(

@@ -27,7 +27,7 @@ from tests.end_to_end.support import task_result
 # What each protocol answers when it throttles (see lab/README.md): nothing is done, so a retry repeats nothing.
 THROTTLING = ("RequestLimitExceeded", "Throttling", "ThrottlingException", "SlowDown")
 RECORD_UPLOADS = [["s3", "PutObject"]] * 3  # manifest.json, report.html, report.md
-STAGE_TASKS = {"containment": ("contain", "Protect, take out of service and isolate the instances"),
+STAGE_TASKS = {"containment": ("containment", "Protect, take out of service and isolate the instances"),
                "snapshot": ("snapshot", "Snapshot every EBS volume of the instances")}
 _PLANNED_GROUP = re.compile(r"sg-\(new ([\w-]+) in (vpc-[0-9a-f]+)\)")
 _PLANNED_SNAPSHOT = re.compile(r"snap-\(new, of (vol-[0-9a-f]+)\)")

@@ -185,7 +185,7 @@ def test_a_security_hub_that_refuses_the_write_back_does_not_stop_the_response(l
     assert code == 0, json.dumps(output["stats"])
     told = role_task(output, "finding", "Tell Security Hub the response started")
     assert told["error"] == "InvalidAccessException" and any("Security Hub was not told (NOTIFIED)" in w for w in told["warnings"])
-    assert role_task(output, "contain", "Protect, take out of service and isolate the instances")["changed"] is True
+    assert role_task(output, "containment", "Protect, take out of service and isolate the instances")["changed"] is True
 
 
 def test_a_finding_file_named_relative_to_the_current_folder_is_read(lab, demo):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.secops.aws_ir.tests.unit.plugins.module_utils.evidence.summary_table import summary_table
+from ansible_collections.secops.aws_ir.tests.unit.plugins.module_utils.record.summary_table import summary_table
 from lab.scene import build_fleet_scene
 from tests.end_to_end.conftest import fresh_demo
 from tests.end_to_end.png import read_png
@@ -102,7 +102,7 @@ def test_an_error_is_printed_once_by_the_task_that_failed_and_the_run_ends_with_
     assert done.returncode != 0 and mutating(lab.requests()) == []
     message = f"quarantine_group_ids: {unknown} not found in account {ACCOUNT}, Region {REGION}"
     text = " ".join(done.stdout.split())  # the YAML result format wraps long messages
-    failed_task, final_task = text.index("TASK [secops.aws_ir.contain"), text.index("TASK [Fail the run when a stage failed]")
+    failed_task, final_task = text.index("TASK [secops.aws_ir.containment"), text.index("TASK [Fail the run when a stage failed]")
     # ansible-core shows a failed task's message in its error header and in its result; nothing after that repeats it.
     assert text.count(message) == 2 and text.index(message) > failed_task and text.rindex(message) < final_task
     assert ('respond.yml stopped at containment (task "Protect, take out of service and isolate the instances"; its error is printed above). '

@@ -5,7 +5,7 @@ import pytest
 from botocore.exceptions import ParamValidationError
 
 from ansible_collections.secops.aws_ir.plugins.module_utils.actions import ActionLog
-from ansible_collections.secops.aws_ir.plugins.module_utils.capture import run_command
+from ansible_collections.secops.aws_ir.plugins.module_utils.volatile_capture import run_command
 
 COMMAND_ID = "0b1a2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
 

@@ -14,7 +14,7 @@ the run deleted on purpose (remove_intermediate, state "deleted") is not looked 
 
 import datetime
 
-from ansible_collections.secops.aws_ir.plugins.module_utils.disk.snapshot_locks import current_locks
+from ansible_collections.secops.aws_ir.plugins.module_utils.snapshot.snapshot_locks import current_locks
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import custody
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.replication import KIND
 from ansible_collections.secops.aws_ir.plugins.module_utils.tags import tags_of

@@ -12,8 +12,8 @@ snapshots tagged with the ticket. Each one no version records is a finding.
 """
 
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.artifacts import s3_uri
-from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.case_report import REPORT_HTML
-from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.case_report import REPORT_MARKDOWN
+from ansible_collections.secops.aws_ir.plugins.module_utils.record.case_report import REPORT_HTML
+from ansible_collections.secops.aws_ir.plugins.module_utils.record.case_report import REPORT_MARKDOWN
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.lease import LEASE_NAME
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.manifest import MANIFEST_NAME
 from ansible_collections.secops.aws_ir.plugins.module_utils.retry import paginate

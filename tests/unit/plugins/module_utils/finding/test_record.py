@@ -7,7 +7,7 @@ import pytest
 
 from ansible_collections.secops.aws_ir.plugins.module_utils.actions import ActionLog
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import manifest as model
-from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.case_report import build
+from ansible_collections.secops.aws_ir.plugins.module_utils.record.case_report import build
 from ansible_collections.secops.aws_ir.plugins.module_utils.finding import workflow
 from ansible_collections.secops.aws_ir.plugins.module_utils.finding.artifact import finding_body
 from ansible_collections.secops.aws_ir.plugins.module_utils.finding.artifact import finding_key
