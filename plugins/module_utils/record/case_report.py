@@ -278,7 +278,7 @@ def _before_after(instance):
 
 
 def _isolation(instance, actions):
-    outcome = instance["outcome"].get("containment")
+    outcome = instance["outcome"].get(STAGE_CONTAINMENT)
     if outcome is None:
         return ["Containment did not reach this instance."]
     names = case_facts.group_names(instance)
