@@ -25,7 +25,7 @@ options:
   role_arn:
     description:
       - A role of the instances' account, assumed (STS C(AssumeRole), session C(aws-ir-<ticket>)) with the module's own
-        credentials, for every call of the module: the instances are in another account (docs/accounts-and-regions.md).
+        credentials, for every call of the module, when the instances are in another account (docs/accounts-and-regions.md).
         Usually RV(secops.aws_ir.incident_targets#module:targets[].role_arn).
       - The temporary credentials stay inside the module; no result holds them.
       - A role that cannot be assumed fails the module before its first call in that account, naming the role and its account.

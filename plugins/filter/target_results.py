@@ -32,7 +32,7 @@ options:
 EXAMPLES = r"""
 - name: Record the stages of every account and Region
   ansible.builtin.set_fact:
-    stage_results: "{{ contain_targets_result | default({}) | secops.aws_ir.target_results }}"
+    stage_results: "{{ containment_targets_result | default({}) | secops.aws_ir.target_results }}"
 """
 
 RETURN = r"""

@@ -173,6 +173,20 @@ def check_bucket(module, target, options):
     return [f"{where}: {warning}" for warning in warnings]
 
 
+def is_home(target, home):
+    return (target["account_id"], target["region"]) == (home["account_id"], home["region"])
+
+
+def check_targets(module, others, options, ticket):
+    """Check every other target's instances (and, with volatile_capture, its evidence bucket) with its account's options."""
+    for target in others:
+        target["bucket"] = default_bucket_name(target["account_id"], target["region"])
+        check_target(module, target, options.get(target["account_id"], {}), ticket)
+        if module.params["volatile_capture"]:
+            for warning in check_bucket(module, target, options.get(target["account_id"], {})):
+                module.warn(warning)
+
+
 def do(module):
     params = module.params
     ticket = validate_ticket(params["ticket"], params["ticket_pattern"])
@@ -182,19 +196,14 @@ def do(module):
     instances = [tg.parse_instance(value.strip(), home) for value in params["instances"]]
     validate_instance_ids([i["instance_id"] for i in instances], field="instances")
     grouped = tg.group(instances)
-    others = [t for t in grouped if (t["account_id"], t["region"]) != (home["account_id"], home["region"])]
+    others = [t for t in grouped if not is_home(t, home)]
     known = tg.known_regions(module.session(params.get("profile")))
     for target in others:
         tg.refuse_unknown_region(known, target)
     roles = {a: tg.member_role_arn(params["member_role"], a) for a in dict.fromkeys(t["account_id"] for t in others if t["account_id"] != home["account_id"])}
     options = {account: checked_member_role(module, role_arn, ticket) for account, role_arn in roles.items()}
-    for target in others:
-        target["bucket"] = default_bucket_name(target["account_id"], target["region"])
-        check_target(module, target, options.get(target["account_id"], {}), ticket)
-        if params["volatile_capture"]:
-            for warning in check_bucket(module, target, options.get(target["account_id"], {})):
-                module.warn(warning)
-    home_ids = next((t["instance_ids"] for t in grouped if (t["account_id"], t["region"]) == (home["account_id"], home["region"])), [])
+    check_targets(module, others, options, ticket)
+    home_ids = next((t["instance_ids"] for t in grouped if is_home(t, home)), [])
     module.exit_json(
         changed=False,
         home=dict(home, instance_ids=home_ids),
