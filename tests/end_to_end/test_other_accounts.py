@@ -89,6 +89,12 @@ def quarantined(ec2, instance_id):
     return {g["GroupName"] for eni in interfaces for g in eni["Groups"]} == {"aws-ir-quarantine"}
 
 
+def interface_groups(ec2, instance_id):
+    """{network interface id: sorted security group ids} of the instance."""
+    interfaces = ec2.describe_network_interfaces(Filters=[{"Name": "attachment.instance-id", "Values": [instance_id]}])["NetworkInterfaces"]
+    return {eni["NetworkInterfaceId"]: sorted(g["GroupId"] for g in eni["Groups"]) for eni in interfaces}
+
+
 def protected(ec2, instance_id):
     return ec2.describe_instance_attribute(InstanceId=instance_id, Attribute="disableApiTermination")["DisableApiTermination"]["Value"]
 
@@ -146,7 +152,7 @@ def test_a_finding_naming_instances_in_two_accounts_contains_and_snapshots_each_
     assert {(a["account_id"], a["region"]) for a in by_instance[other] if a["stage"] == "volatile_capture"} == {(MEMBER_ACCOUNT, MEMBER_REGION)}
 
 
-def test_release_restores_the_runs_own_instances_and_names_those_of_other_accounts_it_leaves_contained(lab, estate):
+def test_release_without_member_role_restores_the_runs_own_instances_and_names_those_of_other_accounts_it_leaves_contained(lab, estate):
     home, other = estate["home_instance"], estate["member_instance"]
     code, output = run(lab, finding=two_account_finding(estate), member_role=MEMBER_ROLE, capture_volatile=False)
     assert code == 0, first_failure(output)
@@ -154,7 +160,31 @@ def test_release_restores_the_runs_own_instances_and_names_those_of_other_accoun
     assert code == 0, first_failure(output)
     assert not quarantined(aws(lab, "ec2"), home) and quarantined(member(lab, "ec2"), other)
     said = task_result(output, "Name the instances of other accounts and Regions this release leaves contained")["msg"]
-    assert f"other accounts and Regions: {other}." in said and f"account {HOME_ACCOUNT}, Region {HOME_REGION}; these stay contained" in said
+    assert f"other accounts and Regions: {arn(MEMBER_REGION, MEMBER_ACCOUNT, other)}." in said
+    assert f"account {HOME_ACCOUNT}, Region {HOME_REGION}; these stay contained" in said
+
+
+def test_release_with_member_role_restores_every_instance_in_its_own_account_and_records_where(lab, estate):
+    home, other = estate["home_instance"], estate["member_instance"]
+    member_ec2 = member(lab, "ec2")
+    groups_before = interface_groups(member_ec2, other)
+    code, output = run(lab, finding=two_account_finding(estate), member_role=MEMBER_ROLE, capture_volatile=False)
+    assert code == 0, first_failure(output)
+    assert quarantined(member_ec2, other)
+
+    lab.clear_requests()
+    code, output = run_playbook(lab, "release.yml", extra_vars={"ticket": TICKET, "member_role": MEMBER_ROLE})
+    assert code == 0, first_failure(output)
+    assert not quarantined(aws(lab, "ec2"), home)
+    # Released where it is, to exactly the groups it had, by the member account; its termination protection as before (off).
+    assert interface_groups(member_ec2, other) == groups_before and not protected(member_ec2, other)
+    made_by = {r["account"] for r in mutating(lab.requests()) if r["action"] == "ModifyNetworkInterfaceAttribute"
+               and any(eni in json.dumps(r["params"]) for eni in groups_before)}
+    assert made_by == {MEMBER_ACCOUNT}
+    manifest = manifest_versions(lab, estate["demo"]["bucket"], TICKET)[0]["manifest"]
+    released = {(a["account_id"], a["region"]) for a in manifest["actions"] if a["stage"] == "release" and other in a["instance_ids"]}
+    assert released == {(MEMBER_ACCOUNT, MEMBER_REGION)}
+    assert not re.search(r"ASIA[A-Z0-9]{16}", json.dumps(output))
 
 
 def test_a_failure_in_another_account_after_the_first_change_is_recorded_with_every_change_made(lab, estate):
