@@ -65,6 +65,16 @@ options:
       - Every S3 request on a forensic bucket names the role's account as C(ExpectedBucketOwner).
       - Without it, recorded forensic copies are a discrepancy (they cannot be checked).
     type: str
+  member_role:
+    description:
+      - For a case whose instances are in several accounts and Regions (C(respond.yml) with C(member_role),
+        docs/accounts-and-regions.md), the member role of each other account, as a template in which V({account_id}) stands
+        for the account (V(arn:aws:iam::{account_id}:role/aws-ir-member-responder)); assumed (STS C(AssumeRole), checked with
+        C(GetCallerIdentity)) once per account to look up its snapshots (C(DescribeSnapshots) in the instance's Region) and
+        read its artifacts again (in the evidence bucket of that account and Region).
+      - Omitted, each snapshot and artifact recorded in another account is a discrepancy saying it cannot be checked from
+        this account, never that it is gone.
+    type: str
   forensic_evidence_bucket:
     description:
       - The forensic account's evidence bucket (C(copy_to.evidence_bucket) of the response), where the copies of manifest
@@ -239,6 +249,7 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import cust
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import forensic_custody
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import manifest as model
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import manifest_copies
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import places
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import signing
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import unrecorded
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.artifacts import s3_uri
@@ -339,6 +350,17 @@ def inputs(module):
     return ticket, bucket, signing_key
 
 
+def check_artifact(module, reach, s3, bucket, artifact):
+    """custody.check_artifact with the client of the artifact's account: the case's own for its evidence bucket, the member
+    role's for the evidence bucket of another account (a multi-account case's volatile data)."""
+    if artifact["bucket"] == bucket or not artifact.get("account_id"):
+        return custody.check_artifact(s3, artifact)
+    try:
+        return custody.check_artifact(module.client("s3", **reach.options(artifact["account_id"])), artifact)
+    except places.Unreachable as e:
+        return [custody.finding(custody.versioned(artifact["s3_uri"], artifact.get("version_id")), f"cannot be checked: {e}")]
+
+
 def version_rows(versions, chain, where):
     """One row per manifest version: id, SHA-256, whether the chain reaches it, its lock and forensic copy (where: None without copies)."""
     reached = {v["version_id"] for v in chain}
@@ -360,10 +382,12 @@ def do(module):
     findings += forensic_custody.check_forensic(clients, copies, copied_artifacts, record_copies)
     where, copy_findings = check_record_copies(clients, versions, record_copies, s3_uri(bucket, key), forensic_buckets)
     findings += copy_findings
+    reach = places.MemberReach(module, params["member_role"])
     for artifact in artifacts:
-        findings += custody.check_artifact(s3, artifact)
-    # Snapshots are in the Region the manifest names (the instances'), copies in their own.
-    findings += custody.check_snapshots(lambda region: module.client("ec2", region=region or module.region), snapshots)
+        findings += check_artifact(module, reach, s3, bucket, artifact)
+    # Snapshots are in the Region (and account) the manifest names (the instances'), copies in their own.
+    findings += custody.check_snapshots(lambda region, account_id: module.client("ec2", region=region or module.region, **reach.options(account_id)),
+                                        snapshots)
     findings += unrecorded.unrecorded_objects(s3, bucket, ticket, artifacts)
     findings += unrecorded.unrecorded_snapshots(module.client("ec2"), ticket, snapshots)
 
@@ -396,6 +420,7 @@ def main():
         forensic_role_arn=dict(type="str"),
         forensic_evidence_bucket=dict(type="str"),
         signing_key_id=dict(type="str"),
+        member_role=dict(type="str"),
     )
     module = AwsIrModule(stage=STAGE_VERIFY, argument_spec=argument_spec, supports_check_mode=True)
     model.require_jsonschema(module)

@@ -187,6 +187,38 @@ def test_release_with_member_role_restores_every_instance_in_its_own_account_and
     assert not re.search(r"ASIA[A-Z0-9]{16}", json.dumps(output))
 
 
+def verify(lab, **extra):
+    code, output = run_playbook(lab, "verify.yml", extra_vars=dict({"ticket": TICKET}, **extra))
+    return code, task_result(output, "secops.aws_ir.verify : Verify the manifest's hash chain, every artifact and every snapshot")
+
+
+def test_verify_checks_the_evidence_of_every_account_with_member_role_and_never_calls_it_gone_without(lab, estate):
+    code, output = run(lab, finding=two_account_finding(estate), member_role=MEMBER_ROLE)
+    assert code == 0, first_failure(output)
+    [(member_snapshot, member_volume), *_] = [(s["SnapshotId"], s["VolumeId"]) for s in member(lab, "ec2").describe_snapshots(OwnerIds=["self"])["Snapshots"]
+                                              if s["VolumeId"] in estate["member_volumes"]]
+
+    code, result = verify(lab, member_role=MEMBER_ROLE)
+    assert code == 0 and result["intact"], result.get("verdict")
+    assert result["snapshots_checked"] == len(estate["member_volumes"]) + len(estate["demo"]["volume_ids"][estate["home_instance"]])
+
+    # Without the member role, the member account's evidence is not reported gone: it is reported as not checked, and why.
+    code, result = verify(lab)
+    assert code != 0 and not result["intact"]
+    problems = {d["object"]: d["problem"] for d in result["discrepancies"]}
+    assert problems[member_snapshot] == (f"cannot be checked ({MEMBER_REGION}): it is in account {MEMBER_ACCOUNT}, which these credentials "
+                                         f"(account {HOME_ACCOUNT}) do not reach: give member_role")
+    assert all(p.startswith("cannot be checked") for p in problems.values())
+    # The triage output in the member account's bucket, read again only with that account's credentials.
+    assert any(o.startswith(f"s3://{MEMBER_BUCKET}/") for o in problems)
+
+    # An administrator of the member account deletes a snapshot: verify with the member role says so.
+    member(lab, "ec2").delete_snapshot(SnapshotId=member_snapshot)
+    code, result = verify(lab, member_role=MEMBER_ROLE)
+    assert code != 0
+    assert [d["problem"] for d in result["discrepancies"]] == [f"no longer exists (snapshot of {member_volume})"]
+
+
 def test_a_failure_in_another_account_after_the_first_change_is_recorded_with_every_change_made(lab, estate):
     home, other = estate["home_instance"], estate["member_instance"]
     # The run's own instance is snapshotted first; the member instance's CreateSnapshots then fails.

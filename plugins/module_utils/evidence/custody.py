@@ -22,6 +22,7 @@ import json
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import manifest as model
+from ansible_collections.secops.aws_ir.plugins.module_utils.evidence import places
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.artifacts import key_versions
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.artifacts import read_artifact
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.artifacts import s3_uri
@@ -178,25 +179,37 @@ def recorded_evidence(versions):
     (None for a copy, which AWS describes with a placeholder volume), "tags"}.
     """
     artifacts, snapshots = {}, {}
-    for manifest, instance in recorded_instances(versions):
+    for manifest, place, instance in _placed_instances(versions):
         for artifact in instance.get("artifacts", []):
-            artifacts.setdefault((artifact["s3_uri"], artifact.get("version_id")), artifact)
+            artifacts.setdefault((artifact["s3_uri"], artifact.get("version_id")), dict(artifact, account_id=place["account_id"]) if place else artifact)
         for snapshot in instance.get("snapshots", []):
-            snapshots.setdefault(snapshot["snapshot_id"], {"snapshot_id": snapshot["snapshot_id"], "region": manifest.get("region"),
-                                                           "volume_id": snapshot.get("volume_id"), "tags": snapshot.get("tags") or {}})
+            snapshots.setdefault(snapshot["snapshot_id"], dict({"snapshot_id": snapshot["snapshot_id"], "region": manifest.get("region"),
+                                                                "volume_id": snapshot.get("volume_id"), "tags": snapshot.get("tags") or {}}, **place))
             for copy in snapshot.get("copies", []):
                 snapshots.setdefault(copy["snapshot_id"], {"snapshot_id": copy["snapshot_id"], "region": copy.get("region"),
                                                            "volume_id": None, "tags": copy.get("tags") or {}})
     return list(artifacts.values()), list(snapshots.values())
 
 
+def _placed_instances(versions):
+    """(manifest, place, instance record) as recorded_instances; place: {"account_id", "region"} of an instance the manifest
+    places in an account and Region (places.instance_places), else {} (the manifest's own)."""
+    for manifest, instance_id, instance in _instances_by_id(versions):
+        yield manifest, places.instance_places(manifest).get(instance_id, {}), instance
+
+
 def recorded_instances(versions):
     """(manifest, instance record) of every instance of every readable version, oldest version first."""
+    for manifest, _instance_id, instance in _instances_by_id(versions):
+        yield manifest, instance
+
+
+def _instances_by_id(versions):
     for version in sorted(versions, key=lambda v: v["last_modified"]):
         manifest = version["manifest"]
         if isinstance(manifest, dict):
-            for instance in (manifest.get("instances") or {}).values():
-                yield manifest, instance
+            for instance_id, instance in (manifest.get("instances") or {}).items():
+                yield manifest, instance_id, instance
 
 
 def check_artifact(client, artifact, superseded=False):
@@ -240,13 +253,22 @@ def existing_snapshots(client, snapshot_ids):
 def check_snapshots(client_in, snapshots):
     """Findings about the recorded snapshots and copies: each must still exist, of its volume, not failed, with its recorded tags.
 
-    client_in: a function of a Region that returns an EC2 client there.
+    client_in: a function of a Region and an account id (None: the case's own) that returns an EC2 client there, or raises
+    places.Unreachable: each snapshot there is then reported as not checked, with the reason.
     """
     recorded = [s for s in snapshots if s["snapshot_id"].startswith("snap-")]
-    found = {}
-    for region in sorted({s["region"] for s in recorded}):
-        found.update(existing_snapshots(client_in(region), [s["snapshot_id"] for s in recorded if s["region"] == region]))
-    return [problem for snapshot in recorded for problem in _snapshot_problems(snapshot, found.get(snapshot["snapshot_id"]))]
+    found, unreachable = {}, {}
+    for account_id, region in sorted({(s.get("account_id") or "", s["region"]) for s in recorded}):
+        here = [s["snapshot_id"] for s in recorded if (s.get("account_id") or "", s["region"]) == (account_id, region)]
+        try:
+            found.update(existing_snapshots(client_in(region, account_id or None), here))
+        except places.Unreachable as e:
+            unreachable.update(dict.fromkeys(here, f"cannot be checked ({region}): {e}"))
+    findings = []
+    for snapshot in recorded:
+        sid = snapshot["snapshot_id"]
+        findings += [finding(sid, unreachable[sid])] if sid in unreachable else _snapshot_problems(snapshot, found.get(sid))
+    return findings
 
 
 def _snapshot_problems(snapshot, now):

@@ -156,7 +156,7 @@ def test_snapshots_are_looked_up_by_id_filter_per_region_and_their_tags_compared
                "eu-west-1": fake_client(describe_snapshots={"Snapshots": []})}
     snapshots = [recorded("snap-1", "vol-1"), recorded("snap-2", "vol-2"), recorded("(planned)", "vol-3"),
                  recorded("snap-c1", None, region="eu-west-1", tags=COPY["tags"])]
-    findings = custody.check_snapshots(clients.__getitem__, snapshots)
+    findings = custody.check_snapshots(lambda region, _account_id: clients[region], snapshots)
     assert [(f["object"], f["problem"]) for f in findings] == [
         ("snap-1", "lost its tag Evidence=Yes"),
         ("snap-1", "tag IncidentTicket is now 'INC-2', recorded 'INC-1'"),
