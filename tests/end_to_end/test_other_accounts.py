@@ -195,8 +195,9 @@ def verify(lab, **extra):
 def test_verify_checks_the_evidence_of_every_account_with_member_role_and_never_calls_it_gone_without(lab, estate):
     code, output = run(lab, finding=two_account_finding(estate), member_role=MEMBER_ROLE)
     assert code == 0, first_failure(output)
-    [(member_snapshot, member_volume), *_] = [(s["SnapshotId"], s["VolumeId"]) for s in member(lab, "ec2").describe_snapshots(OwnerIds=["self"])["Snapshots"]
-                                              if s["VolumeId"] in estate["member_volumes"]]
+    member_snapshots = [(s["SnapshotId"], s["VolumeId"]) for s in member(lab, "ec2").describe_snapshots(OwnerIds=["self"])["Snapshots"]
+                        if s["VolumeId"] in estate["member_volumes"]]
+    member_snapshot, member_volume = member_snapshots[0]
 
     code, result = verify(lab, member_role=MEMBER_ROLE)
     assert code == 0 and result["intact"], result.get("verdict")

@@ -46,14 +46,15 @@ def test_the_case_account_needs_nothing_another_one_its_member_role_assumed_once
     assert reach.options(None) == {} and reach.options(HOME) == {} and module.clients == []
     expected = {"aws_access_key_id": "id", "aws_secret_access_key": "secret", "aws_session_token": "token"}
     assert reach.options(MEMBER) == expected and reach.options(MEMBER) == expected
-    assert [service for service, _ in module.clients] == ["sts", "sts"]  # AssumeRole, then GetCallerIdentity with its credentials
+    assert [client[0] for client in module.clients] == ["sts", "sts"]  # AssumeRole, then GetCallerIdentity with its credentials
 
 
 def test_without_member_role_or_with_a_refused_role_another_account_is_unreachable_with_the_reason(fake_client, aws_error):
     with pytest.raises(places.Unreachable, match=f"in account {MEMBER}, which these credentials \\(account {HOME}\\) do not reach: give member_role"):
         places.MemberReach(Module(None), "").options(MEMBER)
     refused = Module(lambda options: fake_client("sts", assume_role=aws_error("AccessDenied", "not authorized")))
-    with pytest.raises(places.Unreachable, match=f"member_role: arn:aws:iam::{MEMBER}:role/aws-ir-member-responder of account {MEMBER} cannot be assumed: AccessDenied"):
+    role_arn = ROLE.format(account_id=MEMBER)
+    with pytest.raises(places.Unreachable, match=f"member_role: {role_arn} of account {MEMBER} cannot be assumed: AccessDenied"):
         places.MemberReach(refused, ROLE).options(MEMBER)
 
 
