@@ -2,7 +2,7 @@
 
 The lab is multi-account as AWS is: STS AssumeRole of arn:aws:iam::ACCOUNT:role/NAME gives credentials that
 act in ACCOUNT (lab/README.md). The run's own account is 123456789012 (us-east-1, the demo estate); the member
-account 111122223333 holds one instance in us-west-2, built here with that account's credentials. Everything
+account 444455556666 holds one instance in us-west-2, built here with that account's credentials. Everything
 is read back with boto3 in the account and Region it belongs to.
 """
 
@@ -246,6 +246,19 @@ def test_instances_given_as_arns_in_another_account(lab, estate):
     manifest = manifest_versions(lab, estate["demo"]["bucket"], TICKET)[-1]["manifest"]
     assert list(manifest["instances"]) == [other]
     assert {(a["account_id"], a["region"]) for a in manifest["actions"] if other in a["instance_ids"]} == {(MEMBER_ACCOUNT, MEMBER_REGION)}
+
+
+def test_a_case_whose_instances_are_all_in_another_account_is_released_there(lab, estate):
+    # Nothing of the case is in the run's own account: no instance there carries the ticket, the manifest names the member instance.
+    other = estate["member_instance"]
+    member_ec2 = member(lab, "ec2")
+    groups_before = interface_groups(member_ec2, other)
+    code, output = run(lab, instance_ids=[arn(MEMBER_REGION, MEMBER_ACCOUNT, other)], member_role=MEMBER_ROLE, capture_volatile=False)
+    assert code == 0, first_failure(output)
+    code, output = run_playbook(lab, "release.yml", extra_vars={"ticket": TICKET, "member_role": MEMBER_ROLE})
+    assert code == 0, first_failure(output)
+    assert interface_groups(member_ec2, other) == groups_before
+    assert not quarantined(aws(lab, "ec2"), estate["home_instance"])
 
 
 def refused_before_any_change(lab, estate, output, *expected):
