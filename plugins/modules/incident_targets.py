@@ -123,13 +123,10 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket impo
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.bucket import default_bucket_name
 from ansible_collections.secops.aws_ir.plugins.module_utils.evidence.owner import inspect_owned_bucket
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import TargetError
-from ansible_collections.secops.aws_ir.plugins.module_utils.instances import describe_instances
-from ansible_collections.secops.aws_ir.plugins.module_utils.instances import refuse_gone
 from ansible_collections.secops.aws_ir.plugins.module_utils.instances import validate_instance_ids
 from ansible_collections.secops.aws_ir.plugins.module_utils.modules import AwsIrModule
-from ansible_collections.secops.aws_ir.plugins.module_utils.tags import tags_of
+from ansible_collections.secops.aws_ir.plugins.module_utils.preflight.targets import resolve_targets
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import DEFAULT_TICKET_PATTERN
-from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import refuse_other_tickets
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import validate_ticket
 
 try:
@@ -150,13 +147,11 @@ def check_target(module, target, options, ticket):
     """Raise when target's Region cannot be reached or one of its instances cannot be responded to there."""
     ec2 = module.client("ec2", region=target["region"], **options)
     try:
-        instances = describe_instances(ec2, target["instance_ids"], field="instances")
+        resolve_targets(ec2, target["instance_ids"], ticket, field="instances")
     except NotFoundError as e:
         raise TargetError(e.located(target["account_id"], target["region"])) from None
     except BotoCoreError as e:
         raise TargetError(f"Region {target['region']} of account {target['account_id']} cannot be reached: {e}") from None
-    refuse_gone(instances, field="instances")
-    refuse_other_tickets({i: tags_of(instance) for i, instance in instances.items()}, ticket)
 
 
 def check_bucket(module, target, options):

@@ -194,22 +194,23 @@ def recorded_evidence(versions):
 def _placed_instances(versions):
     """(manifest, place, instance record) as recorded_instances; place: {"account_id", "region"} of an instance the manifest
     places in an account and Region (places.instance_places), else {} (the manifest's own)."""
-    for manifest, instance_id, instance in _instances_by_id(versions):
-        yield manifest, places.instance_places(manifest).get(instance_id, {}), instance
+    for manifest in _readable_manifests(versions):
+        placed = places.instance_places(manifest)
+        for instance_id, instance in (manifest.get("instances") or {}).items():
+            yield manifest, placed.get(instance_id, {}), instance
 
 
 def recorded_instances(versions):
     """(manifest, instance record) of every instance of every readable version, oldest version first."""
-    for manifest, _instance_id, instance in _instances_by_id(versions):
-        yield manifest, instance
+    for manifest in _readable_manifests(versions):
+        for instance in (manifest.get("instances") or {}).values():
+            yield manifest, instance
 
 
-def _instances_by_id(versions):
+def _readable_manifests(versions):
     for version in sorted(versions, key=lambda v: v["last_modified"]):
-        manifest = version["manifest"]
-        if isinstance(manifest, dict):
-            for instance_id, instance in (manifest.get("instances") or {}).items():
-                yield manifest, instance_id, instance
+        if isinstance(version["manifest"], dict):
+            yield version["manifest"]
 
 
 def check_artifact(client, artifact, superseded=False):

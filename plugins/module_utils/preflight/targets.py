@@ -17,17 +17,17 @@ from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import refuse
 from ansible_collections.secops.aws_ir.plugins.module_utils.ticket import ticket_tag_values
 
 
-def resolve_targets(client, instance_ids, ticket):
-    """{instance_id: instance} of the targets (ticket: the raw ticket); TargetError when none can be used."""
+def resolve_targets(client, instance_ids, ticket, field="instance_ids"):
+    """{instance_id: instance} of the targets (ticket: the raw ticket); TargetError naming field when none can be used."""
     if instance_ids is not None:
-        instances = describe_instances(client, validate_instance_ids(instance_ids))
+        instances = describe_instances(client, validate_instance_ids(instance_ids, field=field), field=field)
     else:
         values = ticket_tag_values(ticket)
         instances = find_instances_by_ticket(client, values)
         if not instances:
             tagged = " or ".join(f"IncidentTicket={value}" for value in values)
             raise NotFoundError(f"no instance tagged {tagged} found in {{where}}: tag the instance or give instance_ids")
-    refuse_gone(instances)
+    refuse_gone(instances, field=field)
     refuse_other_tickets({i: tags_of(instance) for i, instance in instances.items()}, ticket)
     return instances
 
